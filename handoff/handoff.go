@@ -1,0 +1,130 @@
+// Package handoff moves conversations between customers, the bot and human agents:
+// the Switchboard fans live events out to every subscriber on every replica, the
+// Queue holds conversations waiting for a person, and Presence tracks which agents
+// are online and how loaded they are. handoff/memory implements the seams in
+// process (one machine); handoff/redis implements them over Redis (several
+// replicas). handoff/handofftest is the contract both pass.
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Topics events are published on.
+const (
+	// TopicAgents carries queue changes and assignments every agent console watches.
+	TopicAgents = "agents"
+	// TopicKnowledge carries article changes so that every replica refreshes its index.
+	TopicKnowledge = "knowledge"
+)
+
+// ConversationTopic is the topic of one conversation's events.
+func ConversationTopic(id string) string { return "conv:" + id }
+
+// AgentTopic is the topic of events for one agent (assignments, transfers).
+func AgentTopic(userID string) string { return "agent:" + userID }
+
+// Event is one thing that happened, as published on a topic. Type is the frame
+// type clients see ("message", "queue", "agent.joined", …); Data is the frame
+// body. Seq is the message seq for message events, so that receivers notice gaps.
+type Event struct {
+	Type           string          `json:"type"`
+	ConversationID string          `json:"conversation_id,omitempty"`
+	Seq            int64           `json:"seq,omitempty"`
+	Data           json.RawMessage `json:"data,omitempty"`
+	// Origin is the publishing replica's id, so a replica may skip its own events.
+	Origin string `json:"origin,omitempty"`
+}
+
+// Switchboard fans events out to subscribers of a topic, on this replica and on
+// every other one. Delivery is best effort: a subscriber that cannot keep up loses
+// events, and fills the gap from the store by Seq.
+type Switchboard interface {
+	// Publish sends ev to every current subscriber of topic.
+	Publish(ctx context.Context, topic string, ev Event) error
+	// Subscribe starts delivery of topic's events; it returns once the subscription
+	// is live, so that an event published after it returns is delivered.
+	Subscribe(ctx context.Context, topic string) (Subscription, error)
+	// Ping reports whether the switchboard works.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Subscription is a live subscription to one topic.
+type Subscription interface {
+	// Events delivers the topic's events; it is closed by Close.
+	Events() <-chan Event
+	Close() error
+}
+
+// Ticket is a conversation waiting in a skill queue.
+type Ticket struct {
+	ConversationID string    `json:"conversation_id"`
+	CustomerID     string    `json:"customer_id"`
+	Skill          string    `json:"skill"`
+	Priority       int       `json:"priority"`
+	EnqueuedAt     time.Time `json:"enqueued_at"`
+	// OwnerID is the agent who owns the customer's matter, offered it first.
+	OwnerID string `json:"owner_id,omitempty"`
+}
+
+// Queue holds conversations waiting for an agent, one queue per skill, ordered by
+// priority (higher first) then by EnqueuedAt (older first).
+type Queue interface {
+	// Enqueue adds t; enqueueing a conversation already queued updates it in place.
+	Enqueue(ctx context.Context, t Ticket) error
+	// Remove takes a conversation out of its queue; removing one not queued is no error.
+	Remove(ctx context.Context, conversationID string) error
+	// Position returns the 1-based place of a conversation in its queue; ENOTFOUND
+	// when it is not queued.
+	Position(ctx context.Context, conversationID string) (int, error)
+	// List returns the tickets of one skill ("" for all skills) in serving order.
+	List(ctx context.Context, skill string) ([]Ticket, error)
+	// Claim atomically takes the best ticket across skills for agentID, if the
+	// agent's load is below capacity, and adds one to the agent's load. Tickets owned
+	// by agentID come first within equal priority. ENOTFOUND when nothing is waiting,
+	// ECONFLICT when the agent is full. No ticket is ever given to two agents.
+	Claim(ctx context.Context, agentID string, skills []string, capacity int) (*Ticket, error)
+	// ClaimConversation atomically takes one named conversation for agentID (a
+	// manual pick). ENOTFOUND when it is not queued (someone else took it), ECONFLICT
+	// when the agent is full.
+	ClaimConversation(ctx context.Context, agentID, conversationID string, capacity int) (*Ticket, error)
+	// Release takes one from the agent's load (a chat resolved or transferred away).
+	Release(ctx context.Context, agentID string) error
+	// AddLoad adds one to the agent's load without a queue (a direct transfer).
+	AddLoad(ctx context.Context, agentID string) error
+	// Load returns the agent's current number of chats.
+	Load(ctx context.Context, agentID string) (int, error)
+	// SetLoad sets the agent's load (recovery after restarts).
+	SetLoad(ctx context.Context, agentID string, n int) error
+}
+
+// Agent statuses.
+const (
+	AgentOnline  = "online"
+	AgentAway    = "away"
+	AgentOffline = "offline"
+)
+
+// AgentPresence is what the desk knows of an agent right now.
+type AgentPresence struct {
+	UserID   string    `json:"user_id"`
+	Status   string    `json:"status"`
+	Skills   []string  `json:"skills"`
+	Capacity int       `json:"capacity"`
+	SeenAt   time.Time `json:"seen_at"`
+}
+
+// Presence keeps agents' status alive by heartbeats with a time to live.
+type Presence interface {
+	// Heartbeat records p as seen now; it is forgotten after ttl without another.
+	Heartbeat(ctx context.Context, p AgentPresence, ttl time.Duration) error
+	// Leave forgets the agent at once (logout, offline).
+	Leave(ctx context.Context, userID string) error
+	// Agents returns every agent whose heartbeat is still alive.
+	Agents(ctx context.Context) ([]AgentPresence, error)
+	// Agent returns one agent's presence; ENOTFOUND when it has lapsed.
+	Agent(ctx context.Context, userID string) (*AgentPresence, error)
+}
