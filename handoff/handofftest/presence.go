@@ -1,0 +1,185 @@
+package handofftest
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+)
+
+// ttl is short so that implementations on real time (Redis) lapse quickly; it is
+// long enough that a loaded machine still sees a fresh heartbeat as alive.
+const ttl = 700 * time.Millisecond
+
+// Clock is real time plus a jump the test controls. Implementations that take a
+// clock (memory) see a jump at once; those on the server's time (Redis) lapse
+// when the real ttl has passed, so every lapse check polls briefly.
+type Clock struct {
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+// Now is the clock's current time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
+}
+
+// Jump moves the clock forward by d.
+func (c *Clock) Jump(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skew += d
+}
+
+// RunPresence checks heartbeats, their expiry, renewal, updates and Leave. open
+// returns an empty Presence of its own that may read the time from now.
+func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) handoff.Presence) {
+	ctx := context.Background()
+
+	t.Run("HeartbeatMakesAgentVisible", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		before := clock.Now()
+		in := handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline, Skills: []string{"billing", "repair"}, Capacity: 3}
+		if err := p.Heartbeat(ctx, in, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Agent(ctx, "ann")
+		if err != nil {
+			t.Fatalf("Agent: %v", err)
+		}
+		if got.UserID != "ann" || got.Status != handoff.AgentOnline || !slices.Equal(got.Skills, in.Skills) || got.Capacity != 3 {
+			t.Fatalf("Agent = %+v", got)
+		}
+		if got.SeenAt.Before(before.Add(-time.Second)) || got.SeenAt.After(clock.Now().Add(time.Second)) {
+			t.Fatalf("SeenAt %v is not the time of the heartbeat (%v)", got.SeenAt, before)
+		}
+		if _, err := p.Agent(ctx, "nobody"); gridline.ErrorCode(err) != gridline.ENOTFOUND {
+			t.Fatalf("Agent(nobody) = %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("AgentsListsTheLiveOnes", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		for _, id := range []string{"cat", "ann", "bob"} {
+			if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: id, Status: handoff.AgentOnline, Skills: []string{"general"}, Capacity: 2}, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "bob", Status: handoff.AgentAway, Skills: []string{"general"}, Capacity: 2}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Agents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(got))
+		for i, a := range got {
+			ids[i] = a.UserID
+			if a.UserID == "bob" && a.Status != handoff.AgentAway {
+				t.Errorf("bob's newer heartbeat (away) did not replace the older: %+v", a)
+			}
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, []string{"ann", "bob", "cat"}) {
+			t.Fatalf("Agents = %v", ids)
+		}
+	})
+
+	t.Run("LeaveForgetsAtOnce", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Leave(ctx, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Leave(ctx, "never-here"); err != nil {
+			t.Fatalf("Leave of an absent agent: %v", err)
+		}
+		if _, err := p.Agent(ctx, "ann"); gridline.ErrorCode(err) != gridline.ENOTFOUND {
+			t.Fatalf("Agent after Leave = %v, want ENOTFOUND", err)
+		}
+		if got, _ := p.Agents(ctx); len(got) != 0 {
+			t.Fatalf("Agents after Leave = %v", got)
+		}
+	})
+
+	t.Run("LapsedHeartbeatIsInvisible", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "bob", Status: handoff.AgentOnline}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Agent(ctx, "ann"); err != nil {
+			t.Fatalf("fresh heartbeat not visible: %v", err)
+		}
+		clock.Jump(2 * ttl)
+		eventually(t, "ann's lapsed heartbeat disappears", func() bool {
+			_, err := p.Agent(ctx, "ann")
+			if code := gridline.ErrorCode(err); code != "" && code != gridline.ENOTFOUND {
+				t.Fatalf("Agent: %v", err)
+			}
+			return err != nil
+		})
+		agents, err := p.Agents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(agents) != 1 || agents[0].UserID != "bob" {
+			t.Fatalf("Agents after ann lapsed = %+v, want only bob", agents)
+		}
+	})
+
+	t.Run("HeartbeatRenews", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		beat := func() {
+			if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		beat()
+		for i := 0; i < 3; i++ {
+			time.Sleep(ttl / 2)
+			beat()
+		}
+		if _, err := p.Agent(ctx, "ann"); err != nil {
+			t.Fatalf("renewed heartbeat lapsed: %v", err)
+		}
+	})
+
+	t.Run("RejectsNonsense", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{Status: handoff.AgentOnline}, time.Minute); gridline.ErrorCode(err) != gridline.EINVALID {
+			t.Errorf("Heartbeat without a user = %v, want EINVALID", err)
+		}
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann"}, 0); gridline.ErrorCode(err) != gridline.EINVALID {
+			t.Errorf("Heartbeat with no ttl = %v, want EINVALID", err)
+		}
+	})
+}
+
+// eventually polls cond for a few seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

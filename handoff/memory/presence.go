@@ -1,0 +1,96 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+)
+
+// Presence remembers agents' heartbeats in this process, each until its time to
+// live runs out. Like the other memory types it serves one replica: an agent's
+// console may heartbeat to any replica once there are several, and only
+// handoff/redis.Presence is seen by all of them.
+type Presence struct {
+	now    func() time.Time
+	mu     sync.Mutex
+	agents map[string]presenceEntry
+}
+
+type presenceEntry struct {
+	p       handoff.AgentPresence
+	expires time.Time
+}
+
+var _ handoff.Presence = (*Presence)(nil)
+
+// NewPresence returns an empty Presence that reads time from now (time.Now when
+// nil), so that tests can move the clock instead of sleeping.
+func NewPresence(now func() time.Time) *Presence {
+	if now == nil {
+		now = time.Now
+	}
+	return &Presence{now: now, agents: make(map[string]presenceEntry)}
+}
+
+// Heartbeat records p as seen now until ttl passes.
+func (m *Presence) Heartbeat(ctx context.Context, p handoff.AgentPresence, ttl time.Duration) error {
+	if p.UserID == "" {
+		return gridline.Errorf(gridline.EINVALID, "presence has no user")
+	}
+	if ttl <= 0 {
+		return gridline.Errorf(gridline.EINVALID, "presence ttl must be positive")
+	}
+	now := m.now()
+	p.SeenAt = now
+	p.Skills = slices.Clone(p.Skills)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.agents[p.UserID] = presenceEntry{p: p, expires: now.Add(ttl)}
+	return nil
+}
+
+// Leave forgets the agent.
+func (m *Presence) Leave(ctx context.Context, userID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.agents, userID)
+	return nil
+}
+
+// Agents returns the live agents ordered by user id, dropping lapsed ones.
+func (m *Presence) Agents(ctx context.Context) ([]handoff.AgentPresence, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]handoff.AgentPresence, 0, len(m.agents))
+	for id, e := range m.agents {
+		if !e.expires.After(now) {
+			delete(m.agents, id)
+			continue
+		}
+		p := e.p
+		p.Skills = slices.Clone(p.Skills)
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b handoff.AgentPresence) int { return strings.Compare(a.UserID, b.UserID) })
+	return out, nil
+}
+
+// Agent returns one live agent; ENOTFOUND once the heartbeat lapsed.
+func (m *Presence) Agent(ctx context.Context, userID string) (*handoff.AgentPresence, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.agents[userID]
+	if !ok || !e.expires.After(now) {
+		return nil, gridline.Errorf(gridline.ENOTFOUND, "agent %s is not online", userID)
+	}
+	p := e.p
+	p.Skills = slices.Clone(p.Skills)
+	return &p, nil
+}
