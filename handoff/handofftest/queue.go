@@ -250,7 +250,7 @@ func RunQueue(t *testing.T, open func(t *testing.T) handoff.Queue) {
 				id := fmt.Sprintf("agent-%02d", a)
 				<-start
 				for {
-					tk, err := q.Claim(ctx, id, gridline.Skills, tickets)
+					tk, err := q.Claim(ctx, id, gridline.Skills, tickets+1)
 					if gridline.ErrorCode(err) == gridline.ENOTFOUND {
 						return
 					} else if err != nil {
