@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/bot/llm"
+	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/handoff/memory"
+	hredis "github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/knowledge"
+	"github.com/gridline/gridline/knowledge/starter"
+	"github.com/gridline/gridline/server"
+	"github.com/gridline/gridline/store"
+	webwidget "github.com/gridline/gridline/web-widget"
+)
+
+// App is one running Gridline: every part wired, listening once started.
+type App struct {
+	Config    Config
+	Logger    *slog.Logger
+	Store     *store.DB
+	Board     handoff.Switchboard
+	Queue     handoff.Queue
+	Presence  handoff.Presence
+	Knowledge *knowledge.Service
+	Desk      *handoff.Desk
+	Bot       *bot.Bot
+	Server    *server.Server
+
+	redis  *goredis.Client
+	ln     net.Listener
+	cancel context.CancelFunc
+	loops  sync.WaitGroup
+	served chan error
+}
+
+// openStore opens the configured database and applies migrations.
+func openStore(ctx context.Context, url string) (*store.DB, error) {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return db, nil
+}
+
+// NewApp wires the implementations the configuration asks for.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err error) {
+	a = &App{Config: cfg, Logger: logger}
+	defer func() {
+		if err != nil {
+			a.closeResources()
+		}
+	}()
+	if a.Store, err = openStore(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if cfg.RedisURL != "" {
+		if a.redis, err = hredis.Open(cfg.RedisURL); err != nil {
+			return nil, err
+		}
+		if err := a.redis.Ping(ctx).Err(); err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
+		a.Queue = hredis.NewQueue(a.redis, "gridline:")
+		a.Presence = hredis.NewPresence(a.redis, "gridline:")
+	} else {
+		a.Board = memory.NewSwitchboard()
+		a.Queue = memory.NewQueue()
+		a.Presence = memory.NewPresence(nil)
+	}
+
+	secret, err := loadSecret(ctx, a.Store, cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := bootstrapAdmin(ctx, a.Store, cfg.AdminEmail, cfg.AdminPassword, logger); err != nil {
+		return nil, err
+	}
+
+	a.Knowledge = &knowledge.Service{Store: a.Store, Index: knowledge.NewIndex(), Board: a.Board, Logger: logger}
+	if err := a.Knowledge.Load(ctx); err != nil {
+		return nil, fmt.Errorf("load knowledge base: %w", err)
+	}
+	if cfg.Seed {
+		articles, err := starter.Articles()
+		if err != nil {
+			return nil, err
+		}
+		if seeded, err := a.Knowledge.SeedIfEmpty(ctx, articles); err != nil {
+			return nil, fmt.Errorf("seed knowledge base: %w", err)
+		} else if seeded {
+			logger.Info("starter knowledge base loaded", "articles", len(articles))
+		}
+	}
+
+	var model bot.LLM
+	if cfg.LLMModel != "" && cfg.LLMBaseURL != "" {
+		model = llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel,
+			EmbeddingModel: cfg.LLMEmbedModel, Timeout: cfg.LLMTimeout})
+	}
+	a.Bot = bot.New(bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, LLM: model, Logger: logger})
+	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
+
+	static, err := fs.Sub(webwidget.Static, "static")
+	if err != nil {
+		return nil, err
+	}
+	a.Server = server.New(server.Config{
+		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
+		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: static, Logger: logger,
+	})
+	return a, nil
+}
+
+// Start listens on the configured address and runs the background loops.
+func (a *App) Start() error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return err
+	}
+	a.ln = ln
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	for name, loop := range map[string]func(context.Context) error{"knowledge": a.Knowledge.Run, "desk": a.Desk.Run} {
+		a.loops.Add(1)
+		go func() {
+			defer a.loops.Done()
+			if err := loop(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.Logger.Error("background loop stopped", "loop", name, "err", err)
+			}
+		}()
+	}
+	a.served = make(chan error, 1)
+	go func() { a.served <- a.Server.Serve(ln) }()
+	return nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// URL is the server's base URL, for tests and logs.
+func (a *App) URL() string {
+	addr := a.Addr()
+	if strings.HasPrefix(addr, "[::]") || strings.HasPrefix(addr, "0.0.0.0") {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = "127.0.0.1:" + port
+	}
+	return "http://" + addr
+}
+
+// Close shuts down gracefully: no new connections, sockets closed with 1001 after
+// their queued frames, in-flight work finished, then the loops and connections.
+func (a *App) Close(ctx context.Context) error {
+	var err error
+	if a.Server != nil && a.ln != nil {
+		err = a.Server.Shutdown(ctx)
+		if serr := <-a.served; serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.loops.Wait()
+	return errors.Join(err, a.closeResources())
+}
+
+func (a *App) closeResources() error {
+	var err error
+	if a.Board != nil {
+		err = errors.Join(err, a.Board.Close())
+	}
+	if a.redis != nil {
+		err = errors.Join(err, a.redis.Close())
+	}
+	if a.Store != nil {
+		err = errors.Join(err, a.Store.Close())
+	}
+	return err
+}
+
+// loadSecret returns the configured signing key, or the one kept in the store,
+// generating and keeping one on first start so tokens survive restarts.
+func loadSecret(ctx context.Context, st gridline.Store, configured string) ([]byte, error) {
+	if configured != "" {
+		return []byte(configured), nil
+	}
+	v, err := st.Setting(ctx, "secret")
+	if err == nil && v != "" {
+		return hex.DecodeString(v)
+	}
+	if err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return nil, err
+	}
+	v = gridline.NewID() + gridline.NewID()
+	if err := st.SetSetting(ctx, "secret", v); err != nil {
+		return nil, err
+	}
+	// Another replica may have won the race; use whichever is stored.
+	if stored, err := st.Setting(ctx, "secret"); err == nil {
+		v = stored
+	}
+	return hex.DecodeString(v)
+}
+
+// bootstrapAdmin creates (or re-enables, with the given password) the admin named
+// by GRIDLINE_ADMIN_EMAIL so that a fresh install can be administered.
+func bootstrapAdmin(ctx context.Context, st gridline.Store, email, password string, logger *slog.Logger) error {
+	if email == "" {
+		return nil
+	}
+	hash, err := server.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := st.UserByEmail(ctx, email)
+	switch {
+	case gridline.ErrorCode(err) == gridline.ENOTFOUND:
+		u = &gridline.User{Email: email, Name: "Administrator", Role: gridline.RoleAdmin,
+			Skills: append([]string(nil), gridline.Skills...), Capacity: 5, PasswordHash: hash}
+		if err := st.CreateUser(ctx, u); err != nil && gridline.ErrorCode(err) != gridline.ECONFLICT {
+			return err
+		}
+		logger.Info("admin created", "email", email)
+		return nil
+	case err != nil:
+		return err
+	}
+	if !server.CheckPassword(u.PasswordHash, password) || u.Disabled || u.Role != gridline.RoleAdmin {
+		u.PasswordHash, u.Disabled, u.Role = hash, false, gridline.RoleAdmin
+		return st.UpdateUser(ctx, u)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything an operator may set, from GRIDLINE_* variables and the
+// matching flags (a flag wins over its variable).
+type Config struct {
+	Addr           string
+	DatabaseURL    string
+	RedisURL       string
+	LLMBaseURL     string
+	LLMAPIKey      string
+	LLMModel       string
+	LLMEmbedModel  string
+	LLMTimeout     time.Duration
+	AdminEmail     string
+	AdminPassword  string
+	Secret         string
+	AllowedOrigins []string
+	// Seed loads the starter knowledge base when the knowledge base is empty.
+	Seed bool
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// parseConfig reads the environment, then the flags of a subcommand.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("GRIDLINE_ADDR", ":8080"), "listen address (GRIDLINE_ADDR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", env("GRIDLINE_REDIS_URL", ""), "redis:// URL; empty: in-process queues (GRIDLINE_REDIS_URL)")
+	fs.StringVar(&cfg.LLMBaseURL, "llm-base-url", env("GRIDLINE_LLM_BASE_URL", ""), "OpenAI-compatible API base URL (GRIDLINE_LLM_BASE_URL)")
+	fs.StringVar(&cfg.LLMAPIKey, "llm-api-key", env("GRIDLINE_LLM_API_KEY", ""), "LLM API key (GRIDLINE_LLM_API_KEY)")
+	fs.StringVar(&cfg.LLMModel, "llm-model", env("GRIDLINE_LLM_MODEL", ""), "chat model; empty: no LLM (GRIDLINE_LLM_MODEL)")
+	fs.StringVar(&cfg.LLMEmbedModel, "llm-embedding-model", env("GRIDLINE_LLM_EMBEDDING_MODEL", ""), "embedding model for hybrid retrieval (GRIDLINE_LLM_EMBEDDING_MODEL)")
+	fs.StringVar(&cfg.AdminEmail, "admin-email", env("GRIDLINE_ADMIN_EMAIL", ""), "bootstrap admin email (GRIDLINE_ADMIN_EMAIL)")
+	fs.StringVar(&cfg.AdminPassword, "admin-password", env("GRIDLINE_ADMIN_PASSWORD", ""), "bootstrap admin password (GRIDLINE_ADMIN_PASSWORD)")
+	fs.StringVar(&cfg.Secret, "secret", env("GRIDLINE_SECRET", ""), "token signing key; empty: generated and kept in the store (GRIDLINE_SECRET)")
+	origins := fs.String("allowed-origins", env("GRIDLINE_ALLOWED_ORIGINS", ""), "comma-separated origins that may embed the widget (GRIDLINE_ALLOWED_ORIGINS)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("GRIDLINE_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDLINE_LOG_LEVEL)")
+	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
+	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
+	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	cfg.Seed, cfg.LLMTimeout, cfg.ShutdownTimeout = *seed, *llmTimeout, *shutdown
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
+		return cfg, fs, fmt.Errorf("GRIDLINE_ADMIN_EMAIL and GRIDLINE_ADMIN_PASSWORD go together")
+	}
+	return cfg, fs, nil
+}
+
+func envBool(v string, def bool) bool {
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b
+	}
+	return def
+}
+
+func envDuration(v string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	return def
+}

@@ -1,0 +1,111 @@
+// Command gridline runs the Gridline customer-service desk: `gridline serve` (the
+// default) serves the widget, the consoles and the API; `gridline migrate` applies
+// database migrations; `gridline user` manages staff; `gridline kb` imports and
+// exports the knowledge base. This is the only package that chooses
+// implementations: SQLite or PostgreSQL, in-process queues or Redis, LLM or none.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "gridline:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: gridline [command] [flags]
+
+commands:
+  serve     run the server (the default)
+  migrate   apply database migrations and exit
+  user      add, list or disable staff users: gridline user add|list|disable
+  kb        import or export articles: gridline kb import FILE | gridline kb export [FILE]
+
+Run "gridline COMMAND -h" for the flags; every flag mirrors a GRIDLINE_* variable.
+`
+
+// run is main without the process: tests call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stderr)
+	case "migrate":
+		return runMigrate(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "kb":
+		return runKB(ctx, args, getenv, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newLogger writes JSON logs at the configured level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	app, err := NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if err := app.Start(); err != nil {
+		app.Close(context.Background())
+		return err
+	}
+	logger.Info("gridline serving", "addr", app.Addr(), "store", app.Store.Kind(), "redis", cfg.RedisURL != "", "llm", cfg.LLMModel != "")
+	<-ctx.Done()
+	logger.Info("gridline shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return app.Close(sctx)
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migrations applied (%s)\n", db.Kind())
+	return nil
+}

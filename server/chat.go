@@ -1,0 +1,470 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/handoff"
+)
+
+// InternalNoteID marks a system message meant for staff only (a transfer note):
+// customers never receive it.
+const InternalNoteID = "internal-note"
+
+// botTimeout bounds one bot reply, LLM included; the bot falls back well before.
+const botTimeout = 30 * time.Second
+
+type widgetSessionRequest struct {
+	Lang         string `json:"lang" validate:"omitempty,max=35"`
+	VisitorToken string `json:"visitor_token" validate:"omitempty,max=512"`
+}
+
+type widgetSessionResponse struct {
+	VisitorToken   string    `json:"visitor_token"`
+	ConversationID string    `json:"conversation_id"`
+	CustomerID     string    `json:"customer_id"`
+	Status         string    `json:"status"`
+	Lang           string    `json:"lang"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+// createWidgetSession starts a conversation for a new visitor, or resumes the
+// visitor's open one when they present a still-valid token. A visitor whose last
+// conversation was resolved keeps their customer record and gets a new matter.
+func (s *Server) createWidgetSession(c echo.Context) error {
+	var req widgetSessionRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	lang := gridline.NormalizeLang(req.Lang)
+	if req.Lang == "" {
+		lang = gridline.NormalizeLang(c.Request().Header.Get("Accept-Language"))
+	}
+	var cust *gridline.Customer
+	if req.VisitorToken != "" {
+		if claims, err := verifyVisitor(s.cfg.Secret, req.VisitorToken, s.now()); err == nil {
+			conv, err := s.cfg.Store.Conversation(ctx, claims.ConversationID)
+			if err == nil && conv.Status != gridline.StatusResolved {
+				return c.JSON(http.StatusOK, s.sessionResponse(conv))
+			}
+			if cust, err = s.cfg.Store.Customer(ctx, claims.CustomerID); err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
+				return err
+			}
+		}
+	}
+	if cust == nil {
+		cust = &gridline.Customer{Lang: lang}
+		if err := s.cfg.Store.CreateCustomer(ctx, cust); err != nil {
+			return err
+		}
+	}
+	conv := &gridline.Conversation{CustomerID: cust.ID, Status: gridline.StatusBot, Lang: lang, Skill: gridline.SkillGeneral}
+	if err := s.cfg.Store.CreateConversation(ctx, conv); err != nil {
+		return err
+	}
+	if err := s.postBotReply(ctx, conv, s.cfg.Bot.Greet(lang)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.sessionResponse(conv))
+}
+
+func (s *Server) sessionResponse(conv *gridline.Conversation) widgetSessionResponse {
+	exp := s.now().Add(VisitorTTL).UTC().Truncate(time.Second)
+	tok := signVisitor(s.cfg.Secret, visitorClaims{CustomerID: conv.CustomerID, ConversationID: conv.ID, Expires: exp})
+	return widgetSessionResponse{VisitorToken: tok, ConversationID: conv.ID, CustomerID: conv.CustomerID,
+		Status: string(conv.Status), Lang: conv.Lang, ExpiresAt: exp}
+}
+
+// upgrader checks origins itself before upgrading (see originAllowed), so that a
+// refused origin gets a JSON 403 rather than a bare one.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  4096,
+	WriteBufferSize: 4096,
+	CheckOrigin:     func(*http.Request) bool { return true },
+}
+
+// originAllowed accepts requests without an Origin (not a browser), the server's
+// own origin, and the configured widget hosts.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, allowed := range s.cfg.AllowedOrigins {
+		if allowed == "*" || strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// chatSocket is GET /ws/chat: one customer's live connection to their conversation.
+func (s *Server) chatSocket(c echo.Context) error {
+	r := c.Request()
+	if !s.originAllowed(r) {
+		return gridline.Errorf(gridline.EFORBIDDEN, "origin %q may not open the chat", r.Header.Get("Origin"))
+	}
+	claims, err := verifyVisitor(s.cfg.Secret, c.QueryParam("token"), s.now())
+	if err != nil {
+		return err
+	}
+	conv, err := s.cfg.Store.Conversation(r.Context(), claims.ConversationID)
+	if err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return gridline.Errorf(gridline.EUNAUTHORIZED, "visitor token is invalid or expired")
+		}
+		return err
+	}
+	ws, err := upgrader.Upgrade(c.Response(), r, nil)
+	if err != nil {
+		return nil // the upgrader has answered the client
+	}
+	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
+	if !s.track(sk) {
+		sk.close(1001, "server shutting down")
+		sk.writeLoop()
+		return nil
+	}
+	s.work.Add(1)
+	defer s.work.Done()
+	defer s.untrack(sk)
+	s.metrics.sockets.WithLabelValues("chat").Inc()
+	defer s.metrics.sockets.WithLabelValues("chat").Dec()
+
+	go sk.writeLoop()
+	cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
+	cs.run()
+	return nil
+}
+
+// chatSession is one customer socket's state.
+type chatSession struct {
+	s          *Server
+	sk         *socket
+	customerID string
+	convID     string
+
+	mu        sync.Mutex // guards delivered and ready, and orders message frames
+	delivered int64      // highest seq sent to this client
+	ready     bool       // hello received: live events flow
+}
+
+func (cs *chatSession) run() {
+	s, sk := cs.s, cs.sk
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	sub, err := s.cfg.Board.Subscribe(ctx, handoff.ConversationTopic(cs.convID))
+	if err != nil {
+		s.logger.Error("chat: subscribe", "err", err, "conversation", cs.convID)
+		cs.sendError(gridline.Errorf(gridline.EUNAVAILABLE, "chat is unavailable; reconnect shortly"))
+		sk.close(websocket.CloseTryAgainLater, "unavailable")
+		<-sk.done
+		return
+	}
+	defer sub.Close()
+
+	var pumps sync.WaitGroup
+	pumps.Add(1)
+	go func() {
+		defer pumps.Done()
+		cs.forward(ctx, sub)
+	}()
+	cs.readLoop(ctx)
+	cancel()
+	sk.close(websocket.CloseNormalClosure, "")
+	<-sk.done
+	sub.Close()
+	pumps.Wait()
+}
+
+// readLoop handles client frames until the socket fails or closes.
+func (cs *chatSession) readLoop(ctx context.Context) {
+	ws := cs.sk.ws
+	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				cs.sk.close(websocket.CloseMessageTooBig, "frame too large")
+			}
+			return
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+		start := time.Now()
+		f, err := DecodeFrame(data)
+		if err != nil {
+			cs.sendError(err)
+			continue
+		}
+		if f.Type != frameTyping && !cs.sk.limiter.allow() {
+			cs.sendErrorFor(f.ClientID, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this message was not sent, try again in a moment"))
+			continue
+		}
+		cs.handle(ctx, f)
+		cs.s.metrics.frameLatency.WithLabelValues("chat", f.Type).Observe(time.Since(start).Seconds())
+	}
+}
+
+func (cs *chatSession) handle(ctx context.Context, f *Frame) {
+	s := cs.s
+	if f.Type != frameHello && !cs.isReady() {
+		cs.sendError(gridline.Errorf(gridline.EINVALID, "send hello{last_seq} first"))
+		return
+	}
+	switch f.Type {
+	case frameHello:
+		cs.hello(ctx, f.LastSeq)
+	case frameMessage:
+		cs.customerMessage(ctx, f.ClientID, f.Text, bot.Input{Text: f.Text})
+	case frameChoose:
+		label := cs.optionLabel(ctx, f.Option)
+		clientID := f.ClientID
+		if clientID == "" {
+			clientID = "choose-" + gridline.NewID()
+		}
+		cs.customerMessage(ctx, clientID, label, bot.Input{Option: f.Option})
+	case frameTyping:
+		_ = s.cfg.Board.Publish(ctx, handoff.ConversationTopic(cs.convID),
+			handoff.NewEvent(handoff.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
+	case frameRating:
+		cs.rate(ctx, f.Score, f.Comment)
+	default:
+		cs.sendError(gridline.Errorf(gridline.EINVALID, "frame type %q is not for the chat", f.Type))
+	}
+}
+
+func (cs *chatSession) isReady() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.ready
+}
+
+// hello replays what the client missed after lastSeq, then lets live events flow.
+func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
+	s := cs.s
+	conv, err := s.cfg.Store.Conversation(ctx, cs.convID)
+	if err != nil {
+		cs.sendError(err)
+		return
+	}
+	cs.mu.Lock()
+	cs.sk.sendJSON(map[string]any{"type": "welcome", "conversation_id": conv.ID, "status": conv.Status, "lang": conv.Lang, "last_seq": conv.LastSeq})
+	if lastSeq > conv.LastSeq {
+		lastSeq = 0 // the client knows another conversation: give it everything
+	}
+	cs.delivered = lastSeq
+	err = cs.fillLocked(ctx, 0)
+	cs.ready = true
+	cs.mu.Unlock()
+	if err != nil {
+		cs.sendError(err)
+	}
+	if conv.Status == gridline.StatusQueued {
+		cs.s.sendQueueStatus(ctx, cs.sk, conv.ID)
+	}
+}
+
+// fillLocked sends stored messages after cs.delivered, up to upTo (0: all).
+func (cs *chatSession) fillLocked(ctx context.Context, upTo int64) error {
+	msgs, err := cs.s.cfg.Store.Messages(ctx, cs.convID, cs.delivered, 0)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if upTo > 0 && m.Seq > upTo {
+			break
+		}
+		cs.sendMessageLocked(m)
+	}
+	return nil
+}
+
+func (cs *chatSession) sendMessageLocked(m *gridline.Message) {
+	if m.Seq <= cs.delivered {
+		return
+	}
+	cs.delivered = m.Seq
+	if m.Author.Kind == gridline.AuthorSystem && m.Author.ID == InternalNoteID {
+		return // staff only
+	}
+	cs.sk.sendJSON(messageFrame(m))
+}
+
+// forward relays the conversation's live events to the client, filling any gap in
+// message seqs from the store.
+func (cs *chatSession) forward(ctx context.Context, sub handoff.Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.Events():
+			if !ok {
+				return
+			}
+			cs.deliver(ctx, ev)
+		}
+	}
+}
+
+func (cs *chatSession) deliver(ctx context.Context, ev handoff.Event) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if !cs.ready {
+		return // hello will replay it from the store
+	}
+	if ev.Type != handoff.EventMessage {
+		if ev.Type == handoff.EventTyping && bytes.Contains(ev.Data, []byte(`"kind":"customer"`)) {
+			return // the customer's own typing
+		}
+		cs.sk.sendJSON(eventFrame(ev))
+		return
+	}
+	var m gridline.Message
+	if err := json.Unmarshal(ev.Data, &m); err != nil || m.Seq == 0 {
+		return
+	}
+	if m.Seq > cs.delivered+1 {
+		if err := cs.fillLocked(ctx, m.Seq-1); err != nil {
+			cs.s.logger.Warn("chat: fill gap", "err", err, "conversation", cs.convID)
+		}
+	}
+	cs.sendMessageLocked(&m)
+}
+
+// customerMessage stores the customer's text before acking it, and asks the bot
+// when the conversation is still with the bot. A resent client id is acked with
+// its stored seq and nothing else happens.
+func (cs *chatSession) customerMessage(ctx context.Context, clientID, text string, in bot.Input) {
+	s := cs.s
+	m := &gridline.Message{ConversationID: cs.convID, ClientID: clientID, Text: text,
+		Author: gridline.Author{Kind: gridline.AuthorCustomer, ID: cs.customerID}}
+	created, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m)
+	if err != nil && !created {
+		cs.sendErrorFor(clientID, err)
+		return
+	}
+	if err != nil {
+		s.logger.Warn("chat: publish", "err", err, "conversation", cs.convID)
+	}
+	cs.sk.sendJSON(map[string]any{"type": "ack", "client_id": clientID, "seq": m.Seq})
+	if !created {
+		return
+	}
+	s.metrics.messages.WithLabelValues(string(gridline.AuthorCustomer)).Inc()
+	in.ConversationID = cs.convID
+	s.goBackground(func(ctx context.Context) { s.botTurn(ctx, cs.convID, in) })
+}
+
+// optionLabel finds the label of a quick reply the customer pressed, so their
+// choice reads as what they saw; an unknown option reads as itself.
+func (cs *chatSession) optionLabel(ctx context.Context, option string) string {
+	conv, err := cs.s.cfg.Store.Conversation(ctx, cs.convID)
+	if err != nil {
+		return option
+	}
+	msgs, err := cs.s.cfg.Store.Messages(ctx, cs.convID, max(0, conv.LastSeq-20), 0)
+	if err != nil {
+		return option
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, q := range msgs[i].QuickReplies {
+			if q.ID == option {
+				return q.Label
+			}
+		}
+	}
+	return option
+}
+
+// rate records the customer's satisfaction score and comment.
+func (cs *chatSession) rate(ctx context.Context, score int, comment string) {
+	s := cs.s
+	conv, err := s.cfg.Store.Conversation(ctx, cs.convID)
+	if err != nil {
+		cs.sendError(err)
+		return
+	}
+	conv.Rating = score
+	if err := s.cfg.Store.UpdateConversation(ctx, conv); err != nil {
+		cs.sendError(err)
+		return
+	}
+	text := strings.Repeat("★", score) + strings.Repeat("☆", 5-score)
+	if c := strings.TrimSpace(comment); c != "" {
+		text += " " + c
+	}
+	m := &gridline.Message{ConversationID: cs.convID, Text: text,
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: InternalNoteID, Name: "rating"}}
+	if _, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
+		s.logger.Warn("chat: rating note", "err", err)
+	}
+	cs.sk.sendJSON(map[string]any{"type": "rated", "score": score})
+}
+
+func (cs *chatSession) sendError(err error) { cs.sendErrorFor("", err) }
+
+func (cs *chatSession) sendErrorFor(clientID string, err error) {
+	body := toErrorBody(err)
+	if body.Code == gridline.EINTERNAL {
+		cs.s.logger.Error("chat", "err", err, "conversation", cs.convID)
+	}
+	frame := map[string]any{"type": "error", "code": body.Code, "message": body.Message}
+	if body.Fields != nil {
+		frame["fields"] = body.Fields
+	}
+	if clientID != "" {
+		frame["client_id"] = clientID
+	}
+	cs.sk.sendJSON(frame)
+}
+
+// messageFrame is the frame a stored message travels in.
+func messageFrame(m *gridline.Message) json.RawMessage {
+	data, _ := json.Marshal(m)
+	return spliceType("message", data)
+}
+
+// eventFrame turns a switchboard event into the frame clients receive: the
+// event's data object with its type added.
+func eventFrame(ev handoff.Event) json.RawMessage {
+	return spliceType(ev.Type, ev.Data)
+}
+
+// spliceType returns {"type":typ, ...fields of obj}.
+func spliceType(typ string, obj []byte) json.RawMessage {
+	head, _ := json.Marshal(typ)
+	obj = bytes.TrimSpace(obj)
+	if len(obj) < 2 || obj[0] != '{' {
+		return json.RawMessage(`{"type":` + string(head) + `}`)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"type":`)
+	b.Write(head)
+	if inner := bytes.TrimSpace(obj[1 : len(obj)-1]); len(inner) > 0 {
+		b.WriteByte(',')
+		b.Write(inner)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}

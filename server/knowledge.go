@@ -1,0 +1,305 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/knowledge"
+)
+
+// knowledgeRoutes registers the knowledge-base API: staff read, admins write.
+func (s *Server) knowledgeRoutes(api *echo.Group) {
+	staff := api.Group("", s.requireRole())
+	admin := api.Group("", s.requireRole(gridline.RoleAdmin))
+	staff.GET("/articles", s.listArticles)
+	staff.GET("/articles/search", s.searchArticles)
+	staff.GET("/articles/export", s.exportArticles)
+	staff.GET("/articles/:id", s.getArticle)
+	staff.GET("/articles/:id/versions", s.articleVersions)
+	admin.POST("/articles", s.createArticle)
+	admin.POST("/articles/import", s.importArticles)
+	admin.PUT("/articles/:id", s.updateArticle)
+	admin.DELETE("/articles/:id", s.deleteArticle)
+	staff.POST("/bot/ask", s.askBot, s.rateLimit(5, 30))
+	staff.GET("/unanswered", s.listUnanswered)
+	admin.POST("/unanswered/:id/resolve", s.resolveUnanswered)
+}
+
+// articleInput is an article as clients write it.
+type articleInput struct {
+	Slug    string   `json:"slug" validate:"required,min=2,max=80,slug"`
+	Lang    string   `json:"lang" validate:"required,oneof=zh en"`
+	Title   string   `json:"title" validate:"required,max=200"`
+	Body    string   `json:"body" validate:"required,max=20000"`
+	Tags    []string `json:"tags" validate:"max=20,dive,required,max=40"`
+	Status  string   `json:"status" validate:"omitempty,oneof=draft published"`
+	Version int      `json:"version" validate:"gte=0"`
+}
+
+func (in articleInput) article() *gridline.Article {
+	status := in.Status
+	if status == "" {
+		status = gridline.ArticleDraft
+	}
+	tags := make([]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		tags = append(tags, strings.ToLower(strings.TrimSpace(t)))
+	}
+	return &gridline.Article{Slug: in.Slug, Lang: in.Lang, Title: strings.TrimSpace(in.Title),
+		Body: in.Body, Tags: tags, Status: status}
+}
+
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, gridline.Errorf(gridline.ENOTFOUND, "not found")
+	}
+	return id, nil
+}
+
+func (s *Server) listArticles(c echo.Context) error {
+	f := gridline.ArticleFilter{Lang: c.QueryParam("lang"), Status: c.QueryParam("status")}
+	as, err := s.cfg.Store.ListArticles(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, nonNilSlice(as))
+}
+
+func (s *Server) getArticle(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.cfg.Store.Article(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (s *Server) articleVersions(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	vs, err := s.cfg.Store.ArticleVersions(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, nonNilSlice(vs))
+}
+
+func (s *Server) createArticle(c echo.Context) error {
+	var in articleInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	a := in.article()
+	if err := s.cfg.Knowledge.Create(c.Request().Context(), a, currentUser(c).Email); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, a)
+}
+
+// updateArticle saves an edit. The client sends the version it edited; if someone
+// saved in between, it gets 409 and nothing is overwritten.
+func (s *Server) updateArticle(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in articleInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	a := in.article()
+	a.ID = id
+	if err := s.cfg.Knowledge.Update(c.Request().Context(), a, in.Version, currentUser(c).Email); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (s *Server) deleteArticle(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Knowledge.Delete(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// importArticles upserts a JSON array by slug. Every row is checked first; any bad
+// row rejects the whole import, with each problem named "<row>.<field>".
+func (s *Server) importArticles(c echo.Context) error {
+	var rows []json.RawMessage
+	if err := bind(c, &rows); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return gridline.Errorf(gridline.EINVALID, "the import is an empty array")
+	}
+	if len(rows) > 5000 {
+		return gridline.Errorf(gridline.ETOOLARGE, "at most 5000 articles per import")
+	}
+	fields := map[string]string{}
+	as := make([]*gridline.Article, 0, len(rows))
+	for i, raw := range rows {
+		var in articleInput
+		if err := json.Unmarshal(raw, &in); err != nil {
+			fields[strconv.Itoa(i)] = "not an article object"
+			continue
+		}
+		if err := validate.Struct(&in); err != nil {
+			for f, msg := range validationError(err).(*gridline.Error).Fields {
+				fields[fmt.Sprintf("%d.%s", i, f)] = msg
+			}
+			continue
+		}
+		a := in.article()
+		if in.Status == "" {
+			a.Status = gridline.ArticlePublished // imports are usually finished content
+		}
+		as = append(as, a)
+	}
+	if len(fields) > 0 {
+		return &gridline.Error{Code: gridline.EINVALID, Message: fmt.Sprintf("%d problem(s) in the import; nothing was written", len(fields)), Fields: fields}
+	}
+	ierrs, err := s.cfg.Knowledge.Import(c.Request().Context(), as, currentUser(c).Email)
+	if len(ierrs) > 0 {
+		for _, ie := range ierrs {
+			fields[fmt.Sprintf("%d.%s", ie.Index, ie.Field)] = ie.Message
+		}
+		return &gridline.Error{Code: gridline.EINVALID, Message: fmt.Sprintf("%d problem(s) in the import; nothing was written", len(ierrs)), Fields: fields}
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"imported": len(as), "articles": as})
+}
+
+func (s *Server) exportArticles(c echo.Context) error {
+	as, err := s.cfg.Knowledge.Export(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	name := "gridline-articles-" + s.now().UTC().Format("20060102") + ".json"
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.JSON(http.StatusOK, nonNilSlice(as))
+}
+
+type searchHit struct {
+	*gridline.Article
+	Score      float64 `json:"score"`
+	Confidence float64 `json:"confidence"`
+	Snippet    string  `json:"snippet"`
+}
+
+func (s *Server) searchArticles(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if q == "" || len([]rune(q)) > 500 {
+		return &gridline.Error{Code: gridline.EINVALID, Message: "q is 1 to 500 characters", Fields: map[string]string{"q": "1 to 500 characters"}}
+	}
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	if limit <= 0 || limit > 50 {
+		limit = 10
+	}
+	hits := s.cfg.Knowledge.Search(q, knowledge.SearchOptions{Lang: c.QueryParam("lang"), Limit: limit, IncludeDrafts: true})
+	out := make([]searchHit, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, searchHit{Article: h.Article, Score: h.Score, Confidence: h.Confidence, Snippet: knowledge.Snippet(h.Article, q, 240)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type askInput struct {
+	Text string `json:"text" validate:"required,max=4000"`
+	Lang string `json:"lang" validate:"omitempty,oneof=zh en"`
+}
+
+// askBot is POST /api/v1/bot/ask: the bot's decision for one message, outside any
+// conversation (the admins' "test the bot", the hotline).
+func (s *Server) askBot(c echo.Context) error {
+	var in askInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	lang := in.Lang
+	if lang == "" {
+		lang = detectLang(in.Text)
+	}
+	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: lang}, nil)
+	if err != nil {
+		return err
+	}
+	if reply.Citations == nil {
+		reply.Citations = []gridline.Citation{}
+	}
+	if reply.Suggestions == nil {
+		reply.Suggestions = []bot.Suggestion{}
+	}
+	return c.JSON(http.StatusOK, reply)
+}
+
+// detectLang guesses zh for text with Han characters, else en.
+func detectLang(text string) string {
+	for _, r := range text {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			return gridline.LangZH
+		}
+	}
+	return gridline.LangEN
+}
+
+func (s *Server) listUnanswered(c echo.Context) error {
+	resolved := c.QueryParam("resolved") == "true"
+	us, err := s.cfg.Store.ListUnanswered(c.Request().Context(), resolved, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, nonNilSlice(us))
+}
+
+type resolveUnansweredInput struct {
+	ArticleID int64 `json:"article_id" validate:"required,gt=0"`
+}
+
+func (s *Server) resolveUnanswered(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in resolveUnansweredInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.cfg.Store.Article(ctx, in.ArticleID); err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return &gridline.Error{Code: gridline.EINVALID, Message: "no such article", Fields: map[string]string{"article_id": "no such article"}}
+		}
+		return err
+	}
+	if err := s.cfg.Store.ResolveUnanswered(ctx, id, in.ArticleID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// nonNilSlice makes an empty result encode as [] rather than null.
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,318 @@
+// Package server is Gridline's transport: Echo routes, the WebSocket endpoints for
+// customers and agents, authentication, validation and the mapping of error codes
+// to HTTP statuses. It holds no SQL, no Redis and no prompts: it calls the store,
+// the switchboard, the bot, the knowledge base and the desk through their seams.
+package server
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	xrate "golang.org/x/time/rate"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/knowledge"
+)
+
+// Config is what a Server is built from. Store, Board and Bot are required.
+type Config struct {
+	Store gridline.Store
+	Board handoff.Switchboard
+	Bot   bot.Responder
+	// Desk routes conversations to agents; Presence tells who is online. Without a
+	// Desk, handoffs become requests for staff to close later.
+	Desk     Desk
+	Presence handoff.Presence
+	Queue    handoff.Queue
+	// Knowledge is the knowledge base: articles, search, import and export.
+	Knowledge *knowledge.Service
+	// Secret signs visitor tokens.
+	Secret []byte
+	// AllowedOrigins lists the sites (scheme://host[:port]) that may embed the
+	// widget; the server's own origin is always allowed. "*" allows any.
+	AllowedOrigins []string
+	// Static holds the web pages (index.html, widget.js, agent.html, admin.html…).
+	Static fs.FS
+	Logger *slog.Logger
+	// FrameRate and FrameBurst limit the frames one socket may send. Zero values
+	// mean 5 per second with bursts of 20.
+	FrameRate  float64
+	FrameBurst int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
+// it with Shutdown.
+type Server struct {
+	cfg     Config
+	echo    *echo.Echo
+	http    *http.Server
+	logger  *slog.Logger
+	metrics *metrics
+	now     func() time.Time
+
+	// ctx lives as long as the server: background work (bot replies) runs under
+	// it, so a customer who disconnects still gets the reply stored.
+	ctx    context.Context
+	cancel context.CancelFunc
+	work   sync.WaitGroup // socket handlers and background work
+
+	mu       sync.Mutex
+	sockets  map[*socket]struct{}
+	draining bool
+
+	locks keyedMutex
+}
+
+// New builds a server from cfg.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.FrameRate == 0 {
+		cfg.FrameRate = 5
+	}
+	if cfg.FrameBurst == 0 {
+		cfg.FrameBurst = 20
+	}
+	s := &Server{
+		cfg:     cfg,
+		logger:  cfg.Logger,
+		metrics: newMetrics(),
+		now:     cfg.Now,
+		sockets: make(map[*socket]struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.echo = s.routes()
+	s.http = &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// Handler returns the server's HTTP handler (for httptest).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve accepts connections on ln until Shutdown; it then returns nil.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting, closes every socket with 1001 (going away) after
+// flushing what was queued for it, and waits for in-flight work — stores, acks and
+// bot replies — until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	socks := make([]*socket, 0, len(s.sockets))
+	for sk := range s.sockets {
+		socks = append(socks, sk)
+	}
+	s.mu.Unlock()
+
+	err := s.http.Shutdown(ctx)
+	for _, sk := range socks {
+		sk.close(1001, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, ctx.Err())
+	}
+	s.cancel()
+	return err
+}
+
+// track registers a socket for shutdown; it reports false while draining.
+func (s *Server) track(sk *socket) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.sockets[sk] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(sk *socket) {
+	s.mu.Lock()
+	delete(s.sockets, sk)
+	s.mu.Unlock()
+}
+
+// goBackground runs fn under the server's lifetime, counted for Shutdown.
+func (s *Server) goBackground(fn func(ctx context.Context)) {
+	s.work.Add(1)
+	go func() {
+		defer s.work.Done()
+		fn(s.ctx)
+	}()
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.httpErrorHandler
+	e.Use(middleware.RequestID())
+	e.Use(s.logRequests)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.logger.Error("panic", "err", err, "path", c.Path(), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(s.metrics.middleware)
+	e.Use(bodyLimit)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics.handler())
+
+	api := e.Group("/api/v1")
+	api.POST("/widget/sessions", s.createWidgetSession, s.rateLimit(2, 20))
+	api.POST("/widget/requests", s.createWidgetRequest, s.rateLimit(0.2, 5))
+	e.GET("/ws/chat", s.chatSocket)
+
+	api.POST("/auth/login", s.login, s.rateLimit(0.5, 10))
+	staff := api.Group("", s.requireRole())
+	staff.POST("/auth/logout", s.logout)
+	staff.GET("/auth/me", s.me)
+	s.knowledgeRoutes(api)
+	s.agentRoutes(e, api)
+
+	s.staticRoutes(e)
+	return e
+}
+
+// bodyLimit caps request bodies: 256 KiB, except a knowledge-base import (8 MiB).
+func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	small := middleware.BodyLimit("256K")(next)
+	large := middleware.BodyLimit("8M")(next)
+	return func(c echo.Context) error {
+		if strings.HasSuffix(c.Request().URL.Path, "/articles/import") {
+			return large(c)
+		}
+		return small(c)
+	}
+}
+
+// rateLimit limits requests per client IP (rate per second, with bursts).
+func (s *Server) rateLimit(rate float64, burst int) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: xrate.Limit(rate), Burst: burst, ExpiresIn: 3 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		ErrorHandler: func(c echo.Context, err error) error {
+			return gridline.Errorf(gridline.EFORBIDDEN, "cannot tell who is asking")
+		},
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			return gridline.Errorf(gridline.ERATELIMITED, "too many requests; try again in a moment")
+		},
+	})
+}
+
+// logRequests writes one JSON log line per request.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req := c.Request()
+		s.logger.Info("http",
+			"method", req.Method, "path", req.URL.Path, "status", c.Response().Status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"remote", c.RealIP())
+		return nil
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports whether the store and the switchboard answer; a load balancer
+// stops sending traffic to a replica that is not ready.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"store": "ok", "switchboard": "ok"}
+	ready := true
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		checks["store"], ready = "unreachable", false
+		s.logger.Warn("readyz: store", "err", err)
+	}
+	if err := s.cfg.Board.Ping(ctx); err != nil {
+		checks["switchboard"], ready = "unreachable", false
+		s.logger.Warn("readyz: switchboard", "err", err)
+	}
+	s.mu.Lock()
+	if s.draining {
+		checks["server"], ready = "draining", false
+	}
+	s.mu.Unlock()
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	return c.JSON(status, map[string]any{"ready": ready, "checks": checks})
+}
+
+// keyedMutex serialises work per key (one conversation's bot replies) without a
+// lock per key living forever.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// lock takes the key's lock and returns its unlock.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*keyedLock)
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

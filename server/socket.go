@@ -1,0 +1,142 @@
+package server
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Socket timings and buffers.
+const (
+	writeWait  = 10 * time.Second
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	// sendBuffer bounds the frames queued for one client; a client that stops
+	// reading is dropped once it fills, so it never slows anyone else.
+	sendBuffer = 256
+)
+
+// socket owns one WebSocket: a single writer goroutine drains a bounded queue, so
+// publishers never block on a slow client.
+type socket struct {
+	ws      *websocket.Conn
+	send    chan []byte
+	closing chan closeReq
+	done    chan struct{} // closed when the writer has finished and the conn is closed
+	once    sync.Once
+	limiter *bucket
+}
+
+type closeReq struct {
+	code   int
+	reason string
+}
+
+func newSocket(ws *websocket.Conn, rate float64, burst int) *socket {
+	ws.SetReadLimit(MaxFrameBytes)
+	return &socket{
+		ws:      ws,
+		send:    make(chan []byte, sendBuffer),
+		closing: make(chan closeReq, 1),
+		done:    make(chan struct{}),
+		limiter: newBucket(rate, burst),
+	}
+}
+
+// writeLoop runs until the socket closes: it writes queued frames, pings, and the
+// close frame. The handler that created the socket runs it and waits for it.
+func (s *socket) writeLoop() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		s.ws.Close()
+		close(s.done)
+	}()
+	for {
+		select {
+		case msg := <-s.send:
+			_ = s.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := s.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ticker.C:
+			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return
+			}
+		case req := <-s.closing:
+			// Flush what is queued, then say goodbye.
+		flush:
+			for {
+				select {
+				case msg := <-s.send:
+					_ = s.ws.SetWriteDeadline(time.Now().Add(writeWait))
+					if err := s.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+						return
+					}
+				default:
+					break flush
+				}
+			}
+			_ = s.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(req.code, req.reason), time.Now().Add(writeWait))
+			return
+		}
+	}
+}
+
+// sendJSON queues v for the client without blocking. When the queue is full the
+// client is too slow and is dropped; sendJSON then reports false.
+func (s *socket) sendJSON(v any) bool {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	select {
+	case s.send <- data:
+		return true
+	default:
+		s.close(websocket.ClosePolicyViolation, "client too slow")
+		return false
+	}
+}
+
+// close asks the writer to send a close frame with code and shut the socket.
+func (s *socket) close(code int, reason string) {
+	s.once.Do(func() { s.closing <- closeReq{code: code, reason: reason} })
+}
+
+// bucket is a token-bucket rate limiter for one connection's frames.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64 // tokens per second
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate float64, burst int) *bucket {
+	return &bucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// allow takes one token if there is one.
+func (b *bucket) allow() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens += now.Sub(b.last).Seconds() * b.rate
+	if b.tokens > b.burst {
+		b.tokens = b.burst
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
