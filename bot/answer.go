@@ -1,0 +1,120 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
+)
+
+// decide answers typed text from the knowledge base: an answer only when the top
+// article's confidence reaches the answer threshold (or an LLM answer grounded in
+// the retrieved articles passes the checks), the closest articles when it
+// reaches the clarify threshold, and an honest "I don't know" below that.
+// Out-of-scope questions land below the thresholds: confidence is calibrated on
+// how much of the question the article covers, not on keyword lists.
+func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delta func(string)) Reply {
+	hits := b.search(text, lang)
+	top := 0.0
+	if len(hits) > 0 {
+		top = hits[0].Confidence
+	}
+	if top >= b.clarifyAt && b.llm != nil {
+		if r, ok := b.grounded(ctx, text, lang, hits, delta); ok {
+			return r
+		}
+	}
+	switch {
+	case top >= b.answerAt:
+		r := b.extractive(hits[0], text, lang)
+		r.QuickReplies = options(lang, OptionHuman, OptionMain)
+		return r
+	case top >= b.clarifyAt:
+		b.record(ctx, text, lang, ActionClarify)
+		return b.clarifyReply(conv, hits, lang)
+	}
+	b.record(ctx, text, lang, ActionFallback)
+	return Reply{Action: ActionFallback, Text: say(lang, "fallback"), Confidence: top,
+		QuickReplies: options(lang, OptionHuman, OptionMain)}
+}
+
+// extractive answers with the part of the article most relevant to the query,
+// under its title, citing it.
+func (b *Bot) extractive(h knowledge.Hit, query, lang string) Reply {
+	a := h.Article
+	body := snippet(a, query, b.snippetMax)
+	text := a.Title
+	if body != "" {
+		text += "\n" + body
+	}
+	return Reply{
+		Action:     ActionAnswer,
+		Text:       text,
+		Citations:  []gridline.Citation{citation(a)},
+		Confidence: h.Confidence,
+	}
+}
+
+func citation(a *gridline.Article) gridline.Citation {
+	return gridline.Citation{ID: a.ID, Slug: a.Slug, Title: a.Title}
+}
+
+// maxSuggestions is how many articles a clarify offers: enough to catch the
+// right one, few enough to read on a phone.
+const maxSuggestions = 3
+
+// clarifyReply offers the closest articles as suggestions and quick replies. The
+// offered articles are remembered for the conversation, so that pressing one
+// answers from exactly that article.
+func (b *Bot) clarifyReply(conv string, hits []knowledge.Hit, lang string) Reply {
+	r := Reply{Action: ActionClarify, Text: say(lang, "clarify")}
+	if len(hits) > 0 {
+		r.Confidence = hits[0].Confidence
+	}
+	st := b.flows.get(conv)
+	st.Offered = map[string]*gridline.Article{}
+	for i, h := range hits {
+		if i >= maxSuggestions || i > 0 && h.Confidence < b.clarifyAt/2 {
+			break
+		}
+		a := h.Article
+		r.Suggestions = append(r.Suggestions, Suggestion{Slug: a.Slug, Title: a.Title})
+		r.QuickReplies = append(r.QuickReplies, gridline.QuickReply{ID: OptionArticlePrefix + a.Slug, Label: a.Title})
+		st.Offered[a.Slug] = a
+	}
+	b.flows.put(conv, st)
+	r.QuickReplies = append(r.QuickReplies, option(lang, OptionHuman))
+	return r
+}
+
+// articleAnswer answers from the article the customer picked. Articles offered
+// in this conversation are remembered; otherwise (a stateless ask, or after
+// expiry) the slug is looked up through the index.
+func (b *Bot) articleAnswer(conv, slug, lang string, st flow) Reply {
+	a := st.Offered[slug]
+	if a == nil {
+		a = b.findSlug(slug)
+	}
+	if a == nil {
+		return Reply{Action: ActionMenu, Text: say(lang, "article.gone"), QuickReplies: mainMenu(lang)}
+	}
+	r := b.extractive(knowledge.Hit{Article: a, Confidence: 1}, a.Title, lang)
+	r.QuickReplies = options(lang, OptionHuman, OptionMain)
+	return r
+}
+
+// findSlug looks an article up by its slug through search: slugs are made of the
+// title's words, so the words find the article and the slug confirms it.
+func (b *Bot) findSlug(slug string) *gridline.Article {
+	if b.kb == nil || slug == "" {
+		return nil
+	}
+	q := strings.NewReplacer("-", " ", "_", " ").Replace(slug)
+	for _, h := range b.kb.Search(q, knowledge.SearchOptions{Limit: 20}) {
+		if h.Article.Slug == slug {
+			return h.Article
+		}
+	}
+	return nil
+}

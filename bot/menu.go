@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
+)
+
+// topic is a submenu entry answered from the knowledge base by a fixed query:
+// the articles say what the rules and prices are, the bot only finds them.
+type topic struct{ en, zh string }
+
+var topics = map[string]topic{
+	"billing.balance": {"check electricity bill balance account", "查询 电费 余额 账单"},
+	"billing.pay":     {"how to pay electricity bill payment methods", "缴纳 电费 缴费 方式 渠道"},
+	"billing.high":    {"electricity bill too high usage increase", "电费 偏高 突然 增加 用电量"},
+	"billing.arrears": {"arrears unpaid bill disconnection reconnection", "欠费 停电 复电 恢复供电"},
+	"billing.tariff":  {"electricity tariff price per kwh rates", "电价 标准 阶梯 电价"},
+	"billing.invoice": {"electricity bill invoice receipt", "电费 发票"},
+	"apply.new":       {"apply for new electricity connection", "新装 用电 申请 报装"},
+	"apply.capacity":  {"increase capacity change load application", "增容 减容 申请"},
+	"apply.transfer":  {"transfer account change of name ownership", "过户 更名"},
+	"apply.solar":     {"rooftop solar grid connection", "屋顶 光伏 并网"},
+	"apply.ev":        {"electric vehicle EV charger installation", "充电桩 报装 电动汽车"},
+	"outage.notices":  {"planned outage notice schedule maintenance", "计划停电 停电 公告 检修"},
+}
+
+var (
+	billingMenu = []string{"billing.balance", "billing.pay", "billing.high", "billing.arrears", "billing.tariff", "billing.invoice"}
+	applyMenu   = []string{"apply.new", "apply.capacity", "apply.transfer", "apply.solar", "apply.ev"}
+)
+
+func options(lang string, ids ...string) []gridline.QuickReply {
+	out := make([]gridline.QuickReply, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, option(lang, id))
+	}
+	return out
+}
+
+// choose answers a pressed quick reply (or a typed command that means one).
+func (b *Bot) choose(ctx context.Context, conv, id, lang string, st flow) Reply {
+	switch id {
+	case OptionMain:
+		b.flows.put(conv, flow{})
+		return Reply{Action: ActionMenu, Text: say(lang, "menu.again"), QuickReplies: mainMenu(lang)}
+	case OptionOutage:
+		b.flows.put(conv, flow{Name: flowOutage, Step: "ask"})
+		return Reply{Action: ActionMenu, Text: say(lang, "outage.ask"),
+			QuickReplies: options(lang, "outage.neighbours", "outage.onlyme", "outage.notsure", OptionMain)}
+	case "outage.neighbours", "outage.onlyme", "outage.notsure":
+		return b.outageAnswer(conv, id, lang)
+	case OptionFault, "outage.report":
+		next := flow{Name: flowFault, Step: "details", Detail: st.Detail}
+		b.flows.put(conv, next)
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.ask"), QuickReplies: options(lang, OptionMain)}
+	case OptionBilling:
+		b.flows.put(conv, flow{})
+		return Reply{Action: ActionMenu, Text: say(lang, "billing.ask"), QuickReplies: options(lang, append(billingMenu, OptionMain)...)}
+	case OptionApply:
+		b.flows.put(conv, flow{})
+		return Reply{Action: ActionMenu, Text: say(lang, "apply.ask"), QuickReplies: options(lang, append(applyMenu, OptionMain)...)}
+	case OptionComplaint:
+		b.flows.put(conv, flow{})
+		return handoffReply(lang, "complaint", gridline.SkillComplaint, gridline.PriorityNormal)
+	case OptionHuman:
+		b.flows.put(conv, flow{})
+		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal)
+	case "outage.checkpay":
+		return b.topicAnswer(ctx, conv, "billing.balance", lang)
+	}
+	if _, ok := topics[id]; ok {
+		return b.topicAnswer(ctx, conv, id, lang)
+	}
+	if slug, ok := strings.CutPrefix(id, OptionArticlePrefix); ok {
+		return b.articleAnswer(conv, slug, lang, st)
+	}
+	return Reply{Action: ActionMenu, Text: say(lang, "menu.unknown"), QuickReplies: mainMenu(lang)}
+}
+
+// outageAnswer gives the steps for an area outage or for a home alone, and
+// offers a fault report. What the customer said is kept for the report.
+func (b *Bot) outageAnswer(conv, id, lang string) Reply {
+	f := flow{Name: flowOutage, Step: "advised", Detail: say(gridline.LangZH, id) + " / " + say(gridline.LangEN, id)}
+	b.flows.put(conv, f)
+	var text string
+	var qr []gridline.QuickReply
+	switch id {
+	case "outage.neighbours":
+		text = say(lang, "outage.area")
+		qr = options(lang, "outage.report", "outage.notices", OptionHuman, OptionMain)
+	case "outage.onlyme":
+		text = say(lang, "outage.home")
+		qr = options(lang, "outage.report", "outage.checkpay", OptionHuman, OptionMain)
+	default:
+		text = say(lang, "outage.home") + "\n\n" + say(lang, "outage.area")
+		qr = options(lang, "outage.report", "outage.notices", "outage.checkpay", OptionHuman, OptionMain)
+	}
+	return Reply{Action: ActionMenu, Text: text, QuickReplies: qr}
+}
+
+// Typed answers to "are your neighbours off too?". Only-me is checked first:
+// "no, only my home" must not read as a yes.
+var (
+	outageOnlyMe = []string{"only my", "only mine", "only me", "only our", "just my", "just me", "just our", "just mine",
+		"only this", "just this", "只有我", "就我家", "只是我家", "只有我们", "我家而已", "就我们家", "只我家", "别人家有电", "邻居有电", "邻居家有电"}
+	outageNotSure = []string{"not sure", "don't know", "dont know", "no idea", "unsure", "不确定", "不知道", "不清楚", "说不准"}
+	outageArea    = []string{"neighbour*", "neighbor*", "street", "whole area", "whole building", "everyone", "everybody",
+		"all of", "the area", "block", "district", "邻居", "整栋", "整个", "整条", "整片", "路灯", "小区", "都停", "都没电", "附近", "一片", "全部"}
+	yesWords = []string{"yes", "yeah", "yep", "yup", "y", "是", "是的", "对", "对的", "嗯", "都停了", "也停了", "是啊"}
+	noWords  = []string{"no", "nope", "n", "不是", "没有", "否", "不", "没"}
+)
+
+// continueFlow handles typed text inside a guided flow. ok is false when the
+// text is not an answer to the flow's question; the flow is then left and the
+// text goes on to retrieval.
+func (b *Bot) continueFlow(ctx context.Context, conv, text, lang string, st flow) (Reply, bool) {
+	switch st.Name {
+	case flowOutage:
+		if st.Step != "ask" {
+			return Reply{}, false
+		}
+		t := strings.Trim(matchText(text), " .!?,~")
+		switch {
+		case anyTerm(t, outageOnlyMe):
+			return b.outageAnswer(conv, "outage.onlyme", lang), true
+		case anyTerm(t, outageNotSure):
+			return b.outageAnswer(conv, "outage.notsure", lang), true
+		case anyTerm(t, outageArea) || oneOf(t, yesWords):
+			return b.outageAnswer(conv, "outage.neighbours", lang), true
+		case oneOf(t, noWords):
+			return b.outageAnswer(conv, "outage.onlyme", lang), true
+		}
+		b.flows.put(conv, flow{})
+		return Reply{}, false
+	case flowFault:
+		return b.faultStep(conv, text, lang, st), true
+	}
+	return Reply{}, false
+}
+
+func oneOf(t string, words []string) bool {
+	for _, w := range words {
+		if t == w {
+			return true
+		}
+	}
+	return false
+}
+
+var cancelWords = []string{"cancel", "stop", "quit", "never mind", "nevermind", "forget it", "取消", "算了", "不报了", "不用了", "退出"}
+
+// faultStep takes the address and phone number of a fault report, in one message
+// or across several, and files the report once it has both.
+func (b *Bot) faultStep(conv, text, lang string, st flow) Reply {
+	t := strings.Trim(matchText(text), " .!?,~")
+	if oneOf(t, cancelWords) {
+		b.flows.put(conv, flow{})
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.cancelled") + "\n" + say(lang, "menu.again"), QuickReplies: mainMenu(lang)}
+	}
+	phone, rest := ExtractPhone(text)
+	progress := false
+	if phone != "" {
+		st.Phone, progress = phone, true
+	}
+	if addr := cleanAddress(rest); looksLikeAddress(addr) {
+		st.Address, progress = addr, true
+	}
+	if st.Address != "" && st.Phone != "" {
+		b.flows.put(conv, flow{})
+		req := &gridline.Request{
+			Kind:           gridline.RequestMessage,
+			ConversationID: conv,
+			Phone:          st.Phone,
+			Text:           fmt.Sprintf(say(lang, "fault.request"), st.Address, st.Phone),
+		}
+		if st.Detail != "" {
+			req.Text += fmt.Sprintf(say(lang, "fault.detail"), st.Detail)
+		}
+		return Reply{
+			Action: ActionMenu, Text: fmt.Sprintf(say(lang, "fault.done"), st.Address, st.Phone),
+			Skill: gridline.SkillRepair, Request: req, Confidence: 1, QuickReplies: options(lang, OptionMain),
+		}
+	}
+	if !progress {
+		st.Attempts++
+	}
+	if st.Attempts >= 3 {
+		b.flows.put(conv, flow{})
+		return handoffReply(lang, "fault.giveup", gridline.SkillRepair, gridline.PriorityNormal)
+	}
+	b.flows.put(conv, st)
+	qr := options(lang, OptionMain)
+	switch {
+	case st.Address == "" && st.Phone == "":
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.address") + "\n" + say(lang, "fault.ask"), QuickReplies: qr}
+	case st.Address == "":
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.address"), QuickReplies: qr}
+	case looksLikePhoneAttempt(text):
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.phone"), QuickReplies: qr}
+	}
+	return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.phone"), QuickReplies: qr}
+}
+
+var (
+	phoneCandidate = regexp.MustCompile(`\+?\(?\d[\d\-\s()]{5,}\d`)
+	phoneLabels    = regexp.MustCompile(`(?i)(my\s+)?(phone|mobile|cell|tel|telephone|contact)(\s+number|\s+no\.?)?\s*(is|:)?|电话号码|手机号码|联系电话|手机号|电话|手机|号码|联系方式`)
+	addressLabels  = regexp.MustCompile(`(?i)(my\s+)?(address|addr)\s*(is|:)?|地址是|地址|住在`)
+)
+
+// ExtractPhone finds a phone number in text — 7 to 15 digits, optionally with a
+// leading +, spaces, dashes or brackets — and returns it as written (trimmed) and
+// the text without it and its label ("my phone is", "电话").
+func ExtractPhone(text string) (phone, rest string) {
+	t := Normalize(text)
+	loc := phoneCandidate.FindStringIndex(t)
+	for loc != nil {
+		cand := strings.TrimSpace(t[loc[0]:loc[1]])
+		if n := len(onlyDigits(cand)); n >= 7 && n <= 15 {
+			rest = t[:loc[0]] + " " + t[loc[1]:]
+			return cand, phoneLabels.ReplaceAllString(rest, " ")
+		}
+		next := phoneCandidate.FindStringIndex(t[loc[1]:])
+		if next == nil {
+			break
+		}
+		loc = []int{loc[1] + next[0], loc[1] + next[1]}
+	}
+	return "", t
+}
+
+func looksLikePhoneAttempt(text string) bool {
+	return len(onlyDigits(text)) >= 4 && len(onlyDigits(text)) < 7
+}
+
+// cleanAddress strips labels and stray punctuation around an address.
+func cleanAddress(s string) string {
+	s = strings.TrimSpace(addressLabels.ReplaceAllString(s, " "))
+	s = strings.TrimPrefix(s, "在") // "在朝阳区…": only a leading 在 is a label
+	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// looksLikeAddress accepts text with enough substance to find a place by: four
+// Chinese characters, or two words with six letters or digits between them. A
+// "yes" or "ok" is not an address; the crew calls to confirm the rest.
+func looksLikeAddress(s string) bool {
+	han, alnum := 0, 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			alnum++
+		}
+	}
+	if han >= 4 {
+		return true
+	}
+	return han == 0 && alnum >= 6 && len(strings.Fields(s)) >= 2
+}
+
+// topicAnswer answers a submenu entry from the knowledge base by its fixed query.
+func (b *Bot) topicAnswer(ctx context.Context, conv, id, lang string) Reply {
+	q := topics[id].en
+	if lang == gridline.LangZH {
+		q = topics[id].zh
+	}
+	hits := b.search(q, lang)
+	more := options(lang, OptionHuman, OptionMain)
+	if len(hits) == 0 {
+		return Reply{Action: ActionFallback, Text: say(lang, "topic.none"), QuickReplies: more}
+	}
+	if hits[0].Confidence >= b.clarifyAt {
+		r := b.extractive(hits[0], q, lang)
+		r.QuickReplies = more
+		return r
+	}
+	r := b.clarifyReply(conv, hits, lang)
+	r.Action = ActionMenu
+	return r
+}
+
+// search queries the knowledge base in lang; no knowledge base finds nothing.
+func (b *Bot) search(q, lang string) []knowledge.Hit {
+	if b.kb == nil {
+		return nil
+	}
+	return b.kb.Search(q, knowledge.SearchOptions{Lang: lang, Limit: 5})
+}

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gridline/gridline"
+)
+
+// MaxInputRunes caps how much of one message the bot reads. A customer's question
+// fits in far less; a longer paste is cut so that matching and retrieval stay cheap
+// and a pasted essay cannot smuggle a long prompt to the model.
+const MaxInputRunes = 600
+
+// Normalize folds full-width letters, digits and punctuation to their ASCII forms
+// (Chinese input methods produce both, and customers mix them), turns every run
+// of white space into one space, trims, and caps the text at MaxInputRunes. It is
+// the text the bot reasons about and the text recorded as unanswered, so that the
+// same question asked twice is counted once.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	n := 0
+	for _, r := range s {
+		r = foldWidth(r)
+		if r == utf8.RuneError || unicode.IsControl(r) && !unicode.IsSpace(r) {
+			continue
+		}
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if n >= MaxInputRunes {
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// foldWidth maps full-width ASCII variants (U+FF01–U+FF5E) and the ideographic
+// space to plain ASCII; every other rune is returned as it is.
+func foldWidth(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFEE0
+	case r == 0x3000:
+		return ' '
+	}
+	return r
+}
+
+// matchText is the lower-cased form detectors search, with Chinese sentence
+// punctuation mapped to ASCII so that one clause splitter serves both languages.
+func matchText(s string) string {
+	s = strings.ToLower(s)
+	return strings.NewReplacer("。", ".", "，", ",", "！", "!", "？", "?", "；", ";", "、", ",", "’", "'", "‘", "'").Replace(s)
+}
+
+// hasHan reports whether s contains Chinese characters.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLatinLetters reports whether s contains Latin letters.
+func hasLatinLetters(s string) bool {
+	for _, r := range s {
+		if r < 0x80 && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// detectLang returns the language a typed message is written in: Chinese when it
+// has Chinese characters, English when it has Latin letters only, else fallback
+// (the conversation's language). A customer who writes in the other language is
+// answered in it.
+func detectLang(text, fallback string) string {
+	switch {
+	case hasHan(text):
+		return gridline.LangZH
+	case hasLatinLetters(text):
+		return gridline.LangEN
+	}
+	return gridline.NormalizeLang(fallback)
+}

@@ -1,0 +1,276 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
+)
+
+// Retriever finds articles for a question; *knowledge.Index implements it. The
+// bot depends on this one method so that tests and other indexes plug in.
+type Retriever interface {
+	Search(query string, opts knowledge.SearchOptions) []knowledge.Hit
+}
+
+// UnansweredRecorder counts questions the bot could not answer, for admins to
+// write articles for; gridline.Store implements it.
+type UnansweredRecorder interface {
+	RecordUnanswered(ctx context.Context, text, lang, action string) error
+}
+
+// Config configures a Bot. Every zero value means the documented default, so
+// Config{Knowledge: ix} is a working extractive bot.
+type Config struct {
+	// Knowledge is searched for answers; nil means the bot only triages, walks
+	// the menu and hands off.
+	Knowledge Retriever
+	// Unanswered records every clarify and fallback; nil records nothing.
+	Unanswered UnansweredRecorder
+	// LLM, when set, writes answers from the retrieved articles; its answers are
+	// checked and replaced by the extract when they cite or state what the
+	// articles do not. Nil: extractive answers only.
+	LLM    LLM
+	Logger *slog.Logger
+	// AnswerThreshold and ClarifyThreshold are the top hit's confidence at or
+	// above which the bot answers, or offers the closest articles. Zero means
+	// knowledge.AnswerThreshold and knowledge.ClarifyThreshold.
+	AnswerThreshold, ClarifyThreshold float64
+
+	// LLMTimeout caps one LLM answer from request to last token; zero means 8 s.
+	LLMTimeout time.Duration
+	// LLMFirstToken caps the wait for the first streamed token; zero means 4 s.
+	LLMFirstToken time.Duration
+	// BreakerFailures consecutive LLM failures open the circuit breaker for
+	// BreakerCooldown; zero means 3 failures and 30 s.
+	BreakerFailures int
+	BreakerCooldown time.Duration
+
+	// MaxConversations bounds how many conversations' flow state is held (the
+	// least recently active are forgotten first); zero means 10,000. FlowTTL
+	// forgets a flow not touched for that long; zero means 30 minutes.
+	MaxConversations int
+	FlowTTL          time.Duration
+	// SnippetRunes caps an extractive answer; zero means 600.
+	SnippetRunes int
+	// Now is the clock; nil means time.Now. Tests set it to expire flows.
+	Now func() time.Time
+}
+
+// Bot is the conversation brain. It is safe for concurrent use; messages of one
+// conversation are expected one at a time, as the transport delivers them.
+type Bot struct {
+	kb         Retriever
+	unanswered UnansweredRecorder
+	llm        LLM
+	log        *slog.Logger
+	answerAt   float64
+	clarifyAt  float64
+	llmTimeout time.Duration
+	firstToken time.Duration
+	snippetMax int
+	flows      *flows
+	breaker    *breaker
+}
+
+var _ Responder = (*Bot)(nil)
+
+// New returns a Bot configured by cfg.
+func New(cfg Config) *Bot {
+	b := &Bot{
+		kb:         cfg.Knowledge,
+		unanswered: cfg.Unanswered,
+		llm:        cfg.LLM,
+		log:        cfg.Logger,
+		answerAt:   cfg.AnswerThreshold,
+		clarifyAt:  cfg.ClarifyThreshold,
+		llmTimeout: cfg.LLMTimeout,
+		firstToken: cfg.LLMFirstToken,
+		snippetMax: cfg.SnippetRunes,
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.answerAt == 0 {
+		b.answerAt = knowledge.AnswerThreshold
+	}
+	if b.clarifyAt == 0 {
+		b.clarifyAt = knowledge.ClarifyThreshold
+	}
+	if b.llmTimeout == 0 {
+		b.llmTimeout = 8 * time.Second
+	}
+	if b.firstToken == 0 {
+		b.firstToken = 4 * time.Second
+	}
+	if b.snippetMax == 0 {
+		b.snippetMax = 600
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	maxConv, ttl := cfg.MaxConversations, cfg.FlowTTL
+	if maxConv == 0 {
+		maxConv = 10000
+	}
+	if ttl == 0 {
+		ttl = 30 * time.Minute
+	}
+	b.flows = newFlows(maxConv, ttl, now)
+	failures, cooldown := cfg.BreakerFailures, cfg.BreakerCooldown
+	if failures == 0 {
+		failures = 3
+	}
+	if cooldown == 0 {
+		cooldown = 30 * time.Second
+	}
+	b.breaker = &breaker{failures: failures, cooldown: cooldown, now: now}
+	return b
+}
+
+// Option ids of the main menu. They are stable: the widget and stored messages
+// refer to them.
+const (
+	OptionMain      = "menu.main"
+	OptionOutage    = "menu.outage"
+	OptionFault     = "menu.fault"
+	OptionBilling   = "menu.billing"
+	OptionApply     = "menu.apply"
+	OptionComplaint = "menu.complaint"
+	OptionHuman     = "menu.human"
+	// OptionArticlePrefix followed by a slug answers from that article.
+	OptionArticlePrefix = "article:"
+)
+
+// mainMenu is the quick replies of the greeting.
+func mainMenu(lang string) []gridline.QuickReply {
+	return []gridline.QuickReply{
+		option(lang, OptionOutage), option(lang, OptionFault), option(lang, OptionBilling),
+		option(lang, OptionApply), option(lang, OptionComplaint), option(lang, OptionHuman),
+	}
+}
+
+// Greet is the first message of a conversation: a welcome and the main menu.
+func (b *Bot) Greet(lang string) Reply {
+	lang = gridline.NormalizeLang(lang)
+	return Reply{Action: ActionMenu, Text: say(lang, "greet"), QuickReplies: mainMenu(lang)}
+}
+
+// Respond decides on one input: a pressed quick reply, or typed text that goes
+// through safety triage, a request for a person, a complaint, the current guided
+// flow, and retrieval, in that order. The error is only ever the context's.
+func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return Reply{}, err
+	}
+	lang := gridline.NormalizeLang(in.Lang)
+	st := b.flows.get(in.ConversationID)
+	if in.Option != "" {
+		r := b.choose(ctx, in.ConversationID, strings.TrimSpace(in.Option), lang, st)
+		return r, nil
+	}
+	text := Normalize(in.Text)
+	if text == "" {
+		return Reply{Action: ActionMenu, Text: say(lang, "empty"), QuickReplies: mainMenu(lang)}, nil
+	}
+	lang = detectLang(text, lang)
+
+	if dangers := DetectDanger(text); len(dangers) > 0 {
+		b.flows.put(in.ConversationID, flow{})
+		b.log.LogAttrs(ctx, slog.LevelWarn, "bot: danger reported", slog.String("conversation", in.ConversationID), slog.Any("dangers", dangers))
+		return urgentReply(lang, dangers), nil
+	}
+	if AsksIdentity(text) {
+		return Reply{Action: ActionMenu, Text: say(lang, "identity"), Confidence: 1,
+			QuickReplies: []gridline.QuickReply{option(lang, OptionHuman), option(lang, OptionMain)}}, nil
+	}
+	if WantsHuman(text) {
+		b.flows.put(in.ConversationID, flow{})
+		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal), nil
+	}
+	if IsComplaint(text) {
+		b.flows.put(in.ConversationID, flow{})
+		return handoffReply(lang, "complaint", gridline.SkillComplaint, gridline.PriorityNormal), nil
+	}
+	if IsInjection(text) {
+		b.record(ctx, text, lang, ActionFallback)
+		return Reply{Action: ActionFallback, Text: say(lang, "outofscope"),
+			QuickReplies: []gridline.QuickReply{option(lang, OptionHuman), option(lang, OptionMain)}}, nil
+	}
+	if r, ok := b.continueFlow(ctx, in.ConversationID, text, lang, st); ok {
+		return r, nil
+	}
+	if id, ok := typedOption(text); ok {
+		return b.choose(ctx, in.ConversationID, id, lang, st), nil
+	}
+	return b.decide(ctx, in.ConversationID, text, lang, st, delta), nil
+}
+
+// urgentReply gives the safety advice for each danger, then hands off to repair
+// at the top priority.
+func urgentReply(lang string, dangers []Danger) Reply {
+	var b strings.Builder
+	b.WriteString(say(lang, "danger.intro"))
+	for i, d := range dangers {
+		b.WriteString("\n")
+		b.WriteString(string(rune('1' + i)))
+		b.WriteString(". ")
+		b.WriteString(say(lang, "danger."+string(d)))
+	}
+	b.WriteString("\n")
+	b.WriteString(say(lang, "danger.handoff"))
+	return Reply{
+		Action: ActionHandoff, Urgent: true, Text: b.String(), Confidence: 1,
+		Skill: gridline.SkillRepair, Priority: gridline.PriorityUrgent,
+	}
+}
+
+func handoffReply(lang, key, skill string, priority int) Reply {
+	return Reply{Action: ActionHandoff, Text: say(lang, key), Skill: skill, Priority: priority, Confidence: 1}
+}
+
+// skillOf is the queue a request for a person goes to, from where the customer
+// was in the menu.
+func skillOf(st flow) string {
+	switch st.Name {
+	case flowOutage, flowFault:
+		return gridline.SkillRepair
+	}
+	return gridline.SkillGeneral
+}
+
+// typedCommands are whole messages that mean a menu choice ("菜单", "停电了").
+// Only the whole message counts: "停电了怎么办" is a question for retrieval.
+var typedCommands = map[string]string{
+	"menu": OptionMain, "main menu": OptionMain, "start": OptionMain, "back": OptionMain, "help": OptionMain,
+	"菜单": OptionMain, "主菜单": OptionMain, "返回": OptionMain, "帮助": OptionMain, "开始": OptionMain,
+	"report a fault": OptionFault, "report fault": OptionFault, "fault report": OptionFault, "repair": OptionFault,
+	"报修": OptionFault, "故障报修": OptionFault, "我要报修": OptionFault, "报障": OptionFault,
+	"power outage": OptionOutage, "power cut": OptionOutage, "no power": OptionOutage, "outage": OptionOutage,
+	"blackout": OptionOutage, "power is out": OptionOutage, "power's out": OptionOutage, "power out": OptionOutage,
+	"my power is out": OptionOutage, "i have no power": OptionOutage, "the power is off": OptionOutage,
+	"停电": OptionOutage, "停电了": OptionOutage, "没电了": OptionOutage, "没电": OptionOutage, "家里停电了": OptionOutage,
+	"我家停电了": OptionOutage, "断电了": OptionOutage,
+	"billing": OptionBilling, "bills": OptionBilling, "payment": OptionBilling, "电费": OptionBilling, "缴费": OptionBilling,
+	"applications": OptionApply, "业务办理": OptionApply,
+}
+
+func typedOption(text string) (string, bool) {
+	t := strings.Trim(matchText(text), " .!?,~")
+	id, ok := typedCommands[t]
+	return id, ok
+}
+
+// record counts an unanswered question; a failure is logged, never shown.
+func (b *Bot) record(ctx context.Context, text, lang, action string) {
+	if b.unanswered == nil {
+		return
+	}
+	if err := b.unanswered.RecordUnanswered(ctx, text, lang, action); err != nil {
+		b.log.LogAttrs(ctx, slog.LevelError, "bot: record unanswered", slog.String("err", err.Error()))
+	}
+}
