@@ -1,0 +1,603 @@
+// The agent console: sign in, set a status, watch the skill queues, take chats,
+// talk to customers live over /ws/agent, see each customer's history and the
+// knowledge base's suggestions, transfer and resolve. A dropped socket is
+// reconnected and every open chat resumed from its last seq, with the REST
+// history filling anything the socket missed.
+import { Console, h, loginForm, langButton, toast, since, when, newClientID } from './console.js';
+import { renderMarkdown } from './markdown.js';
+import { applyText } from './i18n.js';
+
+const app = document.getElementById('app');
+const c = new Console('agent', () => { if (!S.me) { location.reload(); return; } applyText(document, c.lang); render(); });
+
+// ---- state ---------------------------------------------------------------------
+const S = {
+  me: null,
+  status: localStorage.getItem('gridline.agent.status') || 'online',
+  tickets: [],
+  seenTickets: new Set(),
+  chats: new Map(), // id -> Chat
+  current: '',
+  owned: [],
+  requests: [],
+  suggestions: [],
+  history: [],
+  connected: false,
+  typing: new Map(), // conversation id -> {name, until}
+};
+
+/** Chat is one conversation the console has loaded. */
+function chatFor(id) {
+  let ch = S.chats.get(id);
+  if (!ch) {
+    ch = { id, conv: { id }, msgs: [], lastSeq: 0, pending: new Map(), unread: 0, loaded: false };
+    S.chats.set(id, ch);
+  }
+  return ch;
+}
+const isMine = (ch) => ch.conv && S.me && ch.conv.handler_id === S.me.id && ch.conv.status !== 'resolved';
+
+// ---- sound and title -----------------------------------------------------------
+let audio = null;
+document.addEventListener('pointerdown', () => {
+  // Browsers only allow sound after a gesture; make the context on the first one.
+  if (!audio && window.AudioContext) audio = new AudioContext();
+}, { once: true });
+function beep() {
+  if (!audio) return;
+  const o = audio.createOscillator(), g = audio.createGain();
+  o.type = 'sine';
+  o.frequency.setValueAtTime(880, audio.currentTime);
+  o.frequency.setValueAtTime(1175, audio.currentTime + 0.12);
+  g.gain.setValueAtTime(0.0001, audio.currentTime);
+  g.gain.exponentialRampToValueAtTime(0.25, audio.currentTime + 0.02);
+  g.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.3);
+  o.connect(g).connect(audio.destination);
+  o.start();
+  o.stop(audio.currentTime + 0.32);
+}
+const attention = () => document.visibilityState === 'visible' && document.hasFocus();
+function badgeCount() {
+  let n = S.tickets.filter((tk) => !S.seenTickets.has(tk.conversation_id)).length;
+  for (const ch of S.chats.values()) n += ch.unread;
+  return n;
+}
+function updateTitle() {
+  const n = badgeCount();
+  document.title = (n ? `(${n}) ` : '') + c.t('agent.title');
+}
+function markSeen() {
+  if (!attention()) return;
+  for (const tk of S.tickets) S.seenTickets.add(tk.conversation_id);
+  const ch = S.chats.get(S.current);
+  if (ch) ch.unread = 0;
+  updateTitle();
+  renderLists();
+}
+window.addEventListener('focus', markSeen);
+document.addEventListener('visibilitychange', markSeen);
+
+// ---- socket --------------------------------------------------------------------
+let ws = null, attempt = 0, retryTimer = 0, heartbeat = 0, stopped = false;
+
+function connect() {
+  if (ws || stopped) return;
+  const sock = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/agent');
+  ws = sock;
+  sock.onopen = () => {
+    send({ type: 'status', status: S.status });
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => send({ type: 'status', status: S.status }), 10000);
+    resumeAll();
+  };
+  sock.onmessage = (e) => { let f; try { f = JSON.parse(e.data); } catch { return; } onFrame(f); };
+  sock.onclose = (e) => {
+    if (ws === sock) ws = null;
+    clearInterval(heartbeat);
+    setConnected(false);
+    if (e.code === 1008 || e.code === 4001) { checkSession(); }
+    if (stopped) return;
+    const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
+    attempt++;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, 250 + Math.random() * cap);
+  };
+}
+function send(f) {
+  if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(f)); return true; }
+  return false;
+}
+function setConnected(ok) {
+  S.connected = ok;
+  const el = document.getElementById('conn');
+  if (el) { el.hidden = ok; el.textContent = c.t('console.offline'); }
+  const dot = document.querySelector('.status-dot');
+  if (dot) dot.dataset.state = ok ? S.status : 'offline';
+}
+async function checkSession() {
+  // A refused socket after a restart usually means the session expired.
+  try { await c.api('GET', '/api/v1/agents'); } catch { /* signedOut handles 401 */ }
+}
+window.addEventListener('online', () => { if (!ws) { clearTimeout(retryTimer); connect(); } });
+
+// resumeAll re-subscribes every loaded chat from its last seq, fetches what the
+// socket may have missed, and resends unacked replies with their client ids.
+function resumeAll() {
+  for (const ch of S.chats.values()) {
+    if (!ch.loaded || (ch.conv.status === 'resolved' && ch.id !== S.current)) continue;
+    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.lastSeq });
+    fillFrom(ch);
+    for (const p of ch.pending.values()) send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text: p.text });
+  }
+  refreshLists();
+}
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'welcome':
+      attempt = 0;
+      if (f.user) { S.me = f.user; }
+      setConnected(true);
+      break;
+    case 'queues': {
+      const before = new Set(S.tickets.map((tk) => tk.conversation_id));
+      S.tickets = f.tickets || [];
+      const fresh = S.tickets.filter((tk) => !before.has(tk.conversation_id) && !S.seenTickets.has(tk.conversation_id));
+      if (fresh.length) {
+        beep();
+        if (attention()) fresh.forEach((tk) => S.seenTickets.add(tk.conversation_id));
+        else toast(c.t('agent.newChat'));
+      }
+      renderLists();
+      updateTitle();
+      break;
+    }
+    case 'assigned': {
+      const conv = f.conversation || {};
+      if (!conv.id) break;
+      const ch = chatFor(conv.id);
+      ch.conv = Object.assign(ch.conv, conv);
+      beep();
+      toast(c.t('agent.assigned'));
+      loadChat(ch).then(() => { if (!S.current) select(ch.id); renderLists(); });
+      renderLists();
+      break;
+    }
+    case 'conversation': {
+      const conv = f.conversation || {};
+      if (!conv.id) break;
+      const ch = S.chats.get(conv.id);
+      if (ch) Object.assign(ch.conv, conv);
+      renderLists();
+      if (ch && ch.id === S.current) renderChatHeader();
+      if (conv.owner_id && S.me && conv.owner_id === S.me.id) loadOwned();
+      break;
+    }
+    case 'message': {
+      const ch = S.chats.get(f.conversation_id);
+      if (!ch || !ch.loaded) break;
+      if (f.seq > ch.lastSeq + 1) fillFrom(ch); // a gap: the store has it
+      const added = addMsg(ch, f);
+      if (added && f.author && f.author.kind === 'customer') {
+        S.typing.delete(ch.id);
+        if (ch.id !== S.current || !attention()) { ch.unread++; beep(); }
+        if (ch.id === S.current) loadSuggestions(ch.id);
+      }
+      renderLists();
+      updateTitle();
+      break;
+    }
+    case 'ack': {
+      const ch = S.chats.get(f.conversation_id);
+      if (!ch) break;
+      const p = ch.pending.get(f.client_id);
+      if (p) {
+        ch.pending.delete(f.client_id);
+        addMsg(ch, { seq: f.seq, conversation_id: ch.id, client_id: f.client_id, text: p.text, author: { kind: 'agent', id: S.me && S.me.id, name: S.me && S.me.name }, created_at: new Date().toISOString() });
+      }
+      break;
+    }
+    case 'typing': {
+      if (!f.author || f.author.kind !== 'customer') break;
+      S.typing.set(f.conversation_id, { until: Date.now() + 6000 });
+      if (f.conversation_id === S.current) renderTyping();
+      break;
+    }
+    case 'error':
+      toast(f.message || c.t('console.error'), 'error');
+      if (f.client_id) for (const ch of S.chats.values()) if (ch.pending.delete(f.client_id)) renderMessages();
+      break;
+  }
+}
+
+// ---- chats ---------------------------------------------------------------------
+function addMsg(ch, m) {
+  if (m.seq && ch.msgs.some((x) => x.seq === m.seq)) return false;
+  if (m.client_id) ch.pending.delete(m.client_id);
+  ch.msgs.push(m);
+  ch.msgs.sort((a, b) => a.seq - b.seq);
+  if (m.seq > ch.lastSeq) ch.lastSeq = m.seq;
+  if (ch.id === S.current) renderMessages(true);
+  return true;
+}
+
+async function fillFrom(ch) {
+  try {
+    const msgs = await c.api('GET', `/api/v1/conversations/${encodeURIComponent(ch.id)}/messages?after_seq=${ch.lastSeq}`);
+    for (const m of msgs || []) addMsg(ch, m);
+  } catch (err) { if (err.status !== 401) toast(err.message, 'error'); }
+}
+
+async function loadChat(ch) {
+  if (ch.loaded) return;
+  try {
+    const msgs = await c.api('GET', `/api/v1/conversations/${encodeURIComponent(ch.id)}/messages?after_seq=0`);
+    ch.loaded = true;
+    for (const m of msgs || []) addMsg(ch, m);
+    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.lastSeq });
+  } catch (err) { toast(err.message, 'error'); }
+}
+
+async function refreshConv(ch) {
+  try {
+    const list = await c.api('GET', `/api/v1/customers/${encodeURIComponent(ch.conv.customer_id)}/conversations`);
+    S.history = (list || []).filter((x) => x.id !== ch.id);
+    const self = (list || []).find((x) => x.id === ch.id);
+    if (self) Object.assign(ch.conv, self);
+  } catch { S.history = []; }
+}
+
+async function select(id) {
+  S.current = id;
+  const ch = chatFor(id);
+  ch.unread = 0;
+  S.suggestions = [];
+  S.history = [];
+  renderChat();
+  renderLists();
+  updateTitle();
+  await loadChat(ch);
+  renderMessages();
+  if (ch.conv.customer_id) await refreshConv(ch);
+  renderChatHeader();
+  renderSide();
+  loadSuggestions(id);
+}
+
+async function loadSuggestions(id) {
+  try {
+    S.suggestions = (await c.api('GET', `/api/v1/conversations/${encodeURIComponent(id)}/suggestions`)) || [];
+  } catch { S.suggestions = []; }
+  if (id === S.current) renderSide();
+}
+
+async function claim(id) {
+  try {
+    const conv = await c.api('POST', `/api/v1/conversations/${encodeURIComponent(id)}/claim`);
+    const ch = chatFor(id);
+    if (conv && conv.id) Object.assign(ch.conv, conv);
+    else Object.assign(ch.conv, { status: 'active', handler_id: S.me && S.me.id });
+    S.tickets = S.tickets.filter((tk) => tk.conversation_id !== id);
+    await select(id);
+  } catch (err) {
+    toast(err.status === 404 || err.status === 409 ? c.t('agent.claimFailed') : err.message, 'error');
+  }
+}
+
+function reply(text) {
+  const ch = S.chats.get(S.current);
+  if (!ch || !text.trim()) return;
+  const p = { client_id: newClientID(), text };
+  ch.pending.set(p.client_id, p);
+  send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text });
+  renderMessages(true);
+}
+
+async function resolve() {
+  const ch = S.chats.get(S.current);
+  if (!ch || !confirm(c.t('agent.resolveConfirm'))) return;
+  try {
+    await c.api('POST', `/api/v1/conversations/${encodeURIComponent(ch.id)}/resolve`);
+    ch.conv.status = 'resolved';
+    renderChat();
+    renderLists();
+  } catch (err) { toast(err.message, 'error'); }
+}
+
+async function refreshLists() {
+  await Promise.all([loadMine(), loadOwned(), loadRequests()]);
+}
+async function loadMine() {
+  try {
+    const list = (await c.api('GET', '/api/v1/conversations?status=active')) || [];
+    for (const conv of list) {
+      if (!S.me || conv.handler_id !== S.me.id) continue;
+      const ch = chatFor(conv.id);
+      Object.assign(ch.conv, conv);
+      if (!ch.loaded) loadChat(ch).then(renderLists);
+    }
+  } catch { /* shown by the socket banner */ }
+  renderLists();
+}
+async function loadOwned() {
+  try { S.owned = (await c.api('GET', '/api/v1/conversations?owner=me')) || []; } catch { S.owned = []; }
+  renderLists();
+}
+async function loadRequests() {
+  try { S.requests = (await c.api('GET', '/api/v1/requests?status=open')) || []; } catch { S.requests = []; }
+  renderLists();
+}
+async function closeRequest(id) {
+  try {
+    await c.api('POST', `/api/v1/requests/${encodeURIComponent(id)}/close`);
+    S.requests = S.requests.filter((r) => r.id !== id);
+    renderLists();
+  } catch (err) { toast(err.message, 'error'); }
+}
+
+// ---- transfer ------------------------------------------------------------------
+async function openTransfer() {
+  const ch = S.chats.get(S.current);
+  if (!ch) return;
+  let agents = [];
+  try { agents = (await c.api('GET', '/api/v1/agents')) || []; } catch (err) { toast(err.message, 'error'); }
+  const idOf = (a) => a.id || a.user_id;
+  agents = agents.filter((a) => idOf(a) !== (S.me && S.me.id) && (!a.status || a.status === 'online'));
+  const note = h('textarea', { id: 'tr-note', rows: 3, maxlength: 1000 });
+  const agentSel = h('select', { id: 'tr-agent' }, agents.map((a) => h('option', { value: idOf(a) },
+    `${a.name || a.email || idOf(a)}${a.load != null ? ` · ${a.load}/${a.capacity}` : ''}`)));
+  const skillSel = h('select', { id: 'tr-skill' }, ['billing', 'repair', 'connection', 'complaint', 'general'].map((s) => h('option', { value: s }, c.t('skill.' + s))));
+  const modeAgent = h('input', { type: 'radio', name: 'mode', value: 'agent', id: 'tr-mode-agent', checked: agents.length > 0, disabled: !agents.length });
+  const modeSkill = h('input', { type: 'radio', name: 'mode', value: 'skill', id: 'tr-mode-skill', checked: !agents.length });
+  const dlg = h('dialog.modal', { 'aria-labelledby': 'tr-title' },
+    h('form', {
+      method: 'dialog',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const body = { note: note.value.trim() };
+        if (modeAgent.checked) body.to_agent_id = agentSel.value; else body.to_skill = skillSel.value;
+        try {
+          await c.api('POST', `/api/v1/conversations/${encodeURIComponent(ch.id)}/transfer`, body);
+          dlg.close();
+          ch.conv.handler_id = body.to_agent_id || '';
+          if (body.to_skill) ch.conv.status = 'queued';
+          renderChat();
+          renderLists();
+        } catch (err) { toast(err.message, 'error'); }
+      },
+    },
+    h('h2', { id: 'tr-title' }, c.t('agent.transferTitle')),
+    h('div.choice', modeAgent, h('label', { for: 'tr-mode-agent' }, c.t('agent.toAgent'))),
+    agents.length ? agentSel : h('p.muted', c.t('agent.noAgents')),
+    h('div.choice', modeSkill, h('label', { for: 'tr-mode-skill' }, c.t('agent.toSkill'))),
+    skillSel,
+    h('label', { for: 'tr-note' }, c.t('agent.note')), note,
+    h('div.row.end',
+      h('button.ghost', { type: 'button', onclick: () => dlg.close() }, c.t('console.cancel')),
+      h('button.primary', { type: 'submit' }, c.t('agent.transferDo')))));
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.append(dlg);
+  dlg.showModal();
+}
+
+// ---- rendering -----------------------------------------------------------------
+function render() {
+  document.title = c.t('agent.title');
+  if (!S.me) return;
+  app.removeAttribute('aria-busy');
+  app.replaceChildren(
+    h('header.topbar',
+      h('div.brand', h('span.bolt', { 'aria-hidden': 'true' }, '⚡'), h('span', c.t('agent.title'))),
+      h('div#conn.conn-pill', { role: 'status', hidden: S.connected }, c.t('console.offline')),
+      h('div.spacer'),
+      h('label.status-pick', h('span.status-dot', { dataset: { state: S.connected ? S.status : 'offline' }, 'aria-hidden': 'true' }),
+        h('span.sr', c.t('agent.status')),
+        h('select', {
+          id: 'status', 'aria-label': c.t('agent.status'),
+          onchange: (e) => { S.status = e.target.value; localStorage.setItem('gridline.agent.status', S.status); send({ type: 'status', status: S.status }); setConnected(S.connected); },
+        }, ['online', 'away', 'offline'].map((s) => h('option', { value: s, selected: s === S.status }, c.t('agent.' + s))))),
+      h('span.who', S.me.name || S.me.email),
+      langButton(c),
+      h('button.ghost', { type: 'button', onclick: async () => { stopped = true; if (ws) ws.close(); await c.logout(); location.reload(); } }, c.t('console.logout'))),
+    h('div.agent-grid',
+      h('nav.sidebar', { id: 'lists', 'aria-label': c.t('agent.myChats') }),
+      h('section.chat', { id: 'chat', 'aria-label': c.t('agent.reply') }),
+      h('aside.side', { id: 'side' })));
+  renderLists();
+  renderChat();
+  updateTitle();
+}
+
+function ticketRow(tk) {
+  const urgent = tk.urgent || tk.priority >= 10;
+  return h('li.ticket' + (urgent ? '.urgent' : ''),
+    h('div.ticket-main',
+      h('div.ticket-top',
+        urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
+        h('span.tag', c.t('skill.' + (tk.skill || 'general'))),
+        S.me && tk.owner_id === S.me.id ? h('span.tag.gold', c.t('agent.ownerYou')) : null),
+      h('div.muted.small', h('span', c.t('agent.customer') + ' ' + String(tk.customer_id || '').slice(0, 8)), ' · ',
+        h('span.wait', { dataset: { since: tk.enqueued_at } }, c.t('agent.waiting', { t: since(tk.enqueued_at) })))),
+    h('button.primary.small', { type: 'button', onclick: () => claim(tk.conversation_id), 'aria-label': c.t('agent.take') + ' ' + c.t('skill.' + (tk.skill || 'general')) }, c.t('agent.take')));
+}
+
+function renderLists() {
+  const box = document.getElementById('lists');
+  if (!box) return;
+  const mine = [...S.chats.values()].filter(isMine);
+  const chatRow = (ch) => {
+    const last = ch.msgs[ch.msgs.length - 1];
+    return h('li', h('button.chat-row' + (ch.id === S.current ? '.current' : ''), { type: 'button', onclick: () => select(ch.id), 'aria-current': ch.id === S.current ? 'true' : null },
+      h('div.row-top', h('strong', c.t('agent.customer') + ' ' + String(ch.conv.customer_id || ch.id).slice(0, 8)),
+        ch.conv.urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
+        ch.conv.skill ? h('span.tag', c.t('skill.' + ch.conv.skill)) : null,
+        ch.unread ? h('span.count', { 'aria-label': String(ch.unread) }, String(ch.unread)) : null),
+      h('div.muted.small.ellipsis', last ? last.text : '…')));
+  };
+  box.replaceChildren(
+    h('section.box',
+      h('h2', c.t('agent.queues'), h('span.count.soft', String(S.tickets.length))),
+      S.tickets.length ? h('ul.list', S.tickets.map(ticketRow)) : h('p.muted.small', c.t('agent.queueEmpty'))),
+    h('section.box',
+      h('h2', c.t('agent.myChats'), h('span.count.soft', String(mine.length))),
+      mine.length ? h('ul.list', mine.map(chatRow)) : h('p.muted.small', c.t('agent.noChats'))),
+    h('section.box',
+      h('h2', c.t('agent.owned'), h('span.count.soft', String(S.owned.length))),
+      S.owned.length ? h('ul.list', S.owned.slice(0, 30).map((conv) => h('li', h('button.chat-row.flat', { type: 'button', onclick: () => { Object.assign(chatFor(conv.id).conv, conv); select(conv.id); } },
+        h('div.row-top', h('span', String(conv.customer_id || '').slice(0, 8)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
+        h('div.muted.small', when(c, conv.updated_at || conv.created_at)))))) : h('p.muted.small', c.t('console.empty'))),
+    h('section.box',
+      h('h2', c.t('agent.requests'), h('span.count.soft', String(S.requests.length))),
+      S.requests.length ? h('ul.list', S.requests.map((r) => h('li.request',
+        h('div.row-top', h('span.tag' + (r.kind === 'callback' ? '.gold' : ''), c.t('agent.' + (r.kind === 'callback' ? 'callback' : r.kind === 'handoff' ? 'handoff' : 'message'))),
+          r.phone ? h('a.phone', { href: 'tel:' + r.phone }, r.phone) : null,
+          h('span.muted.small', when(c, r.created_at))),
+        r.text ? h('p.small', r.text) : null,
+        h('div.row',
+          r.conversation_id ? h('button.ghost.small', { type: 'button', onclick: () => select(r.conversation_id) }, c.t('agent.view')) : null,
+          h('button.ghost.small', { type: 'button', onclick: () => closeRequest(r.id) }, c.t('agent.closeRequest')))))) : h('p.muted.small', c.t('agent.noRequests'))));
+}
+
+function authorLabel(a) {
+  if (!a) return '';
+  if (a.kind === 'bot') return a.name || c.t('agent.bot');
+  if (a.kind === 'system') return c.t('agent.system');
+  if (a.kind === 'agent') return a.name || c.t('widget.agent');
+  return c.t('agent.customer');
+}
+
+function renderChatHeader() {
+  const ch = S.chats.get(S.current);
+  const head = document.getElementById('chat-head');
+  if (!ch || !head) return;
+  const conv = ch.conv;
+  const mine = isMine(ch);
+  head.replaceChildren(
+    h('div',
+      h('h2', c.t('agent.customer') + ' ' + String(conv.customer_id || '').slice(0, 8),
+        conv.status ? h('span.tag.status-' + conv.status, c.t('conv.' + conv.status)) : null,
+        conv.urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
+        conv.skill ? h('span.tag', c.t('skill.' + conv.skill)) : null),
+      h('p.muted.small', conv.created_at ? c.t('agent.opened', { t: when(c, conv.created_at) }) : '',
+        conv.owner_id ? ` · ${c.t('agent.owner')}: ${conv.owner_id === (S.me && S.me.id) ? S.me.name : String(conv.owner_id).slice(0, 8)}` : '')),
+    h('div.spacer'),
+    mine ? h('button.ghost', { type: 'button', onclick: openTransfer }, c.t('agent.transfer')) : null,
+    mine ? h('button.primary', { type: 'button', onclick: resolve }, c.t('agent.resolve')) : null);
+}
+
+function renderChat() {
+  const box = document.getElementById('chat');
+  if (!box) return;
+  const ch = S.chats.get(S.current);
+  if (!ch) { box.replaceChildren(h('div.placeholder', h('div.big', { 'aria-hidden': 'true' }, '💬'), h('p', c.t('agent.pick')))); renderSide(); return; }
+  const mine = isMine(ch);
+  const input = h('textarea', {
+    id: 'reply', rows: 3, maxlength: 4000, placeholder: c.t('agent.replyPlaceholder'), 'aria-label': c.t('agent.reply'),
+    onkeydown: (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); form.requestSubmit(); }
+    },
+    oninput: () => {
+      const now = Date.now();
+      if (now - (ch.typingSent || 0) > 3000) { ch.typingSent = now; send({ type: 'typing', conversation_id: ch.id }); }
+    },
+  });
+  const canned = h('select', {
+    'aria-label': c.t('agent.canned'),
+    onchange: (e) => { if (e.target.value) { insertText(e.target.value); e.target.value = ''; } },
+  }, h('option', { value: '' }, c.t('agent.canned') + '…'), c.t('agent.canned.list').map((s) => h('option', { value: s }, s)));
+  const form = h('form.reply', {
+    onsubmit: (e) => { e.preventDefault(); const v = input.value; input.value = ''; reply(v); input.focus(); },
+  }, input, h('div.row', canned, h('div.spacer'), h('button.primary', { type: 'submit' }, c.t('agent.send'))));
+  box.replaceChildren(
+    h('header.chat-head', { id: 'chat-head' }),
+    h('div.messages', { id: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': c.t('agent.reply') }),
+    h('div.typing-line', { id: 'typing', 'aria-hidden': 'true' }),
+    mine ? form : h('p.readonly', c.t(ch.conv.status === 'resolved' ? 'conv.resolved' : 'agent.readOnly')));
+  renderChatHeader();
+  renderMessages(true);
+  renderSide();
+  if (mine) input.focus();
+}
+
+function msgNode(m, pending) {
+  const kind = (m.author && m.author.kind) || 'customer';
+  if (kind === 'system') return h('div.m.system', h('span', m.text));
+  const mine = kind === 'agent';
+  const bubble = h('div.bubble');
+  if (kind === 'customer') bubble.textContent = m.text; else bubble.innerHTML = renderMarkdown(m.text);
+  return h('div.m.' + kind + (mine ? '.me' : '') + (pending ? '.pending' : ''), { dataset: { seq: m.seq || '' } },
+    h('div.by', authorLabel(m.author), h('span.muted', ' · ', pending ? c.t('agent.sending') : when(c, m.created_at))),
+    bubble,
+    m.citations && m.citations.length ? h('ul.cites', m.citations.map((x) => h('li', x.title || x.slug))) : null);
+}
+
+function renderMessages(stick) {
+  const box = document.getElementById('messages');
+  const ch = S.chats.get(S.current);
+  if (!box || !ch) return;
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  box.replaceChildren(...ch.msgs.map((m) => msgNode(m)), ...[...ch.pending.values()].map((p) => msgNode({ text: p.text, author: { kind: 'agent', name: S.me.name } }, true)));
+  if (stick || atBottom) box.scrollTop = box.scrollHeight;
+  renderTyping();
+}
+
+function renderTyping() {
+  const el = document.getElementById('typing');
+  if (!el) return;
+  const tp = S.typing.get(S.current);
+  el.textContent = tp && tp.until > Date.now() ? c.t('agent.typing', { name: c.t('agent.customer') }) : '';
+}
+
+function insertText(text) {
+  const input = document.getElementById('reply');
+  if (!input) return;
+  const start = input.selectionStart ?? input.value.length;
+  const end = input.selectionEnd ?? input.value.length;
+  input.value = input.value.slice(0, start) + text + input.value.slice(end);
+  input.focus();
+  input.selectionStart = input.selectionEnd = start + text.length;
+}
+
+function renderSide() {
+  const box = document.getElementById('side');
+  if (!box) return;
+  const ch = S.chats.get(S.current);
+  if (!ch) { box.replaceChildren(); return; }
+  box.replaceChildren(
+    h('section.box',
+      h('h2', c.t('agent.suggestions')),
+      S.suggestions.length ? h('ul.list', S.suggestions.map((s) => h('li.suggestion',
+        h('strong', s.title), h('p.small.muted', s.snippet),
+        isMine(ch) ? h('button.ghost.small', { type: 'button', onclick: () => insertText(s.snippet), 'aria-label': c.t('agent.insert') + ': ' + s.title }, c.t('agent.insert')) : null))) : h('p.muted.small', c.t('agent.noSuggestions'))),
+    h('section.box',
+      h('h2', c.t('agent.history')),
+      S.history.length ? h('ul.list', S.history.map((conv) => h('li', h('button.chat-row.flat', { type: 'button', onclick: () => { Object.assign(chatFor(conv.id).conv, conv); select(conv.id); } },
+        h('div.row-top', h('span', when(c, conv.created_at)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
+        conv.skill ? h('div.muted.small', c.t('skill.' + conv.skill)) : null)))) : h('p.muted.small', c.t('agent.noHistory'))));
+}
+
+// The waiting times tick every second without a re-render.
+setInterval(() => {
+  for (const el of document.querySelectorAll('.wait[data-since]')) el.textContent = c.t('agent.waiting', { t: since(el.dataset.since) });
+  renderTyping();
+}, 1000);
+setInterval(() => { if (S.me) loadRequests(); }, 60000);
+
+// ---- boot ----------------------------------------------------------------------
+c.onSignedOut = () => { stopped = true; if (ws) ws.close(); S.me = null; start(); };
+
+async function start() {
+  applyText(document, c.lang);
+  document.title = c.t('agent.title');
+  if (!c.user) {
+    app.removeAttribute('aria-busy');
+    app.replaceChildren(h('div.login-wrap', h('div.login-top', langButton(c)), h('div#login')));
+    await loginForm(c, document.getElementById('login'));
+  }
+  S.me = c.user;
+  stopped = false;
+  render();
+  connect();
+  refreshLists();
+}
+start();

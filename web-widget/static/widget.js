@@ -1,0 +1,822 @@
+// Gridline chat widget: the one tag a utility pastes into its site,
+//   <script src="https://host/widget.js" async></script>
+// It learns its server from its own src (or data-server), draws a launcher and a
+// chat panel inside a Shadow DOM so the host page's CSS cannot reach it, and
+// talks to /ws/chat. Nothing the customer typed is lost: unsent messages wait in
+// a localStorage outbox and are resent with the same client_id until acked, and
+// a reconnect resumes from the last seq seen.
+//
+// This is a classic script (a site pastes a plain <script> tag), so the shared
+// text table and the markdown renderer arrive by dynamic import().
+(() => {
+  'use strict';
+  if (window.GridlineWidget) return; // pasted twice: one widget is enough
+
+  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const server = ((script && script.dataset.server) || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
+  const fixedLang = script && script.dataset.lang;
+
+  const api = { open() { pendingOpen = true; }, close() {}, setLang() {} };
+  let pendingOpen = false;
+  window.GridlineWidget = api;
+
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js')])
+    .then(([i18n, md]) => start(i18n, md))
+    .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
+
+  function start(i18n, md) {
+    const storeKey = 'gridline.widget:' + server;
+    const MAX_KEPT = 200;
+    let lang = i18n.pickLang(fixedLang || navigator.language || '');
+    const t = (key, vars) => i18n.translate(lang, key, vars);
+
+    // ---- persisted state -------------------------------------------------------
+    // token and conv identify the visitor's conversation; lastSeq is the seq of
+    // the last message frame received; msgs is a display cache; outbox holds
+    // frames not yet acked.
+    let st = { token: '', conv: '', lastSeq: 0, msgs: [], outbox: [], rated: {}, status: '' };
+    try {
+      const raw = localStorage.getItem(storeKey);
+      if (raw) st = Object.assign(st, JSON.parse(raw));
+    } catch { /* private mode or corrupt: start fresh */ }
+    const save = () => {
+      st.msgs = st.msgs.slice(-MAX_KEPT);
+      try { localStorage.setItem(storeKey, JSON.stringify(st)); } catch { /* quota: keep going in memory */ }
+    };
+
+    // ---- DOM -------------------------------------------------------------------
+    const host = document.createElement('div');
+    host.setAttribute('data-gridline-widget', '');
+    const root = host.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${CSS}</style>
+<button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
+  <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-chat"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
+  <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-close"><path d="M6 6l12 12M18 6L6 18"/></svg>
+  <span class="badge" hidden></span>
+</button>
+<section class="panel" id="gl-panel" role="dialog" aria-labelledby="gl-title" hidden>
+  <header>
+    <div class="logo" aria-hidden="true"><svg viewBox="0 0 24 24"><path d="M13 2L4 14h7l-1 8 9-12h-7z"/></svg></div>
+    <div class="head"><h2 id="gl-title"></h2><p class="sub"><span class="dot"></span><span class="sub-text"></span></p></div>
+    <button class="close" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg></button>
+  </header>
+  <div class="conn" role="status" hidden></div>
+  <div class="banner" role="status" hidden></div>
+  <div class="scroller">
+    <div class="log" role="log" aria-live="polite" aria-relevant="additions"></div>
+    <div class="msg bot stream" aria-hidden="true" hidden><div class="who"></div><div class="bubble"></div></div>
+    <div class="typing" aria-hidden="true" hidden><span class="dots"><i></i><i></i><i></i></span><span class="typing-text"></span></div>
+  </div>
+  <form class="card offer" hidden novalidate>
+    <h3 class="offer-title"></h3>
+    <div class="kinds" role="radiogroup"></div>
+    <label class="phone-row"><span class="lbl-phone"></span><input name="phone" type="tel" autocomplete="tel" maxlength="32"></label>
+    <label><span class="lbl-text"></span><textarea name="text" rows="3" maxlength="2000"></textarea></label>
+    <p class="form-error" role="alert"></p>
+    <div class="row"><button type="submit" class="primary offer-send"></button><button type="button" class="ghost offer-cancel"></button></div>
+  </form>
+  <form class="card rating" hidden>
+    <h3 class="rating-title"></h3>
+    <div class="stars" role="radiogroup"></div>
+    <label><span class="sr lbl-comment"></span><textarea name="comment" rows="2" maxlength="1000"></textarea></label>
+    <div class="row"><button type="submit" class="primary rating-send" disabled></button><button type="button" class="ghost rating-skip"></button></div>
+  </form>
+  <form class="composer">
+    <label class="sr" for="gl-input"></label>
+    <textarea id="gl-input" rows="1" maxlength="4000" enterkeyhint="send"></textarea>
+    <button type="submit" class="send"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 11l18-8-8 18-2-8z"/></svg></button>
+  </form>
+  <div class="foot"></div>
+</section>`;
+    (document.body || document.documentElement).appendChild(host);
+
+    const $ = (sel) => root.querySelector(sel);
+    const launcher = $('.launcher'), panel = $('.panel'), badge = $('.badge');
+    const logEl = $('.log'), scroller = $('.scroller'), streamEl = $('.stream'), typingEl = $('.typing');
+    const connEl = $('.conn'), bannerEl = $('.banner');
+    const composer = $('.composer'), input = $('#gl-input');
+    const offerForm = $('.offer'), ratingForm = $('.rating');
+
+    // ---- text ------------------------------------------------------------------
+    function applyText() {
+      host.lang = lang === 'zh' ? 'zh-CN' : 'en';
+      $('#gl-title').textContent = t('widget.title');
+      $('.sub-text').textContent = t('widget.subtitle');
+      $('.close').setAttribute('aria-label', t('widget.close'));
+      $('label[for="gl-input"]').textContent = t('widget.inputLabel');
+      input.placeholder = t('widget.placeholder');
+      $('.send').setAttribute('aria-label', t('widget.send'));
+      logEl.setAttribute('aria-label', t('widget.logLabel'));
+      $('.foot').textContent = t('widget.footer');
+      $('.offer-title').textContent = t('widget.offerTitle');
+      $('.lbl-phone').textContent = t('widget.phone');
+      $('.lbl-text').textContent = t('widget.offerText');
+      $('.offer-send').textContent = t('widget.offerSend');
+      $('.offer-cancel').textContent = t('widget.cancel');
+      $('.rating-title').textContent = t('widget.ratingTitle');
+      $('.lbl-comment').textContent = t('widget.ratingComment');
+      ratingForm.comment.placeholder = t('widget.ratingComment');
+      $('.rating-send').textContent = t('widget.ratingSend');
+      $('.rating-skip').textContent = t('widget.ratingSkip');
+      $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
+      renderStars();
+      renderKinds();
+      updateLauncher();
+      setConn(connected);
+      renderBanner();
+      // Authors and status words inside existing bubbles are re-rendered too.
+      for (const m of st.msgs) { const el = nodes.get(keyOf(m)); if (el) el.replaceWith(renderMsg(m)); }
+    }
+
+    // ---- messages --------------------------------------------------------------
+    const nodes = new Map(); // key -> element in the log
+    const keyOf = (m) => (m.seq ? 's' + m.seq : 'c' + m.client_id);
+    const fmtTime = (iso) => {
+      const d = iso ? new Date(iso) : new Date();
+      return isNaN(d) ? '' : d.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' });
+    };
+
+    function authorName(a) {
+      if (!a) return '';
+      if (a.kind === 'bot') return a.name || t('widget.botName');
+      if (a.kind === 'agent') return a.name || t('widget.agent');
+      if (a.kind === 'system') return '';
+      return t('widget.you');
+    }
+
+    function renderMsg(m) {
+      const kind = (m.author && m.author.kind) || 'customer';
+      const el = document.createElement('div');
+      el.className = 'msg ' + kind + (m.pending ? ' pending' : '');
+      el.dataset.key = keyOf(m);
+      if (m.seq) el.dataset.seq = m.seq;
+      if (kind === 'system') {
+        el.innerHTML = '<div class="note"></div>';
+        el.firstChild.textContent = m.text;
+        return el;
+      }
+      const who = document.createElement('div');
+      who.className = 'who';
+      who.textContent = authorName(m.author);
+      const bubble = document.createElement('div');
+      bubble.className = 'bubble';
+      if (kind === 'customer') bubble.textContent = m.text;
+      else bubble.innerHTML = md.renderMarkdown(m.text || '');
+      el.append(who, bubble);
+      if (m.citations && m.citations.length) {
+        const cites = document.createElement('ul');
+        cites.className = 'cites';
+        cites.setAttribute('aria-label', t('widget.sources'));
+        for (const c of m.citations) {
+          const li = document.createElement('li');
+          li.textContent = c.title || c.slug;
+          li.title = c.slug || '';
+          cites.append(li);
+        }
+        el.append(cites);
+      }
+      if (m.quick_replies && m.quick_replies.length) {
+        const qr = document.createElement('div');
+        qr.className = 'quick';
+        qr.setAttribute('role', 'group');
+        qr.setAttribute('aria-label', t('widget.quickReplies'));
+        for (const q of m.quick_replies) {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.textContent = q.label;
+          b.dataset.option = q.id;
+          qr.append(b);
+        }
+        el.append(qr);
+      }
+      const meta = document.createElement('div');
+      meta.className = 'meta';
+      meta.textContent = m.pending ? t('widget.sending') : fmtTime(m.created_at);
+      el.append(meta);
+      return el;
+    }
+
+    // place inserts el ordered by seq; unsent messages stay at the end in typing order.
+    function place(el, m) {
+      if (m.seq) {
+        for (const other of logEl.children) {
+          const s = Number(other.dataset.seq || 0);
+          if (!s || s > m.seq) { logEl.insertBefore(el, other); return; }
+        }
+      }
+      logEl.append(el);
+    }
+
+    function refreshQuickReplies() {
+      // Only the newest message's buttons are live; older menus are history.
+      const all = logEl.querySelectorAll('.msg');
+      const last = all[all.length - 1];
+      for (const b of logEl.querySelectorAll('.quick button')) b.disabled = !last || !last.contains(b);
+    }
+
+    function addMessage(m, { persist = true } = {}) {
+      let idx = -1;
+      if (m.seq) idx = st.msgs.findIndex((x) => x.seq === m.seq);
+      if (idx >= 0) return false; // a replay of something we have
+      if (m.client_id) idx = st.msgs.findIndex((x) => x.client_id === m.client_id && (!x.seq || x.seq === m.seq));
+      let el;
+      if (idx >= 0) {
+        const old = st.msgs[idx];
+        const oldEl = nodes.get(keyOf(old));
+        nodes.delete(keyOf(old));
+        st.msgs[idx] = Object.assign({}, old, m, { pending: false });
+        el = renderMsg(st.msgs[idx]);
+        if (oldEl) oldEl.remove();
+        m = st.msgs[idx];
+      } else {
+        st.msgs.push(m);
+        el = renderMsg(m);
+      }
+      nodes.set(keyOf(m), el);
+      place(el, m);
+      refreshQuickReplies();
+      if (persist) save();
+      scrollDown();
+      return true;
+    }
+
+    function scrollDown() {
+      requestAnimationFrame(() => { scroller.scrollTop = scroller.scrollHeight; });
+    }
+
+    function systemNote(text) {
+      const el = document.createElement('div');
+      el.className = 'msg system';
+      el.innerHTML = '<div class="note"></div>';
+      el.firstChild.textContent = text;
+      logEl.append(el);
+      scrollDown();
+    }
+
+    // ---- unread badge ----------------------------------------------------------
+    let unread = 0;
+    function updateLauncher() {
+      const open = !panel.hidden;
+      launcher.setAttribute('aria-expanded', String(open));
+      launcher.classList.toggle('open', open);
+      launcher.setAttribute('aria-label', (open ? t('widget.close') : t('widget.open')) + (unread ? ' — ' + t('widget.unread', { n: unread }) : ''));
+      badge.hidden = !unread || open;
+      badge.textContent = unread > 9 ? '9+' : String(unread);
+    }
+
+    // ---- panel open/close ------------------------------------------------------
+    function open() {
+      panel.hidden = false;
+      unread = 0;
+      updateLauncher();
+      connect();
+      scrollDown();
+      setTimeout(() => input.focus(), 0);
+    }
+    function close() {
+      panel.hidden = true;
+      updateLauncher();
+      launcher.focus();
+    }
+    launcher.addEventListener('click', () => (panel.hidden ? open() : close()));
+    $('.close').addEventListener('click', close);
+    panel.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { e.stopPropagation(); close(); }
+    });
+
+    // ---- connection ------------------------------------------------------------
+    let ws = null, connected = false, attempt = 0, retryTimer = 0, refreshSession = false, welcomed = false;
+
+    function setConn(ok) {
+      connected = ok;
+      const show = !ok && (attempt > 0 || st.outbox.length > 0) && !panel.hidden;
+      connEl.hidden = !show;
+      connEl.textContent = t('widget.reconnecting');
+      $('.dot').classList.toggle('off', !ok);
+    }
+
+    async function ensureSession() {
+      const body = { lang };
+      if (st.token) body.visitor_token = st.token;
+      let res = await fetch(server + '/api/v1/widget/sessions', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit',
+      });
+      if (!res.ok && st.token && res.status >= 400 && res.status < 500 && res.status !== 429) {
+        // The stored token expired or was revoked: start over as a new visitor.
+        st.token = '';
+        res = await fetch(server + '/api/v1/widget/sessions', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang }), credentials: 'omit',
+        });
+      }
+      if (!res.ok) throw new Error('session: HTTP ' + res.status);
+      const s = await res.json();
+      st.token = s.visitor_token;
+      if (s.conversation_id && s.conversation_id !== st.conv) resetConversation(s.conversation_id);
+      save();
+    }
+
+    function resetConversation(id) {
+      st.conv = id;
+      st.lastSeq = 0;
+      st.msgs = [];
+      st.status = '';
+      nodes.clear();
+      logEl.textContent = '';
+    }
+
+    async function connect() {
+      if (ws || !navigator.onLine && attempt > 0) return;
+      clearTimeout(retryTimer);
+      retryTimer = 0;
+      ws = 'connecting';
+      try {
+        if (!st.token || refreshSession) { await ensureSession(); refreshSession = false; }
+      } catch (err) {
+        ws = null;
+        retry();
+        return;
+      }
+      const url = server.replace(/^http/, 'ws') + '/ws/chat?token=' + encodeURIComponent(st.token);
+      const sock = new WebSocket(url);
+      ws = sock;
+      let opened = false;
+      sock.onopen = () => {
+        opened = true;
+        welcomed = false;
+        sock.send(JSON.stringify({ type: 'hello', last_seq: st.lastSeq }));
+        flushOutbox();
+      };
+      sock.onmessage = (e) => {
+        let f;
+        try { f = JSON.parse(e.data); } catch { return; }
+        handle(f);
+      };
+      sock.onclose = (e) => {
+        if (ws === sock) ws = null;
+        // A socket that never opened, or was refused, most likely holds a stale
+        // token: get a fresh one before the next try.
+        if (!opened || e.code === 1008 || e.code === 4001) refreshSession = true;
+        setConn(false);
+        retry();
+      };
+    }
+
+    function retry() {
+      if (retryTimer) return;
+      // Exponential backoff with full jitter, so a restarted server is not hit by
+      // every widget at the same instant.
+      const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
+      const delay = 250 + Math.random() * cap;
+      attempt++;
+      setConn(false);
+      retryTimer = setTimeout(() => { retryTimer = 0; connect(); }, delay);
+    }
+
+    const connectNow = () => {
+      if (!st.token && panel.hidden) return; // never opened: nothing to resume
+      if (!ws) { clearTimeout(retryTimer); retryTimer = 0; connect(); }
+    };
+    window.addEventListener('online', connectNow);
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) connectNow(); });
+
+    function sendFrame(f) {
+      if (ws && ws !== 'connecting' && ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify(f));
+        return true;
+      }
+      return false;
+    }
+
+    function flushOutbox() {
+      for (const f of st.outbox) sendFrame(f);
+      if (st.pendingRating) { sendFrame(st.pendingRating); }
+    }
+
+    function newClientID() {
+      if (crypto.randomUUID) return crypto.randomUUID();
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    }
+
+    // queueSend shows the customer's words at once as "sending…" and keeps the
+    // frame until the server acks its client_id.
+    function queueSend(frame, shownText) {
+      frame.client_id = newClientID();
+      st.outbox.push(frame);
+      addMessage({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
+      sendFrame(frame);
+      if (!ws) connect();
+      setConn(connected);
+    }
+
+    // ---- incoming frames -------------------------------------------------------
+    let typingTimer = 0;
+    function showTyping(author) {
+      const name = author && author.kind === 'agent' ? authorName(author) : t('widget.botName');
+      $('.typing-text').textContent = t('widget.typing', { name });
+      typingEl.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => { typingEl.hidden = true; }, 6000);
+      scrollDown();
+    }
+    function hideTyping() { clearTimeout(typingTimer); typingEl.hidden = true; }
+
+    let queueInfo = null;
+    function renderBanner() {
+      if (st.status === 'queued') {
+        bannerEl.hidden = false;
+        if (queueInfo && queueInfo.position) {
+          const mins = Math.max(1, Math.round((queueInfo.eta_seconds || 0) / 60));
+          bannerEl.textContent = t('widget.queuePos', { n: queueInfo.position }) + (queueInfo.eta_seconds ? ' · ' + t('widget.queueEta', { n: mins }) : '');
+        } else bannerEl.textContent = t('widget.queueWaiting');
+      } else bannerEl.hidden = true;
+    }
+
+    function setStatus(s) {
+      if (!s) return;
+      st.status = s;
+      renderBanner();
+      if (s === 'resolved' && !st.rated[st.conv]) showRating();
+      save();
+    }
+
+    function handle(f) {
+      switch (f.type) {
+        case 'welcome':
+          attempt = 0;
+          if (f.conversation_id && st.conv && f.conversation_id !== st.conv) {
+            // The server moved us to a new conversation: the old seqs mean nothing.
+            resetConversation(f.conversation_id);
+            sendFrame({ type: 'hello', last_seq: 0 });
+          } else if (f.conversation_id) st.conv = f.conversation_id;
+          welcomed = true;
+          setConn(true);
+          setStatus(f.status);
+          break;
+        case 'message': {
+          const m = { seq: f.seq, conversation_id: f.conversation_id, author: f.author || { kind: 'bot' }, text: f.text || '', citations: f.citations || [], quick_replies: f.quick_replies || [], client_id: f.client_id || '', created_at: f.created_at };
+          if (m.client_id) st.outbox = st.outbox.filter((x) => x.client_id !== m.client_id);
+          // The server sends a conversation's messages in seq order and fills its
+          // own gaps (some seqs are staff-only notes and never come), so the last
+          // message frame's seq is where a resume starts. Acks do not count: an
+          // earlier message may still be on its way when ours is acked.
+          if (m.seq > st.lastSeq) st.lastSeq = m.seq;
+          const kind = m.author.kind;
+          if (kind !== 'customer') {
+            hideTyping();
+            if (kind === 'bot') { streamEl.hidden = true; streamText = ''; }
+          }
+          if (addMessage(m) && kind !== 'customer' && panel.hidden) { unread++; updateLauncher(); }
+          break;
+        }
+        case 'ack': {
+          st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
+          const m = st.msgs.find((x) => x.client_id === f.client_id);
+          if (m && m.pending) {
+            const el = nodes.get(keyOf(m));
+            nodes.delete(keyOf(m));
+            if (st.msgs.some((x) => x.seq === f.seq && x !== m)) {
+              // The echo arrived first; drop the duplicate placeholder.
+              st.msgs = st.msgs.filter((x) => x !== m);
+              if (el) el.remove();
+            } else {
+              m.seq = f.seq; m.pending = false;
+              const fresh = renderMsg(m);
+              nodes.set(keyOf(m), fresh);
+              if (el) el.remove();
+              place(fresh, m);
+            }
+            refreshQuickReplies();
+          }
+          save();
+          setConn(connected);
+          break;
+        }
+        case 'bot.delta':
+          hideTyping();
+          streamText += f.text || '';
+          streamEl.hidden = false;
+          streamEl.querySelector('.who').textContent = t('widget.botName');
+          streamEl.querySelector('.bubble').innerHTML = md.renderMarkdown(streamText) + '<span class="caret"></span>';
+          scrollDown();
+          break;
+        case 'typing':
+          if (!f.author || f.author.kind !== 'customer') showTyping(f.author);
+          break;
+        case 'queue':
+          queueInfo = { position: f.position, eta_seconds: f.eta_seconds };
+          if (st.status !== 'queued') st.status = 'queued';
+          renderBanner();
+          break;
+        case 'agent.joined': {
+          const name = (f.agent && f.agent.name) || t('widget.agent');
+          systemNote(t('widget.agentJoined', { name }));
+          st.status = 'active';
+          renderBanner();
+          break;
+        }
+        case 'status':
+          setStatus(f.status);
+          break;
+        case 'rated':
+          delete st.pendingRating;
+          save();
+          break;
+        case 'offer':
+          showOffer(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
+          break;
+        case 'error':
+          if (f.client_id) failed(f);
+          systemNote(errorText(f));
+          break;
+      }
+    }
+    let streamText = '';
+
+    // failed handles an error about one sent message: a message the server will
+    // never take (too long, invalid) leaves the outbox and is marked; one refused
+    // for now (rate limit, busy) is sent again a little later.
+    let resendTimer = 0;
+    function failed(f) {
+      if (f.code === 'rate_limited' || f.code === 'unavailable' || f.code === 'internal') {
+        clearTimeout(resendTimer);
+        resendTimer = setTimeout(() => { for (const x of st.outbox) if (x.client_id === f.client_id) sendFrame(x); }, 5000);
+        return;
+      }
+      st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
+      const m = st.msgs.find((x) => x.client_id === f.client_id && x.pending);
+      if (m) {
+        st.msgs = st.msgs.filter((x) => x !== m);
+        const el = nodes.get(keyOf(m));
+        nodes.delete(keyOf(m));
+        if (el) { el.classList.add('failed'); el.querySelector('.meta').textContent = t('widget.notSent'); }
+      }
+      save();
+    }
+
+    function errorText(f) {
+      const known = { rate_limited: 'widget.errRate', too_large: 'widget.errTooLarge', unavailable: 'widget.errUnavailable' };
+      return known[f.code] ? t(known[f.code]) : (f.message || t('widget.errGeneric'));
+    }
+
+    // ---- composer --------------------------------------------------------------
+    let lastTypingSent = 0;
+    function autosize() {
+      input.style.height = 'auto';
+      input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+    }
+    input.addEventListener('input', () => {
+      autosize();
+      const now = Date.now();
+      if (input.value && now - lastTypingSent > 3000) { lastTypingSent = now; sendFrame({ type: 'typing' }); }
+    });
+    input.addEventListener('keydown', (e) => {
+      // Enter sends; Shift+Enter is a new line; Enter that ends an IME
+      // composition (Chinese input) must not send half a word.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    composer.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = '';
+      autosize();
+      queueSend({ type: 'message', text }, text);
+      input.focus();
+    });
+    logEl.addEventListener('click', (e) => {
+      const b = e.target.closest('.quick button');
+      if (!b || b.disabled) return;
+      queueSend({ type: 'choose', option: b.dataset.option }, b.textContent);
+      input.focus();
+    });
+
+    // ---- leave a message / call back ------------------------------------------
+    let offerKinds = [];
+    function renderKinds() {
+      const box = $('.kinds');
+      box.setAttribute('aria-label', t('widget.offerTitle'));
+      const current = (offerForm.querySelector('input[name=kind]:checked') || {}).value || offerKinds[0];
+      box.textContent = '';
+      for (const k of offerKinds) {
+        const l = document.createElement('label');
+        l.className = 'chip';
+        l.innerHTML = '<input type="radio" name="kind"><span></span>';
+        l.firstChild.value = k;
+        l.firstChild.checked = k === current;
+        l.lastChild.textContent = t(k === 'callback' ? 'widget.kindCallback' : 'widget.kindMessage');
+        box.append(l);
+      }
+      syncKind();
+    }
+    function syncKind() {
+      const kind = (offerForm.querySelector('input[name=kind]:checked') || {}).value;
+      const phoneNeeded = kind === 'callback';
+      offerForm.phone.required = phoneNeeded;
+      $('.lbl-phone').textContent = t('widget.phone') + (phoneNeeded ? ' *' : '');
+      offerForm.text.placeholder = t(phoneNeeded ? 'widget.offerTextCallback' : 'widget.offerTextMessage');
+    }
+    offerForm.addEventListener('change', syncKind);
+    function showOffer(kinds) {
+      offerKinds = kinds.filter((k) => k === 'message' || k === 'callback');
+      if (!offerKinds.length) return;
+      renderKinds();
+      offerForm.hidden = false;
+      $('.form-error').textContent = '';
+      scrollDown();
+    }
+    $('.offer-cancel').addEventListener('click', () => { offerForm.hidden = true; input.focus(); });
+    offerForm.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const kind = (offerForm.querySelector('input[name=kind]:checked') || {}).value || offerKinds[0];
+      const phone = offerForm.phone.value.trim();
+      const text = offerForm.text.value.trim();
+      const errEl = $('.form-error');
+      if (kind === 'callback' && !/^[+\d][\d\s()-]{5,}$/.test(phone)) { errEl.textContent = t('widget.errPhone'); offerForm.phone.focus(); return; }
+      if (kind === 'message' && !text) { errEl.textContent = t('widget.errText'); offerForm.text.focus(); return; }
+      const btn = $('.offer-send');
+      btn.disabled = true;
+      try {
+        if (!st.token) await ensureSession();
+        const res = await fetch(server + '/api/v1/widget/requests', {
+          method: 'POST', credentials: 'omit',
+          headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + st.token },
+          body: JSON.stringify({ kind, phone, text }),
+        });
+        if (!res.ok) {
+          let body = {};
+          try { body = await res.json(); } catch { /* not JSON */ }
+          const er = body.error || {};
+          const fields = er.fields ? Object.values(er.fields).join(' ') : '';
+          errEl.textContent = fields || er.message || t('widget.errGeneric');
+          return;
+        }
+        offerForm.reset();
+        offerForm.hidden = true;
+        systemNote(t(kind === 'callback' ? 'widget.thanksCallback' : 'widget.thanksMessage'));
+        input.focus();
+      } catch {
+        errEl.textContent = t('widget.errOffline');
+      } finally {
+        btn.disabled = false;
+      }
+    });
+
+    // ---- rating ----------------------------------------------------------------
+    function renderStars() {
+      const box = $('.stars');
+      const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
+      box.textContent = '';
+      for (let i = 1; i <= 5; i++) {
+        const l = document.createElement('label');
+        l.className = 'star';
+        l.innerHTML = '<input type="radio" name="score" class="sr"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2l3 7 7 .6-5.3 4.7 1.6 7.2L12 17.8 5.7 21.5l1.6-7.2L2 9.6 9 9z"/></svg>';
+        l.firstChild.value = String(i);
+        l.firstChild.checked = i === cur;
+        l.firstChild.setAttribute('aria-label', t('widget.stars', { n: i }));
+        box.append(l);
+      }
+      paintStars();
+    }
+    function paintStars() {
+      const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
+      ratingForm.querySelectorAll('.star').forEach((l, i) => l.classList.toggle('on', i < cur));
+      $('.rating-send').disabled = !cur;
+    }
+    ratingForm.addEventListener('change', paintStars);
+    function showRating() {
+      if (!ratingForm.hidden) return;
+      ratingForm.hidden = false;
+      scrollDown();
+    }
+    ratingForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const score = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
+      if (!score) return;
+      const frame = { type: 'rating', score, comment: ratingForm.comment.value.trim() };
+      if (!sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
+      st.rated[st.conv] = true;
+      save();
+      ratingForm.hidden = true;
+      systemNote(t('widget.thanksRating'));
+      input.focus();
+    });
+    $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; save(); ratingForm.hidden = true; input.focus(); });
+
+    // ---- boot ------------------------------------------------------------------
+    for (const m of st.msgs) {
+      const el = renderMsg(m);
+      nodes.set(keyOf(m), el);
+      place(el, m);
+    }
+    refreshQuickReplies();
+    applyText();
+    api.open = open;
+    api.close = close;
+    api.setLang = (l) => { lang = i18n.pickLang(l); applyText(); };
+    window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
+    // A returning visitor reconnects at once (their unread replies show on the
+    // badge); a new visitor gets a session only when they open the panel.
+    if (st.token || st.outbox.length) connect();
+    if (pendingOpen) open();
+  }
+
+  const CSS = `
+:host { all: initial; }
+:host, * { box-sizing: border-box; }
+* { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
+[hidden] { display: none !important; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+svg { width: 22px; height: 22px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+button { font: inherit; cursor: pointer; }
+button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+.launcher { position: fixed; right: 24px; bottom: 24px; z-index: 2147483646; width: 60px; height: 60px; border-radius: 50%; border: 0;
+  background: linear-gradient(135deg, #0f766e, #115e59); color: #fff; box-shadow: 0 10px 30px rgba(15,118,110,.45); display: grid; place-items: center;
+  transition: transform .15s ease; }
+.launcher:hover { transform: scale(1.06); }
+.launcher svg { width: 28px; height: 28px; }
+.launcher .ic-close, .launcher.open .ic-chat { display: none; }
+.launcher.open .ic-close { display: block; }
+.badge { position: absolute; top: -2px; right: -2px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #dc2626; color: #fff;
+  font: 700 12px/22px system-ui, sans-serif; text-align: center; border: 2px solid #fff; }
+.panel { position: fixed; right: 24px; bottom: 96px; z-index: 2147483647; width: 380px; height: min(620px, calc(100vh - 120px)); display: flex; flex-direction: column;
+  background: #f6faf9; border-radius: 18px; overflow: hidden; box-shadow: 0 24px 60px rgba(2,44,34,.28), 0 2px 8px rgba(2,44,34,.12);
+  color: #0f172a; font-size: 14px; line-height: 1.5; animation: pop .18s ease-out; }
+@keyframes pop { from { opacity: 0; transform: translateY(12px) scale(.98); } }
+@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100dvh; border-radius: 0; } .launcher.open { display: none; } }
+header { display: flex; align-items: center; gap: 12px; padding: 16px 14px 16px 18px; color: #fff; background: linear-gradient(135deg, #0f766e 0%, #115e59 70%, #134e4a 100%); }
+.logo { width: 40px; height: 40px; border-radius: 12px; background: rgba(255,255,255,.16); display: grid; place-items: center; flex: none; }
+.logo svg { fill: #fde047; stroke: #fde047; stroke-width: 1; }
+.head { flex: 1; min-width: 0; }
+h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
+.sub { margin: 2px 0 0; font-size: 12px; opacity: .9; display: flex; align-items: center; gap: 6px; }
+.dot { width: 8px; height: 8px; border-radius: 50%; background: #4ade80; box-shadow: 0 0 0 3px rgba(74,222,128,.25); }
+.dot.off { background: #fbbf24; box-shadow: 0 0 0 3px rgba(251,191,36,.25); }
+.close { background: transparent; border: 0; color: #fff; width: 36px; height: 36px; border-radius: 10px; display: grid; place-items: center; }
+.close:hover { background: rgba(255,255,255,.15); }
+.conn { background: #fef3c7; color: #92400e; font-size: 12px; padding: 6px 14px; text-align: center; }
+.banner { background: #ccfbf1; color: #115e59; font-size: 13px; padding: 8px 14px; text-align: center; font-weight: 600; border-bottom: 1px solid #99f6e4; }
+.scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; scroll-behavior: smooth; }
+.msg { display: flex; flex-direction: column; align-items: flex-start; margin: 0 0 12px; max-width: 100%; }
+.msg.customer { align-items: flex-end; }
+.who { font-size: 11px; color: #64748b; margin: 0 0 3px 4px; font-weight: 600; }
+.customer .who { display: none; }
+.bubble { max-width: 86%; padding: 9px 13px; border-radius: 16px; border-top-left-radius: 4px; background: #fff; box-shadow: 0 1px 2px rgba(15,23,42,.08);
+  white-space: normal; overflow-wrap: anywhere; }
+.customer .bubble { background: #0f766e; color: #fff; border-radius: 16px; border-bottom-right-radius: 4px; white-space: pre-wrap; }
+.agent .bubble { background: #ecfeff; border: 1px solid #a5f3fc; }
+.pending .bubble { opacity: .7; }
+.bubble p { margin: 0 0 6px; } .bubble p:last-child { margin: 0; }
+.bubble ul, .bubble ol { margin: 4px 0 6px; padding-left: 20px; }
+.bubble h1, .bubble h2, .bubble h3, .bubble h4 { font-size: 14px; margin: 4px 0; }
+.bubble a { color: #0f766e; }
+.bubble code { background: #f1f5f9; padding: 0 4px; border-radius: 4px; }
+.meta { font-size: 10px; color: #94a3b8; margin: 3px 6px 0; }
+.pending .meta { color: #b45309; }
+.failed .bubble { background: #fee2e2; color: #7f1d1d; }
+.failed .meta { color: #b91c1c; }
+.note { align-self: center; font-size: 12px; color: #475569; background: #e2e8f0; padding: 4px 12px; border-radius: 999px; margin: 0 auto; text-align: center; }
+.msg.system { align-items: center; }
+.cites { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0; max-width: 86%; }
+.cites li { font-size: 11px; color: #115e59; background: #f0fdfa; border: 1px solid #99f6e4; border-radius: 6px; padding: 2px 8px; }
+.cites li::before { content: "📄 "; }
+.quick { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; max-width: 92%; }
+.quick button { border: 1.5px solid #0f766e; color: #0f766e; background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; transition: background .12s; }
+.quick button:hover:not(:disabled) { background: #0f766e; color: #fff; }
+.quick button:disabled { opacity: .45; cursor: default; border-color: #94a3b8; color: #64748b; }
+.caret { display: inline-block; width: 7px; height: 14px; background: #0f766e; margin-left: 2px; vertical-align: -2px; animation: blink 1s steps(1) infinite; }
+@keyframes blink { 50% { opacity: 0; } }
+.typing { display: flex; align-items: center; gap: 8px; color: #64748b; font-size: 12px; margin: 0 0 8px 2px; }
+.dots { display: inline-flex; gap: 3px; background: #fff; padding: 8px 10px; border-radius: 12px; box-shadow: 0 1px 2px rgba(15,23,42,.08); }
+.dots i { width: 6px; height: 6px; border-radius: 50%; background: #14b8a6; animation: bounce 1.2s infinite; }
+.dots i:nth-child(2) { animation-delay: .15s; } .dots i:nth-child(3) { animation-delay: .3s; }
+@keyframes bounce { 0%, 60%, 100% { transform: none; opacity: .5; } 30% { transform: translateY(-4px); opacity: 1; } }
+.card { margin: 0 12px 10px; padding: 12px 14px; background: #fff; border-radius: 14px; border: 1px solid #cbd5e1; box-shadow: 0 4px 14px rgba(15,23,42,.08); }
+.card h3 { margin: 0 0 8px; font-size: 14px; color: #115e59; }
+.card label { display: block; font-size: 12px; color: #334155; margin: 6px 0; }
+.card input[type=tel], .card textarea { display: block; width: 100%; margin-top: 3px; padding: 7px 9px; border: 1px solid #cbd5e1; border-radius: 8px; font: inherit; font-size: 13px; color: #0f172a; background: #fff; resize: vertical; }
+.kinds { display: flex; gap: 6px; }
+.chip { display: inline-flex !important; align-items: center; gap: 4px; margin: 0 !important; padding: 4px 10px; border: 1px solid #99f6e4; border-radius: 999px; background: #f0fdfa; cursor: pointer; }
+.form-error { color: #b91c1c; font-size: 12px; margin: 4px 0; min-height: 0; }
+.form-error:empty { display: none; }
+.row { display: flex; gap: 8px; margin-top: 8px; }
+.primary { background: #0f766e; color: #fff; border: 0; border-radius: 8px; padding: 7px 14px; font-weight: 600; }
+.primary:disabled { background: #94a3b8; cursor: default; }
+.ghost { background: transparent; border: 1px solid #cbd5e1; color: #334155; border-radius: 8px; padding: 7px 12px; }
+.stars { display: flex; gap: 4px; margin: 2px 0 4px; }
+.star { margin: 0 !important; cursor: pointer; color: #cbd5e1; }
+.star svg { width: 30px; height: 30px; fill: currentColor; stroke: none; }
+.star.on { color: #f59e0b; }
+.star:focus-within { outline: 3px solid #f59e0b; outline-offset: 1px; border-radius: 6px; }
+.composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; background: #fff; border-top: 1px solid #e2e8f0; }
+.composer textarea { flex: 1; resize: none; border: 1px solid #cbd5e1; border-radius: 12px; padding: 9px 12px; font: inherit; font-size: 14px; color: #0f172a; max-height: 120px; background: #f8fafc; }
+.composer textarea:focus { border-color: #0f766e; background: #fff; }
+.send { width: 40px; height: 40px; border-radius: 12px; border: 0; background: #0f766e; color: #fff; display: grid; place-items: center; flex: none; }
+.send:hover { background: #115e59; }
+.send svg { width: 20px; height: 20px; }
+.foot { font-size: 10px; color: #94a3b8; text-align: center; padding: 0 0 6px; background: #fff; }
+`;
+})();
