@@ -1,0 +1,609 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+)
+
+// Agent socket limits.
+const (
+	// maxWatches bounds the conversations one console follows live; subscribing to
+	// one more drops the least recently subscribed (the console is told).
+	maxWatches = 64
+	// queuesThrottle spaces out queues frames when the queues churn: one refresh
+	// covers every change that arrived meanwhile.
+	queuesThrottle = 250 * time.Millisecond
+	// typingEvery is the least time between two typing events an agent sends to
+	// one conversation.
+	typingEvery = time.Second
+)
+
+// agentSocket is GET /ws/agent: one staff console's live connection. The session
+// comes from ?token= or the session cookie (or Authorization: Bearer). A
+// cookie-authenticated socket must come from this server's own pages, since a
+// browser attaches cookies for any site that opens a socket here; a token in the
+// URL is something only the console knows, so the widget hosts' origins are
+// accepted with it as they are for the chat.
+func (s *Server) agentSocket(c echo.Context) error {
+	r := c.Request()
+	viaCookie := true
+	if tok := c.QueryParam("token"); tok != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+tok)
+		viaCookie = false
+	} else if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		viaCookie = false
+	}
+	if (viaCookie && !sameOrigin(r)) || !s.originAllowed(r) {
+		return gridline.Errorf(gridline.EFORBIDDEN, "origin %q may not open the agent console", r.Header.Get("Origin"))
+	}
+	u, err := s.authenticate(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		return nil // the upgrader has answered the client
+	}
+	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
+	if !s.track(sk) {
+		sk.close(1001, "server shutting down")
+		sk.writeLoop()
+		return nil
+	}
+	s.work.Add(1)
+	defer s.work.Done()
+	defer s.untrack(sk)
+	s.metrics.sockets.WithLabelValues("agent").Inc()
+	defer s.metrics.sockets.WithLabelValues("agent").Dec()
+
+	go sk.writeLoop()
+	as := &agentSession{s: s, sk: sk, user: u, tokenHash: hashToken(sessionToken(r)),
+		watches: make(map[string]*watch), queuesDirty: make(chan struct{}, 1)}
+	as.run()
+	return nil
+}
+
+// sameOrigin accepts requests without an Origin (not a browser) and those from
+// this server's own pages.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
+// agentSession is one console socket's state: who is on it, and the
+// conversations it follows live.
+type agentSession struct {
+	s         *Server
+	sk        *socket
+	tokenHash string
+
+	ctx   context.Context // the session's lifetime; cancelled when the socket ends
+	pumps sync.WaitGroup  // forwarders of this session, waited for before run returns
+
+	mu      sync.Mutex
+	user    *gridline.User
+	watches map[string]*watch
+	order   []string // watched conversation ids, least recently subscribed first
+
+	queuesDirty chan struct{}
+}
+
+// watch is one conversation the console follows: a switchboard subscription and
+// the highest seq delivered, so that replay and live events meet without a gap or
+// a duplicate.
+type watch struct {
+	id     string
+	sub    handoff.Subscription
+	cancel context.CancelFunc
+
+	mu         sync.Mutex // guards the fields below and orders this conversation's frames
+	conv       *gridline.Conversation
+	delivered  int64
+	ready      bool
+	lastTyping time.Time
+}
+
+func (as *agentSession) currentUser() *gridline.User {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.user
+}
+
+func (as *agentSession) run() {
+	s, sk := as.s, as.sk
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	as.ctx = ctx
+	u := as.currentUser()
+
+	// Subscribe before the first queues frame, so that no change falls between.
+	agents, err := s.cfg.Board.Subscribe(ctx, handoff.TopicAgents)
+	if err != nil {
+		as.unavailable(err)
+		return
+	}
+	defer agents.Close()
+	mine, err := s.cfg.Board.Subscribe(ctx, handoff.AgentTopic(u.ID))
+	if err != nil {
+		as.unavailable(err)
+		return
+	}
+	defer mine.Close()
+
+	sk.sendJSON(map[string]any{"type": "welcome", "user": u})
+	as.sendQueues(ctx)
+
+	as.pumps.Add(3)
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents) }()
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine) }()
+	go func() { defer as.pumps.Done(); as.refreshQueues(ctx) }()
+
+	as.readLoop(ctx)
+	cancel()
+	sk.close(websocket.CloseNormalClosure, "")
+	<-sk.done
+	agents.Close()
+	mine.Close()
+	as.mu.Lock()
+	for _, w := range as.watches {
+		w.cancel()
+		w.sub.Close()
+	}
+	as.watches = nil
+	as.mu.Unlock()
+	as.pumps.Wait()
+}
+
+func (as *agentSession) unavailable(err error) {
+	as.s.logger.Error("agent: subscribe", "err", err)
+	as.sendError("", "", gridline.Errorf(gridline.EUNAVAILABLE, "the console is unavailable; reconnect shortly"))
+	as.sk.close(websocket.CloseTryAgainLater, "unavailable")
+	<-as.sk.done
+}
+
+// readLoop handles console frames until the socket fails or closes.
+func (as *agentSession) readLoop(ctx context.Context) {
+	ws := as.sk.ws
+	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				as.sk.close(websocket.CloseMessageTooBig, "frame too large")
+			}
+			return
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+		start := time.Now()
+		f, err := DecodeFrame(data)
+		if err != nil {
+			as.sendError("", "", err)
+			continue
+		}
+		if f.Type != frameTyping && !as.sk.limiter.allow() {
+			as.sendError(f.ConversationID, f.ClientID, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this was not done, try again in a moment"))
+			continue
+		}
+		as.handle(ctx, f)
+		as.s.metrics.frameLatency.WithLabelValues("agent", f.Type).Observe(time.Since(start).Seconds())
+	}
+}
+
+func (as *agentSession) handle(ctx context.Context, f *Frame) {
+	switch f.Type {
+	case frameStatus:
+		as.status(ctx, f.Status)
+	case frameSubscribe:
+		as.subscribe(ctx, f.ConversationID, f.LastSeq)
+	case frameMessage:
+		if f.ConversationID == "" {
+			as.sendError("", f.ClientID, &gridline.Error{Code: gridline.EINVALID, Message: "a message needs a conversation_id",
+				Fields: map[string]string{"conversation_id": "required"}})
+			return
+		}
+		m, _, err := as.s.postAgentMessage(ctx, as.currentUser(), f.ConversationID, f.ClientID, f.Text)
+		if err != nil {
+			as.sendError(f.ConversationID, f.ClientID, err)
+			return
+		}
+		as.sk.sendJSON(map[string]any{"type": "ack", "conversation_id": m.ConversationID, "client_id": f.ClientID, "seq": m.Seq})
+	case frameTyping:
+		as.typing(ctx, f.ConversationID)
+	default:
+		as.sendError("", f.ClientID, gridline.Errorf(gridline.EINVALID, "frame type %q is not for the agent console", f.Type))
+	}
+}
+
+// status records the agent's status and keeps their presence alive (consoles send
+// it every 10 s). It also re-checks the session, so that a logged-out, expired or
+// disabled account loses its socket within one heartbeat.
+func (as *agentSession) status(ctx context.Context, status string) {
+	s := as.s
+	u, err := as.reauthenticate(ctx)
+	if err != nil {
+		as.sendError("", "", err)
+		if gridline.ErrorCode(err) == gridline.EUNAUTHORIZED {
+			as.sk.close(websocket.ClosePolicyViolation, "session ended")
+		}
+		return
+	}
+	if s.cfg.Desk == nil {
+		return
+	}
+	if err := s.cfg.Desk.Heartbeat(ctx, u, status); err != nil {
+		as.sendError("", "", err)
+	}
+}
+
+func (as *agentSession) reauthenticate(ctx context.Context) (*gridline.User, error) {
+	s := as.s
+	gone := gridline.Errorf(gridline.EUNAUTHORIZED, "session ended; log in again")
+	sess, err := s.cfg.Store.Session(ctx, as.tokenHash)
+	if err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return nil, gone
+		}
+		return nil, err
+	}
+	u, err := s.cfg.Store.User(ctx, sess.UserID)
+	if err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return nil, gone
+		}
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, gone
+	}
+	as.mu.Lock()
+	as.user = u
+	as.mu.Unlock()
+	return u, nil
+}
+
+// subscribe starts (or restarts) following one conversation: the conversation
+// frame, then every message after lastSeq from the store, then live events.
+func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq int64) {
+	s := as.s
+	u := as.currentUser()
+	conv, err := s.conversationFor(ctx, u, convID)
+	if err != nil {
+		as.sendError(convID, "", err)
+		return
+	}
+	w, err := as.watchFor(ctx, conv.ID)
+	if err != nil {
+		as.sendError(convID, "", err)
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.conv = conv
+	as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, conv)})
+	if lastSeq > conv.LastSeq {
+		lastSeq = 0 // the console knows another history: give it everything
+	}
+	w.delivered = lastSeq
+	if err := as.fillLocked(ctx, w, 0); err != nil {
+		as.sendError(convID, "", err)
+	}
+	w.ready = true
+}
+
+// watchFor returns the session's watch of a conversation, subscribing first when
+// there is none. The subscription is live before the caller replays from the
+// store, so nothing published meanwhile is missed.
+func (as *agentSession) watchFor(ctx context.Context, convID string) (*watch, error) {
+	as.mu.Lock()
+	if w := as.watches[convID]; w != nil {
+		as.touchLocked(convID)
+		as.mu.Unlock()
+		return w, nil
+	}
+	as.mu.Unlock()
+
+	wctx, cancel := context.WithCancel(as.ctx)
+	sub, err := as.s.cfg.Board.Subscribe(wctx, handoff.ConversationTopic(convID))
+	if err != nil {
+		cancel()
+		as.s.logger.Error("agent: subscribe conversation", "err", err, "conversation", convID)
+		return nil, gridline.Errorf(gridline.EUNAVAILABLE, "live updates are unavailable; try again shortly")
+	}
+	w := &watch{id: convID, sub: sub, cancel: cancel}
+
+	as.mu.Lock()
+	if as.watches == nil { // the socket is closing
+		as.mu.Unlock()
+		cancel()
+		sub.Close()
+		return nil, gridline.Errorf(gridline.EUNAVAILABLE, "the console is closing")
+	}
+	if prev := as.watches[convID]; prev != nil { // a concurrent subscribe won
+		as.mu.Unlock()
+		cancel()
+		sub.Close()
+		return prev, nil
+	}
+	var evicted []*watch
+	for len(as.order) >= maxWatches {
+		old := as.order[0]
+		as.order = as.order[1:]
+		if ow := as.watches[old]; ow != nil {
+			evicted = append(evicted, ow)
+			delete(as.watches, old)
+		}
+	}
+	as.watches[convID] = w
+	as.order = append(as.order, convID)
+	as.pumps.Add(1)
+	as.mu.Unlock()
+
+	for _, ow := range evicted {
+		as.stopWatch(ow, "too many conversations open")
+	}
+	go func() {
+		defer as.pumps.Done()
+		as.forwardConversation(wctx, w)
+	}()
+	return w, nil
+}
+
+// touchLocked moves a conversation to the most recently subscribed end.
+func (as *agentSession) touchLocked(convID string) {
+	for i, id := range as.order {
+		if id == convID {
+			as.order = append(as.order[:i], as.order[i+1:]...)
+			break
+		}
+	}
+	as.order = append(as.order, convID)
+}
+
+// unwatch stops following a conversation and tells the console why.
+func (as *agentSession) unwatch(convID, reason string) {
+	as.mu.Lock()
+	w := as.watches[convID]
+	if w != nil {
+		delete(as.watches, convID)
+		for i, id := range as.order {
+			if id == convID {
+				as.order = append(as.order[:i], as.order[i+1:]...)
+				break
+			}
+		}
+	}
+	as.mu.Unlock()
+	if w != nil {
+		as.stopWatch(w, reason)
+	}
+}
+
+func (as *agentSession) stopWatch(w *watch, reason string) {
+	w.cancel()
+	w.sub.Close()
+	as.sk.sendJSON(map[string]any{"type": "unsubscribed", "conversation_id": w.id, "reason": reason})
+}
+
+// forwardConversation relays one conversation's live events to the console.
+func (as *agentSession) forwardConversation(ctx context.Context, w *watch) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.sub.Events():
+			if !ok {
+				return
+			}
+			as.deliver(ctx, w, ev)
+		}
+	}
+}
+
+// deliver sends one conversation event: messages in seq order with gaps filled
+// from the store, the conversation again when its status changes, everything else
+// as it comes with the conversation id added.
+func (as *agentSession) deliver(ctx context.Context, w *watch, ev handoff.Event) {
+	w.mu.Lock()
+	if !w.ready {
+		w.mu.Unlock()
+		return // subscribe replays it from the store
+	}
+	switch ev.Type {
+	case handoff.EventMessage:
+		var m gridline.Message
+		if err := json.Unmarshal(ev.Data, &m); err != nil || m.Seq == 0 {
+			break
+		}
+		if m.Seq > w.delivered+1 {
+			if err := as.fillLocked(ctx, w, m.Seq-1); err != nil {
+				as.s.logger.Warn("agent: fill gap", "err", err, "conversation", w.id)
+			}
+		}
+		as.sendMessageLocked(w, &m)
+	case handoff.EventStatus:
+		var conv gridline.Conversation
+		if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID != w.id {
+			// Not a conversation: pass it on as it is.
+			as.sk.sendJSON(agentEventFrame(ev, w.id))
+			break
+		}
+		w.conv = &conv
+		u := as.currentUser()
+		if !mayWatch(u, &conv) {
+			w.mu.Unlock()
+			as.unwatch(w.id, "no longer yours")
+			return
+		}
+		as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": as.s.viewConversation(ctx, &conv)})
+	case handoff.EventTyping:
+		var t struct {
+			Author gridline.Author `json:"author"`
+		}
+		_ = json.Unmarshal(ev.Data, &t)
+		if t.Author.Kind == gridline.AuthorAgent && t.Author.ID == as.currentUser().ID {
+			break // the agent's own typing
+		}
+		as.sk.sendJSON(agentEventFrame(ev, w.id))
+	default:
+		as.sk.sendJSON(agentEventFrame(ev, w.id))
+	}
+	w.mu.Unlock()
+}
+
+// fillLocked sends stored messages after w.delivered, up to upTo (0: all).
+// Staff see everything, internal notes included.
+func (as *agentSession) fillLocked(ctx context.Context, w *watch, upTo int64) error {
+	msgs, err := as.s.cfg.Store.Messages(ctx, w.id, w.delivered, 0)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if upTo > 0 && m.Seq > upTo {
+			break
+		}
+		as.sendMessageLocked(w, m)
+	}
+	return nil
+}
+
+func (as *agentSession) sendMessageLocked(w *watch, m *gridline.Message) {
+	if m.Seq <= w.delivered {
+		return
+	}
+	w.delivered = m.Seq
+	as.sk.sendJSON(messageFrame(m))
+}
+
+// typing tells the customer the agent is typing; only for a conversation the
+// console follows and the agent may reply to, and at most once a second.
+func (as *agentSession) typing(ctx context.Context, convID string) {
+	as.mu.Lock()
+	w := as.watches[convID]
+	u := as.user
+	as.mu.Unlock()
+	if w == nil {
+		as.sendError(convID, "", gridline.Errorf(gridline.EINVALID, "subscribe to the conversation first"))
+		return
+	}
+	w.mu.Lock()
+	ok := mayAct(u, w.conv) && w.conv.Status == gridline.StatusActive && time.Since(w.lastTyping) >= typingEvery
+	if ok {
+		w.lastTyping = time.Now()
+	}
+	w.mu.Unlock()
+	if !ok {
+		return
+	}
+	_ = as.s.cfg.Board.Publish(ctx, handoff.ConversationTopic(convID), handoff.NewEvent(handoff.EventTyping, convID,
+		map[string]any{"author": gridline.Author{Kind: gridline.AuthorAgent, ID: u.ID, Name: u.Name}}))
+}
+
+// forwardDesk relays the desk's events (the queues topic, the agent's own topic):
+// a queue change schedules a fresh queues frame, an assignment becomes
+// assigned{conversation}, anything else passes as it is.
+func (as *agentSession) forwardDesk(ctx context.Context, sub handoff.Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.Events():
+			if !ok {
+				return
+			}
+			switch ev.Type {
+			case handoff.EventQueueChange:
+				select {
+				case as.queuesDirty <- struct{}{}:
+				default: // a refresh is already due
+				}
+			default:
+				as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
+			}
+		}
+	}
+}
+
+// refreshQueues sends a queues frame after changes, at most one per
+// queuesThrottle however fast the queues move.
+func (as *agentSession) refreshQueues(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-as.queuesDirty:
+		}
+		as.sendQueues(ctx)
+		t.Reset(queuesThrottle)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (as *agentSession) sendQueues(ctx context.Context) {
+	tickets, err := as.s.queueTickets(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			as.s.logger.Warn("agent: list queues", "err", err)
+		}
+		return
+	}
+	as.sk.sendJSON(map[string]any{"type": "queues", "tickets": tickets})
+}
+
+func (as *agentSession) sendError(convID, clientID string, err error) {
+	body := toErrorBody(err)
+	if body.Code == gridline.EINTERNAL {
+		as.s.logger.Error("agent socket", "err", err, "conversation", convID)
+	}
+	frame := map[string]any{"type": "error", "code": body.Code, "message": body.Message}
+	if body.Fields != nil {
+		frame["fields"] = body.Fields
+	}
+	if convID != "" {
+		frame["conversation_id"] = convID
+	}
+	if clientID != "" {
+		frame["client_id"] = clientID
+	}
+	as.sk.sendJSON(frame)
+}
+
+// agentEventFrame is an event as the console receives it: the event's data with
+// its type and, when the data lacks one, the conversation it belongs to.
+func agentEventFrame(ev handoff.Event, convID string) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(ev.Data, &fields); err != nil || fields == nil {
+		fields = make(map[string]json.RawMessage)
+	}
+	typ, _ := json.Marshal(ev.Type)
+	fields["type"] = typ
+	if _, ok := fields["conversation_id"]; !ok && convID != "" {
+		id, _ := json.Marshal(convID)
+		fields["conversation_id"] = id
+	}
+	out, _ := json.Marshal(fields)
+	return out
+}

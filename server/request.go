@@ -1,0 +1,41 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gridline/gridline"
+)
+
+type requestQuery struct {
+	Status string `query:"status" validate:"omitempty,oneof=open closed"`
+}
+
+// listRequests is GET /api/v1/requests?status=open: what customers left for staff
+// (messages, call-back numbers, handoffs nobody could take), newest first.
+func (s *Server) listRequests(c echo.Context) error {
+	var q requestQuery
+	if err := bindQuery(c, &q); err != nil {
+		return err
+	}
+	reqs, err := s.cfg.Store.ListRequests(c.Request().Context(), q.Status)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, reqs)
+}
+
+// closeRequest is POST /api/v1/requests/:id/close: the agent has dealt with it;
+// the store records who closed it and when.
+func (s *Server) closeRequest(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return gridline.Errorf(gridline.ENOTFOUND, "request %q not found", c.Param("id"))
+	}
+	if err := s.cfg.Store.CloseRequest(c.Request().Context(), id, currentUser(c).ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
