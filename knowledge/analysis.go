@@ -15,9 +15,15 @@ import (
 // they count, only less.
 const unigramWeight = 0.3
 
+// phraseWeight is how much a pair of adjacent English words ("credit card",
+// "power cut") counts in a query next to a single word: pairs reward articles
+// that use the customer's phrase, not just its words.
+const phraseWeight = 0.5
+
 // Analyze turns mixed Chinese and English text into index terms: full-width forms
 // are folded to ASCII and letters lower-cased; English words lose stop words and
-// are stemmed (Snowball English), so "meters" finds "meter"; Chinese runs become
+// are stemmed (Snowball English), so "meters" finds "meter", and adjacent words
+// also make a pair term ("meter read"); Chinese runs become
 // overlapping character bigrams plus single characters, which needs no dictionary
 // and so copes with words no dictionary knows (place names, tariff names).
 // Numbers are kept: account numbers, voltages and hotlines are what people type.
@@ -34,6 +40,9 @@ func termWeight(t string) float64 {
 	if size == len(t) && isCJK(r) {
 		return unigramWeight
 	}
+	if strings.IndexByte(t, ' ') > 0 {
+		return phraseWeight
+	}
 	return 1
 }
 
@@ -43,6 +52,7 @@ func analyze(text string, emit func(string)) {
 		word   []rune // the Latin/digit word being read
 		han    []rune // the CJK run being read
 		hasNum bool
+		prev   string // the previous English term, for word pairs
 	)
 	flushWord := func() {
 		if len(word) == 0 {
@@ -57,6 +67,10 @@ func analyze(text string, emit func(string)) {
 			w = stem(w)
 		}
 		emit(w)
+		if prev != "" && phraseWeight > 0 {
+			emit(prev + " " + w)
+		}
+		prev = w
 	}
 	flushHan := func() {
 		switch len(han) {
@@ -87,6 +101,7 @@ func analyze(text string, emit func(string)) {
 		switch {
 		case isCJK(r):
 			flushWord()
+			prev = ""
 			han = append(han, r)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			flushHan()
@@ -101,6 +116,9 @@ func analyze(text string, emit func(string)) {
 		default:
 			flushWord()
 			flushHan()
+			if !unicode.IsSpace(r) {
+				prev = "" // word pairs do not cross punctuation
+			}
 		}
 	}
 	flushWord()

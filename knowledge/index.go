@@ -18,39 +18,69 @@ const (
 	numFields
 )
 
-// BM25F parameters. k1 is how quickly repeating a word stops adding to the score;
-// b is how much a long field is penalised. Titles and tags are short and written
-// to name the topic, so they get high boosts and little length normalisation.
-const (
-	bm25K1 = 1.2
-)
+// rankParams are the BM25F parameters. k1 is how quickly repeating a word stops
+// adding to the score; b is how much a long field is penalised. Titles and tags
+// are short and written to name the topic, so they get high boosts and little
+// length normalisation. An article is also scored by its best passage (a line or
+// paragraph of the body), because an article answers a question when one part
+// of it does, however long the rest is; passageWeight is that score's share.
+// The values were chosen with TestTune on the validation splits only.
+type rankParams struct {
+	k1            float64
+	boost, b      [numFields]float64
+	passageWeight float64
+	passageB      float64
+}
 
-var (
-	fieldBoost = [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1}
-	fieldB     = [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75}
-)
+func defaultRankParams() rankParams {
+	return rankParams{
+		k1:            1.6,
+		boost:         [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1},
+		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75},
+		passageWeight: 1,
+		passageB:      0.7,
+	}
+}
 
 // defaultLimit is how many hits a search returns when SearchOptions.Limit is zero.
 const defaultLimit = 5
 
 // Index is an in-memory ranked index of articles (BM25F over title, tags and
-// body), updated incrementally on every edit. It is safe for concurrent use: many
-// searches run at once, writers wait for them. Articles it returns are its own
-// copies and must not be modified.
+// body, plus the best passage of the body), updated incrementally on every edit.
+// It is safe for concurrent use: many searches run at once, writers wait for
+// them. Articles it returns are its own copies and must not be modified.
 type Index struct {
+	p        rankParams
 	mu       sync.RWMutex
 	slots    []*indexedDoc // by slot; nil when free
 	free     []int32
 	byID     map[int64]int32
 	postings map[string][]posting
+	passages map[string][]passagePosting
 	totalLen [numFields]float64
-	live     int
+	// passageCount and passageLen give the average passage length.
+	passageCount, passageLen float64
+	// passageCap is the number of passage numbers handed out (see indexedDoc.passBase).
+	passageCap int32
+	live       int
+	scratch    sync.Pool // of *scratch, per-search accumulators
+}
+
+// scratch holds one search's accumulators, reused between searches because a
+// fresh set per query would cost more than the ranking itself.
+type scratch struct {
+	doc, covered, passage []float64
+	docs, passages        []int32
 }
 
 type indexedDoc struct {
 	article *gridline.Article
 	length  [numFields]float64
-	terms   []string // unique terms, to remove the postings again
+	passLen []float32
+	// passBase numbers the article's passages passBase, passBase+1, … among all
+	// passages, so that a search accumulates them in one dense array.
+	passBase int32
+	terms    []string // unique terms, to remove the postings again
 }
 
 type posting struct {
@@ -58,9 +88,16 @@ type posting struct {
 	tf   [numFields]float32
 }
 
+type passagePosting struct {
+	slot, passage int32
+	tf            float32
+}
+
 // NewIndex returns an empty index.
-func NewIndex() *Index {
-	return &Index{byID: map[int64]int32{}, postings: map[string][]posting{}}
+func NewIndex() *Index { return newIndex(defaultRankParams()) }
+
+func newIndex(p rankParams) *Index {
+	return &Index{p: p, byID: map[int64]int32{}, postings: map[string][]posting{}, passages: map[string][]passagePosting{}}
 }
 
 // Len returns the number of articles held, drafts included.
@@ -83,7 +120,7 @@ func (ix *Index) Get(id int64) *gridline.Article {
 // Put adds a or replaces the article with its ID. Drafts are held too, so that an
 // admin can search them, but are skipped by ordinary searches.
 func (ix *Index) Put(a *gridline.Article) {
-	d := newIndexedDoc(a) // analysis runs outside the lock
+	d := newAnalysedDoc(a) // analysis runs outside the lock
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.remove(a.ID)
@@ -96,13 +133,36 @@ func (ix *Index) Put(a *gridline.Article) {
 		ix.slots = append(ix.slots, d.doc)
 	}
 	ix.byID[a.ID] = slot
+	if int(ix.passageCap)+len(d.doc.passLen) > 2*int(ix.passageCount)+4096 {
+		ix.renumberPassages()
+	}
+	d.doc.passBase = ix.passageCap
+	ix.passageCap += int32(len(d.doc.passLen))
 	for t, tf := range d.tf {
 		ix.postings[t] = append(ix.postings[t], posting{slot: slot, tf: tf})
+	}
+	for _, pt := range d.passageTF {
+		ix.passages[pt.term] = append(ix.passages[pt.term], passagePosting{slot: slot, passage: pt.passage, tf: pt.tf})
 	}
 	for f := range numFields {
 		ix.totalLen[f] += d.doc.length[f]
 	}
+	for _, l := range d.doc.passLen {
+		ix.passageLen += float64(l)
+	}
+	ix.passageCount += float64(len(d.doc.passLen))
 	ix.live++
+}
+
+// renumberPassages closes the gaps deleted articles left in passage numbers.
+func (ix *Index) renumberPassages() {
+	ix.passageCap = 0
+	for _, d := range ix.slots {
+		if d != nil {
+			d.passBase = ix.passageCap
+			ix.passageCap += int32(len(d.passLen))
+		}
+	}
 }
 
 // Delete removes an article; deleting one not held does nothing.
@@ -119,20 +179,33 @@ func (ix *Index) remove(id int64) {
 	}
 	d := ix.slots[slot]
 	for _, t := range d.terms {
-		ps := ix.postings[t]
-		if i := slices.IndexFunc(ps, func(p posting) bool { return p.slot == slot }); i >= 0 {
-			ps[i] = ps[len(ps)-1]
-			ps = ps[:len(ps)-1]
+		if ps := ix.postings[t]; len(ps) > 0 {
+			if i := slices.IndexFunc(ps, func(p posting) bool { return p.slot == slot }); i >= 0 {
+				ps[i] = ps[len(ps)-1]
+				ps = ps[:len(ps)-1]
+			}
+			if len(ps) == 0 {
+				delete(ix.postings, t)
+			} else {
+				ix.postings[t] = ps
+			}
 		}
-		if len(ps) == 0 {
-			delete(ix.postings, t)
-		} else {
-			ix.postings[t] = ps
+		if ps := ix.passages[t]; len(ps) > 0 {
+			ps = slices.DeleteFunc(ps, func(p passagePosting) bool { return p.slot == slot })
+			if len(ps) == 0 {
+				delete(ix.passages, t)
+			} else {
+				ix.passages[t] = ps
+			}
 		}
 	}
 	for f := range numFields {
 		ix.totalLen[f] -= d.length[f]
 	}
+	for _, l := range d.passLen {
+		ix.passageLen -= float64(l)
+	}
+	ix.passageCount -= float64(len(d.passLen))
 	ix.slots[slot] = nil
 	ix.free = append(ix.free, slot)
 	delete(ix.byID, id)
@@ -140,33 +213,67 @@ func (ix *Index) remove(id int64) {
 }
 
 type analysedDoc struct {
-	doc *indexedDoc
-	tf  map[string][numFields]float32
+	doc       *indexedDoc
+	tf        map[string][numFields]float32
+	passageTF []passageTerm
 }
 
-func newIndexedDoc(a *gridline.Article) analysedDoc {
+type passageTerm struct {
+	term    string
+	passage int32
+	tf      float32
+}
+
+func newAnalysedDoc(a *gridline.Article) analysedDoc {
 	c := *a
 	c.Tags = slices.Clone(a.Tags)
 	d := &indexedDoc{article: &c}
 	tf := map[string][numFields]float32{}
-	texts := [numFields]string{
-		fieldTitle: a.Title,
-		fieldTags:  strings.Join(a.Tags, " \n "),
-		fieldBody:  a.Body,
-	}
-	for f, text := range texts {
-		analyze(text, func(t string) {
+	count := func(f int) func(string) {
+		return func(t string) {
 			v := tf[t]
 			v[f]++
 			tf[t] = v
 			d.length[f]++
+		}
+	}
+	analyze(a.Title, count(fieldTitle))
+	analyze(strings.Join(a.Tags, " \n "), count(fieldTags))
+	var pts []passageTerm
+	for _, line := range bodyPassages(a.Body) {
+		start, n := len(pts), 0
+		analyze(line, func(t string) {
+			count(fieldBody)(t)
+			n++
+			for i := start; i < len(pts); i++ {
+				if pts[i].term == t {
+					pts[i].tf++
+					return
+				}
+			}
+			pts = append(pts, passageTerm{term: t, passage: int32(len(d.passLen)), tf: 1})
 		})
+		if n > 0 {
+			d.passLen = append(d.passLen, float32(n))
+		}
 	}
 	d.terms = make([]string, 0, len(tf))
 	for t := range tf {
 		d.terms = append(d.terms, t)
 	}
-	return analysedDoc{doc: d, tf: tf}
+	return analysedDoc{doc: d, tf: tf, passageTF: pts}
+}
+
+// bodyPassages cuts a body into the parts an answer may come from: its lines
+// (markdown paragraphs, list items, one example question per line).
+func bodyPassages(body string) []string {
+	var out []string
+	for line := range strings.Lines(body) {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // scored is one candidate of a search with the figures its confidence comes from.
@@ -229,46 +336,70 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 	if limit <= 0 {
 		limit = defaultLimit
 	}
+	p := &ix.p
 	n := float64(ix.live)
 	var avg [numFields]float64
 	for f := range numFields {
 		avg[f] = max(ix.totalLen[f]/n, 1)
 	}
-	type acc struct{ score, covered float64 }
-	accs := map[int32]*acc{}
+	avgPassage := max(ix.passageLen/max(ix.passageCount, 1), 1)
+
+	sc := ix.getScratch()
+	defer ix.scratch.Put(sc)
+	docScore, covered, passScore := sc.doc, sc.covered, sc.passage
 	var maxScore, maxCover float64
 	for _, q := range qs {
 		ps := ix.postings[q.text]
 		df := float64(len(ps))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		maxScore += q.weight * idf * (bm25K1 + 1)
+		maxScore += q.weight * idf * (p.k1 + 1)
 		maxCover += q.weight * idf
-		for _, p := range ps {
-			d := ix.slots[p.slot]
-			if !ix.admit(d, opts) {
+		for _, pst := range ps {
+			d := ix.slots[pst.slot]
+			if !admit(d, opts) {
 				continue
 			}
 			var tf float64
 			for f := range numFields {
-				if p.tf[f] > 0 {
-					tf += fieldBoost[f] * float64(p.tf[f]) / (1 - fieldB[f] + fieldB[f]*d.length[f]/avg[f])
+				if pst.tf[f] > 0 {
+					tf += p.boost[f] * float64(pst.tf[f]) / (1 - p.b[f] + p.b[f]*d.length[f]/avg[f])
 				}
 			}
-			a := accs[p.slot]
-			if a == nil {
-				a = &acc{}
-				accs[p.slot] = a
+			if covered[pst.slot] == 0 {
+				sc.docs = append(sc.docs, pst.slot)
 			}
-			a.score += q.weight * idf * tf * (bm25K1 + 1) / (bm25K1 + tf)
-			a.covered += q.weight * idf
+			docScore[pst.slot] += q.weight * idf * tf * (p.k1 + 1) / (p.k1 + tf)
+			covered[pst.slot] += q.weight * idf
+		}
+		if p.passageWeight == 0 {
+			continue
+		}
+		for _, pp := range ix.passages[q.text] {
+			d := ix.slots[pp.slot]
+			if !admit(d, opts) {
+				continue
+			}
+			tf := float64(pp.tf) / (1 - p.passageB + p.passageB*float64(d.passLen[pp.passage])/avgPassage)
+			g := d.passBase + pp.passage
+			if passScore[g] == 0 {
+				sc.passages = append(sc.passages, g)
+			}
+			passScore[g] += q.weight * idf * tf * (p.k1 + 1) / (p.k1 + tf)
 		}
 	}
-	if len(accs) == 0 {
+	if len(sc.docs) == 0 {
 		return nil
 	}
-	all := make([]scored, 0, len(accs))
-	for slot, a := range accs {
-		all = append(all, scored{slot: slot, score: a.score, covered: a.covered / maxCover, norm: a.score / maxScore})
+	all := make([]scored, 0, len(sc.docs))
+	total := maxScore * (1 + p.passageWeight)
+	for _, slot := range sc.docs {
+		d := ix.slots[slot]
+		var best float64
+		for _, v := range passScore[d.passBase : d.passBase+int32(len(d.passLen))] {
+			best = max(best, v)
+		}
+		s := docScore[slot] + p.passageWeight*best
+		all = append(all, scored{slot: slot, score: s, covered: covered[slot] / maxCover, norm: s / total})
 	}
 	// Best first; equal scores by article ID so results are stable.
 	slices.SortFunc(all, func(x, y scored) int {
@@ -297,7 +428,30 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 	return all
 }
 
-func (ix *Index) admit(d *indexedDoc, opts SearchOptions) bool {
+// getScratch returns zeroed accumulators sized for the index as it is now (the
+// caller holds the read lock) and clears what the previous search touched.
+func (ix *Index) getScratch() *scratch {
+	sc, _ := ix.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	for _, i := range sc.docs {
+		sc.doc[i], sc.covered[i] = 0, 0
+	}
+	for _, i := range sc.passages {
+		sc.passage[i] = 0
+	}
+	sc.docs, sc.passages = sc.docs[:0], sc.passages[:0]
+	if n := len(ix.slots); len(sc.doc) < n {
+		sc.doc, sc.covered = make([]float64, n), make([]float64, n)
+	}
+	if n := int(ix.passageCap); len(sc.passage) < n {
+		sc.passage = make([]float64, n)
+	}
+	return sc
+}
+
+func admit(d *indexedDoc, opts SearchOptions) bool {
 	if d.article.Status != gridline.ArticlePublished && !opts.IncludeDrafts {
 		return false
 	}
