@@ -1,0 +1,155 @@
+package redis_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/handoff/handofftest"
+	"github.com/gridline/gridline/handoff/redis"
+)
+
+// testClient connects to GRIDLINE_TEST_REDIS_URL, skipping when it is unset.
+func testClient(tb testing.TB) *goredis.Client {
+	tb.Helper()
+	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
+	if url == "" {
+		tb.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the Redis handoff tests (CI sets it)")
+	}
+	client, err := redis.Open(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		tb.Fatalf("Redis at %s does not answer: %v", url, err)
+	}
+	tb.Cleanup(func() { client.Close() })
+	return client
+}
+
+// testPrefix returns a key prefix no other test uses and deletes its keys at the
+// end of the test.
+func testPrefix(tb testing.TB, client *goredis.Client) string {
+	tb.Helper()
+	prefix := "gridlinetest:" + gridline.NewID() + ":"
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			tb.Errorf("cleanup scan: %v", err)
+		}
+		if len(keys) > 0 {
+			if err := client.Del(ctx, keys...).Err(); err != nil {
+				tb.Errorf("cleanup: %v", err)
+			}
+		}
+	})
+	return prefix
+}
+
+func TestSwitchboard(t *testing.T) {
+	client := testClient(t)
+	handofftest.RunSwitchboard(t, func(t *testing.T) handoff.Switchboard {
+		return redis.NewSwitchboard(client, "test-"+gridline.NewID())
+	})
+}
+
+func TestQueue(t *testing.T) {
+	client := testClient(t)
+	handofftest.RunQueue(t, func(t *testing.T) handoff.Queue {
+		return redis.NewQueue(client, testPrefix(t, client))
+	})
+}
+
+func TestPresence(t *testing.T) {
+	client := testClient(t)
+	handofftest.RunPresence(t, func(t *testing.T, now func() time.Time) handoff.Presence {
+		return redis.NewPresence(client, testPrefix(t, client))
+	})
+}
+
+// TestSwitchboardAcrossReplicas is the scale-out promise: an event published on
+// one replica's switchboard reaches a subscriber on another, with the publisher's
+// origin stamped on it.
+func TestSwitchboardAcrossReplicas(t *testing.T) {
+	client := testClient(t)
+	other := testClient(t) // a second replica has its own client
+	a, b := redis.NewSwitchboard(client, "replica-a"), redis.NewSwitchboard(other, "replica-b")
+	t.Cleanup(func() { a.Close(); b.Close() })
+	ctx := context.Background()
+	topic := handoff.ConversationTopic(gridline.NewID())
+	sub, err := b.Subscribe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := a.Publish(ctx, topic, handoff.Event{Type: handoff.EventMessage, Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-sub.Events():
+		if ev.Origin != "replica-a" || ev.Seq != 1 {
+			t.Fatalf("got %+v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other replica never received the event")
+	}
+}
+
+// TestSwitchboardSharesOneConnection checks that many subscribers cost one
+// PubSub connection, not one each.
+func TestSwitchboardSharesOneConnection(t *testing.T) {
+	// A client of its own, named, so that other tests' connections do not count.
+	name := "gridlinetest-" + gridline.NewID()
+	opt := testClient(t).Options()
+	opt.ClientName = name
+	client := goredis.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	sb := redis.NewSwitchboard(client, "conns")
+	t.Cleanup(func() { sb.Close() })
+	ctx := context.Background()
+	var subs []handoff.Subscription
+	for i := 0; i < 50; i++ {
+		sub, err := sb.Subscribe(ctx, handoff.ConversationTopic(gridline.NewID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	if n := countPubSubClients(t, client, name); n != 1 {
+		t.Fatalf("50 subscriptions hold %d pub/sub connections, want 1", n)
+	}
+	for _, sub := range subs {
+		sub.Close()
+	}
+}
+
+// countPubSubClients counts the connections called name that are subscribed.
+func countPubSubClients(t *testing.T, client *goredis.Client, name string) int {
+	t.Helper()
+	list, err := client.ClientList(context.Background()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(list, "\n") {
+		fields := strings.Fields(line)
+		if slices.Contains(fields, "name="+name) && !slices.Contains(fields, "sub=0") {
+			n++
+		}
+	}
+	return n
+}
