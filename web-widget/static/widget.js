@@ -45,8 +45,12 @@
     };
 
     // ---- DOM -------------------------------------------------------------------
-    const host = document.createElement('div');
+    // A custom element name matches no site's div/section rules, and an inline
+    // !important reset beats even a site's !important ones, so nothing is
+    // inherited into the shadow tree from the page.
+    const host = document.createElement('gridline-widget');
     host.setAttribute('data-gridline-widget', '');
+    host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
     const root = host.attachShadow({ mode: 'open' });
     root.innerHTML = `<style>${CSS}</style>
 <button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
@@ -562,8 +566,10 @@
     // ---- composer --------------------------------------------------------------
     let lastTypingSent = 0;
     function autosize() {
-      input.style.height = 'auto';
-      input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+      input.style.height = '40px';
+      const want = Math.min(input.scrollHeight + 2, 120);
+      input.style.height = Math.max(want, 40) + 'px';
+      input.style.overflowY = input.scrollHeight + 2 > 120 ? 'auto' : 'hidden';
     }
     input.addEventListener('input', () => {
       autosize();
@@ -812,8 +818,8 @@ h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
 .star.on { color: #f59e0b; }
 .star:focus-within { outline: 3px solid #f59e0b; outline-offset: 1px; border-radius: 6px; }
 .composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; background: #fff; border-top: 1px solid #e2e8f0; }
-.composer textarea { flex: 1; resize: none; border: 1px solid #cbd5e1; border-radius: 12px; padding: 9px 12px; font: inherit; font-size: 14px; color: #0f172a; max-height: 120px; background: #f8fafc; }
-.composer textarea:focus { border-color: #0f766e; background: #fff; }
+.composer textarea { flex: 1; resize: none; border: 1px solid #cbd5e1; border-radius: 12px; padding: 9px 12px; font: inherit; font-size: 14px; line-height: 20px; height: 40px; overflow-y: hidden; color: #0f172a; max-height: 120px; background: #f8fafc; }
+.composer textarea:focus, .composer textarea:focus-visible { border-color: #0f766e; background: #fff; outline: none; box-shadow: 0 0 0 3px rgba(20,184,166,.25); }
 .send { width: 40px; height: 40px; border-radius: 12px; border: 0; background: #0f766e; color: #fff; display: grid; place-items: center; flex: none; }
 .send:hover { background: #115e59; }
 .send svg { width: 20px; height: 20px; }

@@ -1,0 +1,265 @@
+package webwidget_test
+
+import (
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	webwidget "github.com/gridline/gridline/web-widget"
+	"github.com/gridline/gridline/web-widget/browsertest"
+)
+
+func TestHandlerServesPages(t *testing.T) {
+	ts := httptest.NewServer(webwidget.Handler())
+	defer ts.Close()
+	tests := []struct {
+		path, wantType string
+		wantStatus     int
+		wantCORS       bool
+		wantBody       string
+	}{
+		{"/", "text/html", 200, false, `<script src="/widget.js" async></script>`},
+		{"/widget.js", "text/javascript", 200, true, "attachShadow"},
+		{"/agent", "text/html", 200, false, "/static/agent.js"},
+		{"/admin", "text/html", 200, false, "/static/admin.js"},
+		{"/static/i18n.js", "text/javascript", 200, true, "export const messages"},
+		{"/static/console.css", "text/css", 200, true, ":root"},
+		{"/static/", "", 404, false, ""},
+		{"/static/../webwidget.go", "", 404, false, ""},
+		{"/static/nope.js", "", 404, false, ""},
+		{"/api/v1/articles", "", 404, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res, err := http.Get(ts.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, tt.wantType) {
+				t.Errorf("Content-Type %q, want %s", ct, tt.wantType)
+			}
+			if got := res.Header.Get("Access-Control-Allow-Origin") == "*"; got != tt.wantCORS {
+				t.Errorf("CORS header present=%v, want %v", got, tt.wantCORS)
+			}
+			if !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("body lacks %q", tt.wantBody)
+			}
+		})
+	}
+}
+
+// usedKeys finds every message key the pages ask for: data-i18n attributes and
+// t('…') calls in the scripts.
+func usedKeys(t *testing.T) []string {
+	t.Helper()
+	pattern := regexp.MustCompile(`data-i18n(?:-[a-z-]+)?="([a-z][\w.]+)"|\bt\('([a-z][\w.]+)'`)
+	seen := map[string]bool{}
+	err := fs.WalkDir(webwidget.Static, "static", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == "static/i18n.js" {
+			return err
+		}
+		data, err := fs.ReadFile(webwidget.Static, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range pattern.FindAllStringSubmatch(string(data), -1) {
+			if k := m[1] + m[2]; !strings.HasSuffix(k, ".") { // a prefix completed at run time
+				seen[k] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestMessageTableAndMarkdown loads the real modules in Chromium: the message
+// table must have the same keys in Chinese and English, including every key a
+// page uses, and the Markdown renderer must render and never let markup through.
+func TestMessageTableAndMarkdown(t *testing.T) {
+	ts := httptest.NewServer(webwidget.Handler())
+	defer ts.Close()
+	ctx := browsertest.NewBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/static/console.css")); err != nil {
+		t.Fatal(err)
+	}
+
+	used, _ := json.Marshal(usedKeys(t))
+	var table struct {
+		OnlyEN, OnlyZH, Missing []string
+		Pick                    []string
+	}
+	raw, err := browsertest.Eval[[]byte](ctx, `import('/static/i18n.js').then(m => {
+  const en = Object.keys(m.messages.en), zh = Object.keys(m.messages.zh);
+  const used = `+string(used)+`;
+  return {
+    OnlyEN: en.filter(k => !zh.includes(k)),
+    OnlyZH: zh.filter(k => !en.includes(k)),
+    Missing: used.filter(k => !en.includes(k)),
+    Pick: ['zh-CN', 'zh-TW', 'ZH', 'en-US', 'fr', ''].map(m.pickLang),
+  };
+})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &table); err != nil {
+		t.Fatal(err)
+	}
+	if len(table.OnlyEN)+len(table.OnlyZH)+len(table.Missing) > 0 {
+		t.Errorf("message table: only in en %v; only in zh %v; used but missing %v", table.OnlyEN, table.OnlyZH, table.Missing)
+	}
+	if got, want := strings.Join(table.Pick, ","), "zh,zh,zh,en,en,en"; got != want {
+		t.Errorf("pickLang = %s, want %s", got, want)
+	}
+
+	tests := []struct{ name, in, want string }{
+		{"paragraphs", "one\ntwo\n\nthree", "<p>one<br>two</p>\n<p>three</p>"},
+		{"heading", "## Pay **now**", "<h2>Pay <strong>now</strong></h2>"},
+		{"bullets", "- a\n- b", "<ul><li>a</li><li>b</li></ul>"},
+		{"numbers", "1. a\n2. b", "<ol><li>a</li><li>b</li></ol>"},
+		{"list then text", "* a\nafter", "<ul><li>a</li></ul>\n<p>after</p>"},
+		{"link", "[Pay](https://pay.example/x?a=1&b=2)", `<p><a href="https://pay.example/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Pay</a></p>`},
+		{"relative link", "[kb](/kb/a)", `<p><a href="/kb/a" target="_blank" rel="noopener noreferrer">kb</a></p>`},
+		{"script link dropped", "[x](javascript:alert(1))", "<p>x)</p>"},
+		{"protocol-relative dropped", "[x](//evil.example)", "<p>x</p>"},
+		{"html escaped", `<img src=x onerror="alert(1)">`, "<p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>"},
+		{"quote cannot leave href", `[x](https://a.example/"onmouseover="alert(1))`, `<p><a href="https://a.example/&quot;onmouseover=&quot;alert(1" target="_blank" rel="noopener noreferrer">x</a>)</p>`},
+		{"code keeps stars", "use `**x**` here", "<p>use <code>**x**</code> here</p>"},
+		{"italic", "an *important* note", "<p>an <em>important</em> note</p>"},
+		{"chinese", "# 停电\n交费后**2小时**内恢复", "<h1>停电</h1>\n<p>交费后<strong>2小时</strong>内恢复</p>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, _ := json.Marshal(tt.in)
+			got, err := browsertest.Eval[string](ctx, `import('/static/markdown.js').then(m => m.renderMarkdown(`+string(in)+`))`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("renderMarkdown(%q)\n got %s\nwant %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// hostilePage is a customer's site whose CSS would wreck any widget it reached.
+const hostilePage = `<!doctype html><html><head><style>
+* { font-family: serif !important; letter-spacing: 3px !important; }
+button { display: none !important; }
+div, section { border: 6px dashed red !important; background: yellow !important; }
+</style></head><body><h1>A customer's own site</h1>
+<script src="/widget.js" async></script></body></html>`
+
+// TestWidgetOfflineOutbox opens the widget on a hostile host page with no chat
+// server behind it: the host's CSS must not reach the Shadow DOM, and a message
+// typed while the server is unreachable must show as "sending" and survive a
+// reload in the outbox.
+func TestWidgetOfflineOutbox(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/", webwidget.Handler())
+	mux.HandleFunc("/host", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, hostilePage)
+	})
+	ts := httptest.NewServer(mux) // /api/v1/widget/sessions is 404: the desk is "down"
+	defer ts.Close()
+	ctx := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+
+	for _, lang := range []struct{ tag, sending string }{{"en-US", "Sending…"}, {"zh-CN", "发送中…"}} {
+		t.Run(lang.tag, func(t *testing.T) {
+			tab := browsertest.NewIncognitoTab(t, ctx)
+			if err := browsertest.SetLanguage(tab, lang.tag); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/host")); err != nil {
+				t.Fatal(err)
+			}
+			const root = `document.querySelector('[data-gridline-widget]').shadowRoot`
+			if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && `+root+`.querySelector('.launcher')`, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			style, err := browsertest.Eval[map[string]string](tab, `(() => { const b = `+root+`.querySelector('.launcher'); const s = getComputedStyle(b);
+  return {display: s.display, bg: s.backgroundImage, font: getComputedStyle(`+root+`.querySelector('.panel')).fontFamily, label: b.getAttribute('aria-label')}; })()`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if style["display"] == "none" || !strings.Contains(style["bg"], "gradient") || strings.HasPrefix(style["font"], "serif") {
+				t.Errorf("host CSS leaked into the widget: %v", style)
+			}
+			if style["label"] == "" {
+				t.Error("launcher has no accessible name")
+			}
+			// Open with the keyboard: focus the launcher, press Enter; the input gets focus.
+			if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](root+`.querySelector('.launcher').focus()`), chromedp.KeyEvent("\r")); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.WaitFor(tab, root+`.activeElement && `+root+`.activeElement.id === 'gl-input'`, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tab, chromedp.KeyEvent("my meter runs fast"), chromedp.KeyEvent("\r")); err != nil {
+				t.Fatal(err)
+			}
+			pending := root + `.querySelector('.log .msg.customer.pending')`
+			if err := browsertest.WaitFor(tab, pending+` && `+pending+`.textContent.includes('my meter runs fast') && `+pending+`.textContent.includes('`+lang.sending+`')`, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.WaitFor(tab, `!`+root+`.querySelector('.conn').hidden`, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.Screenshot(t, tab, dir, "offline-"+lang.tag)
+
+			if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && `+pending, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			outbox, err := browsertest.Eval[int](tab, `JSON.parse(localStorage.getItem('gridline.widget:`+ts.URL+`')).outbox.filter(f => f.type === 'message' && f.text === 'my meter runs fast' && f.client_id).length`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if outbox != 1 {
+				t.Errorf("outbox holds %d copies of the offline message after reload, want 1", outbox)
+			}
+			// Esc closes the panel and gives focus back to the launcher.
+			if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](root+`.querySelector('.launcher').click()`)); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.WaitFor(tab, root+`.activeElement && `+root+`.activeElement.id === 'gl-input'`, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tab, chromedp.KeyEvent(kb.Escape)); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.WaitFor(tab, root+`.querySelector('.panel').hidden && `+root+`.activeElement === `+root+`.querySelector('.launcher')`, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
