@@ -43,7 +43,11 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delt
 // under its title, citing it.
 func (b *Bot) extractive(h knowledge.Hit, query, lang string) Reply {
 	a := h.Article
-	body := snippet(a, query, b.snippetMax)
+	max := b.snippetMax
+	if a.Lang == gridline.LangZH {
+		max = max * 3 / 5 // a Chinese character says about what an English word does
+	}
+	body := snippet(a, query, max)
 	text := a.Title
 	if body != "" {
 		text += "\n" + body

@@ -11,23 +11,24 @@ import (
 	"github.com/gridline/gridline/knowledge"
 )
 
-// topic is a submenu entry answered from the knowledge base by a fixed query:
-// the articles say what the rules and prices are, the bot only finds them.
+// topic is a submenu entry answered from the knowledge base by a fixed query,
+// phrased as a customer would ask: the articles say what the rules and prices
+// are, the bot only finds them.
 type topic struct{ en, zh string }
 
 var topics = map[string]topic{
-	"billing.balance": {"check electricity bill balance account", "查询 电费 余额 账单"},
-	"billing.pay":     {"how to pay electricity bill payment methods", "缴纳 电费 缴费 方式 渠道"},
-	"billing.high":    {"electricity bill too high usage increase", "电费 偏高 突然 增加 用电量"},
-	"billing.arrears": {"arrears unpaid bill disconnection reconnection", "欠费 停电 复电 恢复供电"},
-	"billing.tariff":  {"electricity tariff price per kwh rates", "电价 标准 阶梯 电价"},
-	"billing.invoice": {"electricity bill invoice receipt", "电费 发票"},
-	"apply.new":       {"apply for new electricity connection", "新装 用电 申请 报装"},
-	"apply.capacity":  {"increase capacity change load application", "增容 减容 申请"},
-	"apply.transfer":  {"transfer account change of name ownership", "过户 更名"},
-	"apply.solar":     {"rooftop solar grid connection", "屋顶 光伏 并网"},
-	"apply.ev":        {"electric vehicle EV charger installation", "充电桩 报装 电动汽车"},
-	"outage.notices":  {"planned outage notice schedule maintenance", "计划停电 停电 公告 检修"},
+	"billing.balance": {"how to read my electricity bill and balance", "电费账单怎么看"},
+	"billing.pay":     {"how do I pay my electricity bill", "电费怎么交"},
+	"billing.high":    {"why is my electricity bill so high", "电费为什么这么高"},
+	"billing.arrears": {"unpaid bill electricity cut off", "欠费多久会停电"},
+	"billing.tariff":  {"how much does electricity cost per kWh", "一度电多少钱"},
+	"billing.invoice": {"electricity invoice", "电费发票怎么开"},
+	"apply.new":       {"apply for a new electricity connection", "新装用电怎么申请"},
+	"apply.capacity":  {"increase electricity capacity", "增容申请"},
+	"apply.transfer":  {"transfer the electricity account into my name", "电费户名过户"},
+	"apply.solar":     {"connect rooftop solar panels to the grid", "屋顶光伏怎么并网"},
+	"apply.ev":        {"install an EV charger at home", "充电桩怎么申请"},
+	"outage.notices":  {"planned outage notices", "计划停电通知"},
 }
 
 var (

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ type Config struct {
 	// forgets a flow not touched for that long; zero means 30 minutes.
 	MaxConversations int
 	FlowTTL          time.Duration
-	// SnippetRunes caps an extractive answer; zero means 600.
+	// SnippetRunes caps an extractive answer; zero means 500.
 	SnippetRunes int
 	// Now is the clock; nil means time.Now. Tests set it to expire flows.
 	Now func() time.Time
@@ -107,7 +108,7 @@ func New(cfg Config) *Bot {
 		b.firstToken = 4 * time.Second
 	}
 	if b.snippetMax == 0 {
-		b.snippetMax = 600
+		b.snippetMax = 500
 	}
 	now := cfg.Now
 	if now == nil {
@@ -207,7 +208,10 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if id, ok := typedOption(text); ok {
 		return b.choose(ctx, in.ConversationID, id, lang, st), nil
 	}
-	return b.decide(ctx, in.ConversationID, text, lang, st, delta), nil
+	if r, ok := smallTalk(text, lang); ok {
+		return r, nil
+	}
+	return b.decide(ctx, in.ConversationID, stripCourtesy(text), lang, st, delta), nil
 }
 
 // urgentReply gives the safety advice for each danger, then hands off to repair
@@ -263,6 +267,43 @@ func typedOption(text string) (string, bool) {
 	t := strings.Trim(matchText(text), " .!?,~")
 	id, ok := typedCommands[t]
 	return id, ok
+}
+
+// Whole messages that are courtesy, not questions. Retrieval must not answer
+// "hello" with whatever article happens to share a character with it.
+var (
+	greetings = []string{"hi", "hello", "hey", "hi there", "hello there", "good morning", "good afternoon", "good evening",
+		"你好", "您好", "你好啊", "在吗", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "有人吗"}
+	thanks = []string{"thanks", "thank you", "thx", "ty", "thanks a lot", "thank you very much", "ok thanks", "great thanks",
+		"谢谢", "多谢", "谢谢你", "谢谢您", "好的谢谢", "好的,谢谢", "感谢", "非常感谢"}
+	goodbyes = []string{"bye", "goodbye", "bye bye", "see you", "再见", "拜拜", "没事了", "没有了", "no thanks", "that's all", "nothing else"}
+)
+
+// smallTalk answers greetings, thanks and goodbyes with the menu.
+func smallTalk(text, lang string) (Reply, bool) {
+	t := strings.Trim(matchText(text), " .!?,~")
+	switch {
+	case oneOf(t, greetings):
+		return Reply{Action: ActionMenu, Text: say(lang, "greet"), QuickReplies: mainMenu(lang)}, true
+	case oneOf(t, thanks):
+		return Reply{Action: ActionMenu, Text: say(lang, "thanks"), QuickReplies: mainMenu(lang)}, true
+	case oneOf(t, goodbyes):
+		return Reply{Action: ActionMenu, Text: say(lang, "bye"), QuickReplies: options(lang, OptionMain)}, true
+	}
+	return Reply{}, false
+}
+
+// courtesy is what customers put before a question ("你好，请问…", "Hi, …");
+// it says nothing about the topic.
+var courtesy = regexp.MustCompile(`(?i)^(?:(?:hi|hello|hey|dear|excuse me|please|你好|您好|请问|麻烦问一下|问一下|打扰一下)[\s,.!:]*)+`)
+
+// stripCourtesy removes leading courtesy from a question, unless nothing else
+// is left.
+func stripCourtesy(text string) string {
+	if s := strings.TrimSpace(courtesy.ReplaceAllString(text, "")); s != "" {
+		return s
+	}
+	return text
 }
 
 // record counts an unanswered question; a failure is logged, never shown.

@@ -29,28 +29,48 @@ func plainText(md string) string {
 }
 
 // snippet returns the part of the article most relevant to query, as clean text
-// of at most max runes: the paragraph that shares most with the query and, room
-// permitting, the ones after it. An article is written to be read from the top,
-// so ties go to the earlier paragraph.
+// of at most max runes. Articles are written to be read from the top, so the
+// lead paragraph always comes first; when another paragraph matches the query
+// better, it follows the lead together with the heading and list it belongs to.
 func snippet(a *gridline.Article, query string, max int) string {
 	paras := paragraphs(plainText(a.Body))
 	if len(paras) == 0 {
 		return ""
 	}
 	qt := queryGrams(query)
-	best, bestScore := 0, 0
-	for i, p := range paras {
+	best, bestScore := 0, overlap(qt, paras[0])
+	for i, p := range paras[1:] {
 		if s := overlap(qt, p); s > bestScore {
-			best, bestScore = i, s
+			best, bestScore = i+1, s
 		}
 	}
-	// A heading-like line ending in a colon introduces the list after it.
-	if best > 0 && strings.HasSuffix(paras[best-1], ":") || best > 0 && strings.HasSuffix(paras[best-1], "：") {
-		best--
+	pick := []int{0}
+	if best > 0 {
+		start := best
+		for start > 1 && isListItem(paras[start]) {
+			start--
+		}
+		if start > 1 && !isHeading(paras[start]) && isHeading(paras[start-1]) {
+			start--
+		}
+		if start > 1 {
+			pick = append(pick, -1) // an ellipsis: something was skipped
+		}
+		for i := start; i < len(paras); i++ {
+			pick = append(pick, i)
+		}
+	} else {
+		for i := 1; i < len(paras); i++ {
+			pick = append(pick, i)
+		}
 	}
 	var b strings.Builder
 	n := 0
-	for _, p := range paras[best:] {
+	for _, i := range pick {
+		p := "…"
+		if i >= 0 {
+			p = paras[i]
+		}
 		pn := utf8.RuneCountInString(p)
 		if n > 0 && n+pn+1 > max {
 			break
@@ -64,7 +84,16 @@ func snippet(a *gridline.Article, query string, max int) string {
 		b.WriteString(p)
 		n += pn + 1
 	}
-	return b.String()
+	return strings.TrimSuffix(b.String(), "\n…")
+}
+
+var listItem = regexp.MustCompile(`^(\d+[.、)]|•)\s*`)
+
+func isListItem(p string) bool { return listItem.MatchString(p) }
+
+// isHeading is a short line that introduces what follows ("Good to know:").
+func isHeading(p string) bool {
+	return (strings.HasSuffix(p, ":") || strings.HasSuffix(p, "：")) && utf8.RuneCountInString(p) <= 40
 }
 
 func paragraphs(s string) []string {
