@@ -204,6 +204,35 @@ func (q *Queue) Enqueue(ctx context.Context, t handoff.Ticket) error {
 	return nil
 }
 
+// EnqueueAll enqueues many tickets in pipelined batches, each ticket as its own
+// atomic Enqueue: the desk's recovery after a restart, and benchmarks' fill.
+func (q *Queue) EnqueueAll(ctx context.Context, ts []handoff.Ticket) error {
+	for _, t := range ts {
+		if err := handoff.ValidTicket(t); err != nil {
+			return err
+		}
+	}
+	if err := q.enqueue.Load(ctx, q.client).Err(); err != nil {
+		return fmt.Errorf("redis: enqueue all: %w", err)
+	}
+	for chunk := range slices.Chunk(ts, 1000) {
+		_, err := q.client.Pipelined(ctx, func(pipe goredis.Pipeliner) error {
+			for _, t := range chunk {
+				data, err := json.Marshal(t)
+				if err != nil {
+					return err
+				}
+				q.enqueue.EvalSha(ctx, pipe, nil, q.prefix, t.ConversationID, t.Skill, t.OwnerID, score(t), data)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("redis: enqueue all: %w", err)
+		}
+	}
+	return nil
+}
+
 // Remove takes the conversation out of its queue, if it is queued.
 func (q *Queue) Remove(ctx context.Context, conversationID string) error {
 	if err := q.remove.Run(ctx, q.client, nil, q.prefix, conversationID).Err(); err != nil {
