@@ -117,6 +117,17 @@ func (ix *Index) Get(id int64) *gridline.Article {
 	return nil
 }
 
+// ids returns the IDs of every article held.
+func (ix *Index) ids() []int64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]int64, 0, len(ix.byID))
+	for id := range ix.byID {
+		out = append(out, id)
+	}
+	return out
+}
+
 // Put adds a or replaces the article with its ID. Drafts are held too, so that an
 // admin can search them, but are skipped by ordinary searches.
 func (ix *Index) Put(a *gridline.Article) {

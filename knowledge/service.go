@@ -1,0 +1,284 @@
+package knowledge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+)
+
+// Service is the knowledge base as the rest of Gridline uses it: every write goes
+// to the store, then into this replica's index, then out on the switchboard so
+// that every other replica refreshes its own index (Run). Board may be nil (a
+// command-line import with no server running); Logger nil means no logs.
+type Service struct {
+	Store  gridline.Store
+	Index  *Index
+	Board  handoff.Switchboard
+	Logger *slog.Logger
+	// Resync is how often Run reloads the whole index from the store, to heal
+	// any change event the switchboard lost (delivery is best effort). Zero means
+	// 10 minutes; negative turns it off.
+	Resync time.Duration
+}
+
+// ImportError is what is wrong with one row of an import: its index in the
+// array, the field (JSON name) and a message.
+type ImportError struct {
+	Index   int    `json:"index"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// articleEvent is the Data of a handoff.EventArticle.
+type articleEvent struct {
+	ID      int64 `json:"id"`
+	Deleted bool  `json:"deleted"`
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Load rebuilds the index from the store: every article, drafts included, is put
+// and any article the store no longer has is dropped.
+func (s *Service) Load(ctx context.Context) error {
+	as, err := s.Store.ListArticles(ctx, gridline.ArticleFilter{})
+	if err != nil {
+		return fmt.Errorf("knowledge: load articles: %w", err)
+	}
+	keep := make(map[int64]bool, len(as))
+	for _, a := range as {
+		s.Index.Put(a)
+		keep[a.ID] = true
+	}
+	for _, id := range s.Index.ids() {
+		if !keep[id] {
+			s.Index.Delete(id)
+		}
+	}
+	return nil
+}
+
+// normalise validates a and tidies it in place (trimmed title, lower-case tags,
+// draft when no status is given). Returns EINVALID with Fields.
+func normalise(a *gridline.Article, defaultStatus string) error {
+	if a.Status == "" {
+		a.Status = defaultStatus
+	}
+	in := InputOf(a)
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	a.Title, a.Tags = in.Title, in.Tags
+	return nil
+}
+
+// Create validates and stores a new article (a draft unless Status says
+// published), indexes it and tells the other replicas. Returns EINVALID, or
+// ECONFLICT when the slug is taken.
+func (s *Service) Create(ctx context.Context, a *gridline.Article, by string) error {
+	if err := normalise(a, gridline.ArticleDraft); err != nil {
+		return err
+	}
+	a.UpdatedBy = by
+	if err := s.Store.CreateArticle(ctx, a); err != nil {
+		return err
+	}
+	s.Index.Put(a)
+	s.publish(ctx, a.ID, false)
+	return nil
+}
+
+// Update validates and saves an edit of the article a.ID. expectVersion is the
+// version the editor started from; when someone saved in between it returns
+// ECONFLICT and writes nothing (zero skips the check). Returns EINVALID,
+// ENOTFOUND, ECONFLICT.
+func (s *Service) Update(ctx context.Context, a *gridline.Article, expectVersion int, by string) error {
+	if err := normalise(a, gridline.ArticleDraft); err != nil {
+		return err
+	}
+	a.UpdatedBy = by
+	if err := s.Store.UpdateArticle(ctx, a, expectVersion); err != nil {
+		return err
+	}
+	s.Index.Put(a)
+	s.publish(ctx, a.ID, false)
+	return nil
+}
+
+// Delete removes an article and its history. Returns ENOTFOUND.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	if err := s.Store.DeleteArticle(ctx, id); err != nil {
+		return err
+	}
+	s.Index.Delete(id)
+	s.publish(ctx, id, true)
+	return nil
+}
+
+// Import upserts articles by slug. Every row is validated first and, if any is
+// bad, errs lists every problem (with err an EINVALID error) and nothing is
+// written; otherwise all rows are written in one transaction, or none is. Rows
+// without a status are imported as published: imports carry finished content.
+func (s *Service) Import(ctx context.Context, as []*gridline.Article, by string) (errs []ImportError, err error) {
+	fields := map[string]string{}
+	slugs := make(map[string]int, len(as))
+	for i, a := range as {
+		if a == nil {
+			errs = append(errs, ImportError{Index: i, Field: "article", Message: "is empty"})
+			continue
+		}
+		if err := normalise(a, gridline.ArticlePublished); err != nil {
+			for f, msg := range err.(*gridline.Error).Fields {
+				errs = append(errs, ImportError{Index: i, Field: f, Message: msg})
+			}
+			continue
+		}
+		if j, dup := slugs[a.Slug]; dup {
+			errs = append(errs, ImportError{Index: i, Field: "slug", Message: "repeats row " + strconv.Itoa(j)})
+			continue
+		}
+		slugs[a.Slug] = i
+		a.UpdatedBy = by
+	}
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fields[strconv.Itoa(e.Index)+"."+e.Field] = e.Message
+		}
+		return errs, &gridline.Error{Code: gridline.EINVALID,
+			Message: fmt.Sprintf("%d problem(s) in the import; nothing was written", len(errs)), Fields: fields}
+	}
+	if err := s.Store.ImportArticles(ctx, as); err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		s.Index.Put(a)
+		s.publish(ctx, a.ID, false)
+	}
+	return nil, nil
+}
+
+// Export returns every article, drafts included, ordered by ID: the import
+// format, so an export imports back unchanged.
+func (s *Service) Export(ctx context.Context) ([]*gridline.Article, error) {
+	return s.Store.ListArticles(ctx, gridline.ArticleFilter{})
+}
+
+// SeedIfEmpty imports as when the store has no articles at all, and reports
+// whether it did. It is how the starter knowledge base arrives on first start.
+func (s *Service) SeedIfEmpty(ctx context.Context, as []*gridline.Article) (bool, error) {
+	have, err := s.Store.ListArticles(ctx, gridline.ArticleFilter{})
+	if err != nil {
+		return false, fmt.Errorf("knowledge: list articles: %w", err)
+	}
+	if len(have) > 0 || len(as) == 0 {
+		return false, nil
+	}
+	if _, err := s.Import(ctx, as, "seed"); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Search ranks the indexed articles for a query; see Index.Search.
+func (s *Service) Search(query string, opts SearchOptions) []Hit {
+	return s.Index.Search(query, opts)
+}
+
+// publish tells every replica that an article changed. A lost event only delays
+// the other replicas until their next resync, so a failure is logged, not
+// returned: the write itself succeeded.
+func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
+	if s.Board == nil {
+		return
+	}
+	ev := handoff.NewEvent(handoff.EventArticle, "", articleEvent{ID: id, Deleted: deleted})
+	if err := s.Board.Publish(ctx, handoff.TopicKnowledge, ev); err != nil {
+		s.log().Warn("knowledge: publish article change", "article", id, "err", err)
+	}
+}
+
+// Run keeps this replica's index in step with changes made on other replicas:
+// it refreshes each changed article from the store as its event arrives, and
+// reloads everything every Resync in case an event was lost. It returns when ctx
+// is done (with ctx's error) or the subscription ends. Without a Board it only
+// resyncs.
+func (s *Service) Run(ctx context.Context) error {
+	var events <-chan handoff.Event
+	if s.Board != nil {
+		sub, err := s.Board.Subscribe(ctx, handoff.TopicKnowledge)
+		if err != nil {
+			return fmt.Errorf("knowledge: subscribe: %w", err)
+		}
+		defer sub.Close()
+		events = sub.Events()
+	}
+	var tick <-chan time.Time
+	if every := s.resyncEvery(); every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick:
+			if err := s.Load(ctx); err != nil {
+				s.log().Warn("knowledge: resync", "err", err)
+			}
+		case ev, ok := <-events:
+			if !ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("knowledge: subscription closed")
+			}
+			if ev.Type == handoff.EventArticle {
+				s.refresh(ctx, ev)
+			}
+		}
+	}
+}
+
+func (s *Service) resyncEvery() time.Duration {
+	switch {
+	case s.Resync == 0:
+		return 10 * time.Minute
+	case s.Resync < 0:
+		return 0
+	}
+	return s.Resync
+}
+
+// refresh applies one change event: the article is read again from the store,
+// which is the truth (the event may be older than the row).
+func (s *Service) refresh(ctx context.Context, ev handoff.Event) {
+	var ae articleEvent
+	if err := json.Unmarshal(ev.Data, &ae); err != nil || ae.ID == 0 {
+		s.log().Warn("knowledge: bad article event", "data", string(ev.Data))
+		return
+	}
+	if ae.Deleted {
+		s.Index.Delete(ae.ID)
+		return
+	}
+	a, err := s.Store.Article(ctx, ae.ID)
+	switch {
+	case gridline.ErrorCode(err) == gridline.ENOTFOUND:
+		s.Index.Delete(ae.ID)
+	case err != nil:
+		s.log().Warn("knowledge: refresh article", "article", ae.ID, "err", err)
+	default:
+		s.Index.Put(a)
+	}
+}

@@ -1,0 +1,151 @@
+package knowledge
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gridline/gridline"
+)
+
+// defaultSnippet is the length of a snippet when Snippet is given max <= 0.
+const defaultSnippet = 400
+
+var (
+	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink     = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
+	mdRefLink  = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
+	mdStrong   = regexp.MustCompile(`(\*\*|__)(.+?)(\*\*|__)`)
+	mdEmph     = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\n]+)[*_]([^\w*]|$)`)
+	mdCode     = regexp.MustCompile("`+([^`]*)`+")
+	mdHeading  = regexp.MustCompile(`^\s{0,3}#{1,6}\s*`)
+	mdBullet   = regexp.MustCompile(`^\s*[*+-]\s+`)
+	mdNumbered = regexp.MustCompile(`^\s*\d+[.)]\s+`)
+	mdQuote    = regexp.MustCompile(`^\s*>\s?`)
+	mdRule     = regexp.MustCompile(`^\s*([-*_]\s*){3,}$`)
+)
+
+// Snippet returns the part of an article's body that best answers query, as
+// clean plain text of at most max characters (runes): the paragraph or list with
+// the most query-term weight, with the heading above it, markdown removed (links
+// keep their text). It is what the bot quotes when it answers without an LLM, so
+// it never cuts a sentence in the middle when a sentence end is near.
+func Snippet(a *gridline.Article, query string, max int) string {
+	if max <= 0 {
+		max = defaultSnippet
+	}
+	blocks := snippetBlocks(a.Body)
+	if len(blocks) == 0 {
+		return ""
+	}
+	weights := map[string]float64{}
+	analyze(query, func(t string) { weights[t] = termWeight(t) })
+	best, bestScore := 0, 0.0
+	for i, b := range blocks {
+		seen := map[string]bool{}
+		var score float64
+		analyze(b, func(t string) {
+			if w, ok := weights[t]; ok && !seen[t] {
+				seen[t] = true
+				score += w
+			}
+		})
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	text := blocks[best]
+	// A short block (a one-line answer under a heading) is followed by the next
+	// one when both fit, so the answer does not stop at its first line.
+	if best+1 < len(blocks) && utf8.RuneCountInString(text) < max/3 &&
+		utf8.RuneCountInString(text)+1+utf8.RuneCountInString(blocks[best+1]) <= max {
+		text += "\n" + blocks[best+1]
+	}
+	return truncate(text, max)
+}
+
+// snippetBlocks cuts a markdown body into plain-text blocks: paragraphs and lists,
+// each with the heading above it as its first line.
+func snippetBlocks(body string) []string {
+	var (
+		blocks  []string
+		cur     []string
+		heading string
+	)
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		b := strings.Join(cur, "\n")
+		if heading != "" {
+			b = heading + "\n" + b
+		}
+		blocks = append(blocks, b)
+		cur = nil
+	}
+	for line := range strings.Lines(body) {
+		line = strings.TrimRight(line, " \t\r\n")
+		switch {
+		case strings.TrimSpace(line) == "" || mdRule.MatchString(line):
+			flush()
+		case mdHeading.MatchString(line):
+			flush()
+			heading = plainLine(line)
+		default:
+			if s := plainLine(line); s != "" {
+				cur = append(cur, s)
+			}
+		}
+	}
+	flush()
+	if len(blocks) == 0 && heading != "" {
+		blocks = append(blocks, heading)
+	}
+	return blocks
+}
+
+// plainLine strips one line of markdown to plain text; list items keep a "- " or
+// their number so that steps still read as steps.
+func plainLine(line string) string {
+	line = mdHeading.ReplaceAllString(line, "")
+	line = mdQuote.ReplaceAllString(line, "")
+	bullet := ""
+	if m := mdNumbered.FindString(line); m != "" {
+		bullet, line = strings.TrimSpace(m)+" ", line[len(m):]
+	} else if m := mdBullet.FindString(line); m != "" {
+		bullet, line = "- ", line[len(m):]
+	}
+	line = mdImage.ReplaceAllString(line, "$1")
+	line = mdLink.ReplaceAllString(line, "$1")
+	line = mdRefLink.ReplaceAllString(line, "$1")
+	line = mdCode.ReplaceAllString(line, "$1")
+	line = mdStrong.ReplaceAllString(line, "$2")
+	line = mdEmph.ReplaceAllString(line, "$1$2$3")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return ""
+	}
+	return bullet + line
+}
+
+// truncate shortens s to at most max runes, at the last sentence or line end in
+// its second half when there is one, else at a word boundary with an ellipsis.
+func truncate(s string, max int) string {
+	rs := []rune(s)
+	if len(rs) <= max {
+		return s
+	}
+	cut := rs[:max]
+	for i := len(cut) - 1; i >= max/2; i-- {
+		switch cut[i] {
+		case '。', '！', '？', '；', '.', '!', '?', '\n':
+			return strings.TrimSpace(string(cut[:i+1]))
+		}
+	}
+	for i := len(cut) - 1; i >= max/2; i-- {
+		if cut[i] == ' ' || cut[i] == '，' || cut[i] == ',' {
+			return strings.TrimSpace(string(cut[:i])) + "…"
+		}
+	}
+	return string(rs[:max-1]) + "…"
+}
