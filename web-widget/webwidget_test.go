@@ -263,3 +263,57 @@ func TestWidgetOfflineOutbox(t *testing.T) {
 		})
 	}
 }
+
+// TestPagesRenderInBothLanguages opens the demo site and the two consoles (with
+// no desk behind them, so the consoles stop at sign-in) in Chinese and in
+// English: the text must come from the table in the browser's language and the
+// scripts must run without an error.
+func TestPagesRenderInBothLanguages(t *testing.T) {
+	ts := httptest.NewServer(webwidget.Handler())
+	defer ts.Close()
+	ctx := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+	tests := []struct {
+		page, lang, sel, want string
+	}{
+		{"/", "zh-CN", "h1", "24小时服务，一问即答"},
+		{"/", "en-GB", "h1", "24-hour service, one chat away"},
+		{"/agent", "zh-CN", ".login-card h1", "登录"},
+		{"/agent", "en-US", ".login-card h1", "Sign in"},
+		{"/admin", "zh-TW", ".login-card button.primary", "登录"},
+		{"/admin", "fr-FR", ".login-card button.primary", "Sign in"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Trim(tt.page, "/")+"-"+tt.lang, func(t *testing.T) {
+			tab := browsertest.NewIncognitoTab(t, ctx)
+			if err := browsertest.SetLanguage(tab, tt.lang); err != nil {
+				t.Fatal(err)
+			}
+			if err := browsertest.CatchErrors(tab); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+tt.page)); err != nil {
+				t.Fatal(err)
+			}
+			sel, _ := json.Marshal(tt.sel)
+			want, _ := json.Marshal(tt.want)
+			if err := browsertest.WaitFor(tab, `document.querySelector(`+string(sel)+`) && document.querySelector(`+string(sel)+`).textContent.trim() === `+string(want), 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if tt.page == "/" {
+				// The widget's launcher is on the demo page, labelled in the same language.
+				if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && document.querySelector('[data-gridline-widget]').shadowRoot.querySelector('.launcher').getAttribute('aria-label')`, 10*time.Second); err != nil {
+					t.Fatal(err)
+				}
+			}
+			browsertest.Screenshot(t, tab, dir, strings.Trim(tt.page, "/")+"-"+tt.lang)
+			errs, err := browsertest.PageErrors(tab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(errs) > 0 {
+				t.Errorf("page errors: %v", errs)
+			}
+		})
+	}
+}

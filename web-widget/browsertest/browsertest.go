@@ -192,3 +192,22 @@ func FullScreenshot(t testing.TB, ctx context.Context, dir, name string) string 
 func Call[P, R any](ctx context.Context, cmd cdp.Command[P, R], params P) (R, error) {
 	return chromedp.Call(ctx, cmd, params)
 }
+
+// CatchErrors makes every document the tab loads from now on record uncaught
+// errors and unhandled promise rejections in window.__gridlineErrors, which
+// PageErrors reads, so a test can assert that a page ran cleanly.
+func CatchErrors(ctx context.Context) error {
+	const src = `(() => { const errs = []; window.__gridlineErrors = errs;
+  addEventListener('error', (e) => errs.push(String(e.message || e.type) + ' @ ' + (e.filename || '') + ':' + (e.lineno || 0)));
+  addEventListener('unhandledrejection', (e) => errs.push('unhandled rejection: ' + String(e.reason && (e.reason.stack || e.reason.message) || e.reason)));
+})();`
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+		return fmt.Errorf("browsertest: error recorder: %w", err)
+	}
+	return nil
+}
+
+// PageErrors returns what CatchErrors recorded in the current document.
+func PageErrors(ctx context.Context) ([]string, error) {
+	return Eval[[]string](ctx, `window.__gridlineErrors || []`)
+}

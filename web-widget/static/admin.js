@@ -461,6 +461,7 @@ c.onSignedOut = () => { signedIn = false; start(); };
 async function start() {
   applyText(document, c.lang);
   document.title = c.t('admin.title');
+  if (c.user && !(await c.refreshUser())) return; // signedOut started over at sign-in
   if (!c.user) {
     app.removeAttribute('aria-busy');
     app.replaceChildren(h('div.login-wrap', h('div.login-top', langButton(c)), h('div#login')));

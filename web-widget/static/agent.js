@@ -35,6 +35,12 @@ function chatFor(id) {
   }
   return ch;
 }
+/** customerLabel names a conversation's customer as well as the desk knows them. */
+function customerLabel(conv) {
+  const cu = conv && conv.customer;
+  if (cu && (cu.name || cu.phone)) return [cu.name, cu.phone].filter(Boolean).join(' · ');
+  return c.t('agent.customer') + ' ' + String((conv && (conv.customer_id || conv.id)) || '').slice(0, 6);
+}
 const isMine = (ch) => ch.conv && S.me && ch.conv.handler_id === S.me.id && ch.conv.status !== 'resolved';
 
 // ---- sound and title -----------------------------------------------------------
@@ -153,7 +159,7 @@ function onFrame(f) {
       break;
     }
     case 'assigned': {
-      const conv = f.conversation || {};
+      const conv = f.conversation || (f.id ? f : {});
       if (!conv.id) break;
       const ch = chatFor(conv.id);
       ch.conv = Object.assign(ch.conv, conv);
@@ -163,8 +169,18 @@ function onFrame(f) {
       renderLists();
       break;
     }
+    case 'unsubscribed': {
+      // The server stopped sending this chat: it went to someone else.
+      const ch = S.chats.get(f.conversation_id);
+      if (ch && /yours/.test(f.reason || '')) {
+        ch.conv.handler_id = '';
+        if (ch.id === S.current) renderChat();
+        renderLists();
+      }
+      break;
+    }
     case 'conversation': {
-      const conv = f.conversation || {};
+      const conv = f.conversation || (f.id ? f : {});
       if (!conv.id) break;
       const ch = S.chats.get(conv.id);
       if (ch) Object.assign(ch.conv, conv);
@@ -416,7 +432,7 @@ function ticketRow(tk) {
         urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
         h('span.tag', c.t('skill.' + (tk.skill || 'general'))),
         S.me && tk.owner_id === S.me.id ? h('span.tag.gold', c.t('agent.ownerYou')) : null),
-      h('div.muted.small', h('span', c.t('agent.customer') + ' ' + String(tk.customer_id || '').slice(0, 8)), ' · ',
+      h('div.muted.small', h('span', customerLabel({ customer_id: tk.customer_id })), ' · ',
         h('span.wait', { dataset: { since: tk.enqueued_at } }, c.t('agent.waiting', { t: since(tk.enqueued_at) })))),
     h('button.primary.small', { type: 'button', onclick: () => claim(tk.conversation_id), 'aria-label': c.t('agent.take') + ' ' + c.t('skill.' + (tk.skill || 'general')) }, c.t('agent.take')));
 }
@@ -428,7 +444,7 @@ function renderLists() {
   const chatRow = (ch) => {
     const last = ch.msgs[ch.msgs.length - 1];
     return h('li', h('button.chat-row' + (ch.id === S.current ? '.current' : ''), { type: 'button', onclick: () => select(ch.id), 'aria-current': ch.id === S.current ? 'true' : null },
-      h('div.row-top', h('strong', c.t('agent.customer') + ' ' + String(ch.conv.customer_id || ch.id).slice(0, 8)),
+      h('div.row-top', h('strong.ellipsis', customerLabel(ch.conv)),
         ch.conv.urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
         ch.conv.skill ? h('span.tag', c.t('skill.' + ch.conv.skill)) : null,
         ch.unread ? h('span.count', { 'aria-label': String(ch.unread) }, String(ch.unread)) : null),
@@ -444,7 +460,7 @@ function renderLists() {
     h('section.box',
       h('h2', c.t('agent.owned'), h('span.count.soft', String(S.owned.length))),
       S.owned.length ? h('ul.list', S.owned.slice(0, 30).map((conv) => h('li', h('button.chat-row.flat', { type: 'button', onclick: () => { Object.assign(chatFor(conv.id).conv, conv); select(conv.id); } },
-        h('div.row-top', h('span', String(conv.customer_id || '').slice(0, 8)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
+        h('div.row-top', h('span.ellipsis', customerLabel(conv)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
         h('div.muted.small', when(c, conv.updated_at || conv.created_at)))))) : h('p.muted.small', c.t('console.empty'))),
     h('section.box',
       h('h2', c.t('agent.requests'), h('span.count.soft', String(S.requests.length))),
@@ -474,7 +490,7 @@ function renderChatHeader() {
   const mine = isMine(ch);
   head.replaceChildren(
     h('div',
-      h('h2', c.t('agent.customer') + ' ' + String(conv.customer_id || '').slice(0, 8),
+      h('h2', customerLabel(conv),
         conv.status ? h('span.tag.status-' + conv.status, c.t('conv.' + conv.status)) : null,
         conv.urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
         conv.skill ? h('span.tag', c.t('skill.' + conv.skill)) : null),
@@ -489,7 +505,7 @@ function renderChat() {
   const box = document.getElementById('chat');
   if (!box) return;
   const ch = S.chats.get(S.current);
-  if (!ch) { box.replaceChildren(h('div.placeholder', h('div.big', { 'aria-hidden': 'true' }, '💬'), h('p', c.t('agent.pick')))); renderSide(); return; }
+  if (!ch) { box.replaceChildren(h('div.placeholder', h('div.big', { 'aria-hidden': 'true' }, '⚡'), h('p', c.t('agent.pick')))); renderSide(); return; }
   const mine = isMine(ch);
   const input = h('textarea', {
     id: 'reply', rows: 3, maxlength: 4000, placeholder: c.t('agent.replyPlaceholder'), 'aria-label': c.t('agent.reply'),
@@ -589,6 +605,7 @@ c.onSignedOut = () => { stopped = true; if (ws) ws.close(); S.me = null; start()
 async function start() {
   applyText(document, c.lang);
   document.title = c.t('agent.title');
+  if (c.user && !(await c.refreshUser())) return; // signedOut started over at sign-in
   if (!c.user) {
     app.removeAttribute('aria-busy');
     app.replaceChildren(h('div.login-wrap', h('div.login-top', langButton(c)), h('div#login')));

@@ -97,6 +97,24 @@ export class Console {
     return s.user;
   }
 
+  /**
+   * refreshUser asks the server who the stored token belongs to. It returns
+   * false when the token is dead (signedOut has then run); a network failure
+   * keeps the stored user, so a console opened offline still shows.
+   */
+  async refreshUser() {
+    try {
+      const u = await this.api('GET', '/api/v1/auth/me');
+      if (u && u.id && this.session) {
+        this.session.user = u;
+        localStorage.setItem(this.key, JSON.stringify(this.session));
+      }
+      return true;
+    } catch (err) {
+      return err.status !== 401;
+    }
+  }
+
   /** logout ends the session on the server (best effort) and here. */
   async logout() {
     try { await this.api('POST', '/api/v1/auth/logout'); } catch { /* already gone */ }
@@ -143,6 +161,7 @@ export function loginForm(c, box, allow) {
     },
     h('div.brand-mark', { 'aria-hidden': 'true' }, '⚡'),
     h('h1', c.t('console.loginTitle')),
+    h('p.muted.small', c.t(c.app + '.title')),
     h('label', { for: 'login-email' }, c.t('console.email')), email,
     h('label', { for: 'login-password' }, c.t('console.password')), password,
     err, button);

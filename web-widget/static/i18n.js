@@ -104,6 +104,7 @@ export const messages = {
 
     // demo site
     'site.brand': 'Gridline Power',
+    'site.skip': 'Skip to content',
     'site.nav.home': 'Home',
     'site.nav.bills': 'Bills & payment',
     'site.nav.outages': 'Outages',
@@ -280,7 +281,7 @@ export const messages = {
     'admin.lastAt': 'Last asked',
     'admin.link': 'Link article',
     'admin.resolve': 'Resolve',
-    'admin.noUnanswered': 'No unanswered questions. 🎉',
+    'admin.noUnanswered': 'No unanswered questions.',
     'admin.users.name': 'Name',
     'admin.users.email': 'Email',
     'admin.users.role': 'Role',
@@ -355,6 +356,7 @@ export const messages = {
     'widget.errGeneric': '出了点问题，请重试。',
 
     'site.brand': '格兰电力',
+    'site.skip': '跳到正文',
     'site.nav.home': '首页',
     'site.nav.bills': '电费缴纳',
     'site.nav.outages': '停电信息',
@@ -528,7 +530,7 @@ export const messages = {
     'admin.lastAt': '最近提问',
     'admin.link': '关联文章',
     'admin.resolve': '标记解决',
-    'admin.noUnanswered': '没有未解答的问题。🎉',
+    'admin.noUnanswered': '没有未解答的问题。',
     'admin.users.name': '姓名',
     'admin.users.email': '邮箱',
     'admin.users.role': '角色',

@@ -129,7 +129,14 @@
       setConn(connected);
       renderBanner();
       // Authors and status words inside existing bubbles are re-rendered too.
-      for (const m of st.msgs) { const el = nodes.get(keyOf(m)); if (el) el.replaceWith(renderMsg(m)); }
+      for (const m of st.msgs) {
+        const el = nodes.get(keyOf(m));
+        if (!el) continue;
+        const fresh = renderMsg(m);
+        el.replaceWith(fresh);
+        nodes.set(keyOf(m), fresh);
+      }
+      refreshQuickReplies();
     }
 
     // ---- messages --------------------------------------------------------------
@@ -788,7 +795,7 @@ h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
 .msg.system { align-items: center; }
 .cites { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0; max-width: 86%; }
 .cites li { font-size: 11px; color: #115e59; background: #f0fdfa; border: 1px solid #99f6e4; border-radius: 6px; padding: 2px 8px; }
-.cites li::before { content: "📄 "; }
+.cites li::before { content: ""; display: inline-block; width: 7px; height: 9px; margin-right: 5px; border: 1.5px solid currentColor; border-radius: 1px; vertical-align: -1px; }
 .quick { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; max-width: 92%; }
 .quick button { border: 1.5px solid #0f766e; color: #0f766e; background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; transition: background .12s; }
 .quick button:hover:not(:disabled) { background: #0f766e; color: #fff; }
