@@ -306,7 +306,11 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			browsertest.Screenshot(t, tab, dir, strings.Trim(tt.page, "/")+"-"+tt.lang)
+			if tt.page == "/" {
+				browsertest.FullScreenshot(t, tab, dir, "site-"+tt.lang)
+			} else {
+				browsertest.Screenshot(t, tab, dir, strings.Trim(tt.page, "/")+"-"+tt.lang)
+			}
 			errs, err := browsertest.PageErrors(tab)
 			if err != nil {
 				t.Fatal(err)

@@ -219,10 +219,23 @@ function onFrame(f) {
       if (f.conversation_id === S.current) renderTyping();
       break;
     }
-    case 'error':
+    case 'error': {
       toast(f.message || c.t('console.error'), 'error');
-      if (f.client_id) for (const ch of S.chats.values()) if (ch.pending.delete(f.client_id)) renderMessages();
+      const ch = f.client_id && S.chats.get(f.conversation_id);
+      const p = ch && ch.pending.get(f.client_id);
+      if (!p) break;
+      if (f.code === 'rate_limited' || f.code === 'unavailable') {
+        // Not taken for now: the same client id goes again shortly.
+        setTimeout(() => { if (ch.pending.has(p.client_id)) send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text: p.text }); }, 2000);
+        break;
+      }
+      // Refused for good: take it back into the reply box rather than lose it.
+      ch.pending.delete(f.client_id);
+      renderMessages();
+      const input = document.getElementById('reply');
+      if (input && ch.id === S.current && !input.value) input.value = p.text;
       break;
+    }
   }
 }
 
@@ -538,7 +551,7 @@ function renderChat() {
 function msgNode(m, pending) {
   const kind = (m.author && m.author.kind) || 'customer';
   if (kind === 'system') return h('div.m.system', h('span', m.text));
-  const mine = kind === 'agent';
+  const mine = kind === 'agent' && (pending || !m.author.id || (S.me && m.author.id === S.me.id));
   const bubble = h('div.bubble');
   if (kind === 'customer') bubble.textContent = m.text; else bubble.innerHTML = renderMarkdown(m.text);
   return h('div.m.' + kind + (mine ? '.me' : '') + (pending ? '.pending' : ''), { dataset: { seq: m.seq || '' } },
