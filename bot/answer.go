@@ -13,24 +13,34 @@ import (
 // the retrieved articles passes the checks), the closest articles when it
 // reaches the clarify threshold, and an honest "I don't know" below that.
 // Out-of-scope questions land below the thresholds: confidence is calibrated on
-// how much of the question the article covers, not on keyword lists.
+// how much of the question the article covers, not on keyword lists; and the
+// top article must itself mention what the question is about (see coverage).
 func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delta func(string)) Reply {
 	hits := b.search(text, lang)
-	top := 0.0
+	top, cov := 0.0, 0.0
 	if len(hits) > 0 {
-		top = hits[0].Confidence
+		top, cov = hits[0].Confidence, coverage(text, hits[0].Article)
 	}
-	if top >= b.clarifyAt && b.llm != nil {
+	action := ActionFallback
+	switch {
+	case cov == 0:
+		// The best article mentions nothing the question is about.
+	case top >= b.answerAt && cov >= minAnswerCoverage:
+		action = ActionAnswer
+	case top >= b.clarifyAt:
+		action = ActionClarify
+	}
+	if action != ActionFallback && b.llm != nil {
 		if r, ok := b.grounded(ctx, text, lang, hits, delta); ok {
 			return r
 		}
 	}
-	switch {
-	case top >= b.answerAt:
+	switch action {
+	case ActionAnswer:
 		r := b.extractive(hits[0], text, lang)
 		r.QuickReplies = options(lang, OptionHuman, OptionMain)
 		return r
-	case top >= b.clarifyAt:
+	case ActionClarify:
 		b.record(ctx, text, lang, ActionClarify)
 		return b.clarifyReply(conv, hits, lang)
 	}
@@ -38,6 +48,10 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delt
 	return Reply{Action: ActionFallback, Text: say(lang, "fallback"), Confidence: top,
 		QuickReplies: options(lang, OptionHuman, OptionMain)}
 }
+
+// minAnswerCoverage is the share of the question's topic words the top article
+// must mention to be answered from; below it the bot only offers the article.
+const minAnswerCoverage = 0.5
 
 // extractive answers with the part of the article most relevant to the query,
 // under its title, citing it.

@@ -94,6 +94,9 @@ func Figures(text string) []Figure {
 	}
 	for _, loc := range zhNumber.FindAllStringSubmatchIndex(t, -1) {
 		raw := t[loc[0]:loc[1]]
+		if loc[0] > 0 && (t[loc[0]-1] >= '0' && t[loc[0]-1] <= '9' || t[loc[0]-1] == '.') {
+			continue // the 万 of "1.5万" was read with its number
+		}
 		percent := loc[2] >= 0
 		digits := raw
 		if percent {
