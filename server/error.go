@@ -29,6 +29,9 @@ func newValidator() *validator.Validate {
 	_ = v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
 		return slugPattern.MatchString(fl.Field().String())
 	})
+	_ = v.RegisterValidation("clientid", func(fl validator.FieldLevel) bool {
+		return clientIDPattern.MatchString(fl.Field().String())
+	})
 	_ = v.RegisterValidation("phone", func(fl validator.FieldLevel) bool {
 		return phonePattern.MatchString(strings.TrimSpace(fl.Field().String()))
 	})
@@ -36,8 +39,9 @@ func newValidator() *validator.Validate {
 }
 
 var (
-	slugPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,79}$`)
-	phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{3,30}$`)
+	slugPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,79}$`)
+	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{3,30}$`)
 )
 
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
@@ -72,6 +76,8 @@ func describeRule(fe validator.FieldError) string {
 		return "one of: " + fe.Param()
 	case "slug":
 		return "lowercase letters, digits and dashes, 2 to 80"
+	case "clientid":
+		return "letters, digits and . _ : - only, at most 64"
 	case "phone":
 		return "must be a phone number"
 	case "required_if":

@@ -35,7 +35,7 @@ const (
 type Frame struct {
 	Type           string `json:"type" validate:"required,oneof=hello message choose typing rating status subscribe"`
 	LastSeq        int64  `json:"last_seq" validate:"gte=0"`
-	ClientID       string `json:"client_id" validate:"omitempty,max=64,printascii"`
+	ClientID       string `json:"client_id" validate:"omitempty,max=64,clientid"`
 	Text           string `json:"text"`
 	Option         string `json:"option" validate:"omitempty,max=120"`
 	Score          int    `json:"score" validate:"gte=0,lte=5"`

@@ -152,6 +152,13 @@ func (s *Server) track(sk *socket) bool {
 	return true
 }
 
+// OpenSockets is the number of WebSockets open now, chat and agent.
+func (s *Server) OpenSockets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sockets)
+}
+
 func (s *Server) untrack(sk *socket) {
 	s.mu.Lock()
 	delete(s.sockets, sk)

@@ -30,6 +30,8 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
+	// FrameRate is how many frames per second one socket may send (bursts of 4x).
+	FrameRate float64
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -62,6 +64,7 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	fs.StringVar(&cfg.LogLevel, "log-level", env("GRIDLINE_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDLINE_LOG_LEVEL)")
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
+	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
 	if extra != nil {
 		extra(fs)
@@ -91,6 +94,13 @@ func envBool(v string, def bool) bool {
 func envDuration(v string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(v); err == nil {
 		return d
+	}
+	return def
+}
+
+func envFloat(v string, def float64) float64 {
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
+		return f
 	}
 	return def
 }

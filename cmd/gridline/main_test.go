@@ -32,6 +32,7 @@ func testConfig(t testing.TB) Config {
 		Seed:            true,
 		ShutdownTimeout: 5 * time.Second,
 		LLMTimeout:      5 * time.Second,
+		FrameRate:       5,
 	}
 }
 
