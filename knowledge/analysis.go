@@ -87,7 +87,7 @@ func analyze(text string, emit func(string)) {
 				}
 				if i+1 < len(han) {
 					bg := string(han[i : i+2])
-					if _, stop := zhStopBigram[bg]; !stop {
+					if _, stop := zhStopBigram[bg]; !stop && !zhParticle(han[i]) && !zhParticle(han[i+1]) {
 						emit(bg)
 					}
 				}
@@ -178,11 +178,17 @@ var englishStop = setOf(strings.Fields(`a an the and or but if of at by for with
 var zhStopBigram = setOf(strings.Fields(`请问 一下 你好 您好 我们 你们 他们 我的 你的 您的
 	的话 什么 怎么 怎样 如何 为什 哪里 可以 能否 是否 是不 不是 有没 没有 这个 那个 这样
 	那样 一个 就是 还是 还有 然后 如果 因为 所以 但是 而且 或者 已经 现在 应该 需要 想要
-	谢谢 麻烦 帮我 帮忙 请帮 知道 一些 有点 时候`))
+	谢谢 麻烦 帮我 帮忙 请帮 知道 一些 有点 时候 么样 怎么样`))
 
 // zhStopChars are single characters that are particles or pronouns; as unigrams
 // they match nearly every article.
-const zhStopChars = "的了吗呢吧啊呀哦嗯么我你您他她它是在有和与及或也都就还又把被让给这那个些请问一"
+const zhStopChars = "的了吗呢吧啊呀哦嗯么怎我你您他她它是在有和与及或也都就还又把被让给这那个些请问一"
+
+// zhParticles are the particles that never begin or end a content word, so a
+// bigram with one ("的电" in 我的电费) is noise.
+const zhParticles = "的吗呢吧啊呀哦嗯"
+
+func zhParticle(r rune) bool { return strings.ContainsRune(zhParticles, r) }
 
 func zhStopChar(r rune) bool { return strings.ContainsRune(zhStopChars, r) }
 

@@ -10,10 +10,10 @@ import "math"
 // held-out parts the evaluation reports; so Confidence approximates the
 // probability that the article answers the query.
 const (
-	calBias    = -2.536
-	calCovered = 1.764
-	calNorm    = 2.971
-	calMargin  = 7.069
+	calBias    = -1.485
+	calCovered = 2.110
+	calNorm    = -0.952
+	calMargin  = 23.369
 )
 
 // Thresholds are the confidence levels the bot decides by: at or above Answer it
@@ -30,7 +30,7 @@ type Thresholds struct {
 // questions fall, so they get an honest "I don't know" rather than a list of
 // unrelated articles.
 const (
-	AnswerThreshold  = 0.65
+	AnswerThreshold  = 0.70
 	ClarifyThreshold = 0.30
 )
 

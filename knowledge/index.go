@@ -295,7 +295,8 @@ type scored struct {
 	covered float64
 	// norm is the score over the query's maximum attainable score.
 	norm float64
-	// margin is (score - best other score) / score: positive only for the top hit.
+	// margin is (score - best other score) over the query's maximum attainable
+	// score: positive only for the top hit.
 	margin float64
 }
 
@@ -434,7 +435,9 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 		} else {
 			other = all[0].score
 		}
-		all[i].margin = (all[i].score - other) / all[i].score
+		// The margin is measured against the query's maximum attainable score, not
+		// the top score: a weak match is not made sure by having no rival.
+		all[i].margin = (all[i].score - other) / total
 	}
 	return all
 }
