@@ -13,6 +13,31 @@ import (
 const messageColumns = `conversation_id, seq, client_id, author_kind, author_id, author_name, body,
 	citations, quick_replies, created_at`
 
+// The queries of AppendMessage, the hot path: prepared once on SQLite.
+const (
+	// qLockConversation reads the last seq; PostgreSQL appends FOR UPDATE.
+	qLockConversation = `SELECT last_seq FROM conversations WHERE id = ?`
+	// qMessageByClientID repeats client_id <> '' so that the partial unique index
+	// on (conversation_id, client_id) is usable: neither database can prove it of
+	// a bound parameter, and without it SQLite scans the conversation's messages.
+	qMessageByClientID = `SELECT ` + messageColumns + ` FROM messages
+		WHERE conversation_id = ? AND client_id = ? AND client_id <> ''`
+	qInsertMessage = `INSERT INTO messages (conversation_id, seq, client_id, author_kind, author_id, author_name,
+		body, citations, quick_replies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qBumpConversation = `UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?`
+	// A savepoint per append lets one failed append of a group commit take only
+	// itself back.
+	qSavepoint         = `SAVEPOINT append_one`
+	qRollbackSavepoint = `ROLLBACK TO append_one`
+	qReleaseSavepoint  = `RELEASE append_one`
+)
+
+// hotQueries are the statements prepared at Open on SQLite.
+func hotQueries() []string {
+	return []string{qLockConversation, qMessageByClientID, qInsertMessage, qBumpConversation,
+		qSavepoint, qRollbackSavepoint, qReleaseSavepoint}
+}
+
 func scanMessage(s scanner) (*gridline.Message, error) {
 	var m gridline.Message
 	err := s.Scan(&m.ConversationID, &m.Seq, &m.ClientID, &m.Author.Kind, &m.Author.ID, &m.Author.Name, &m.Text,
@@ -30,66 +55,68 @@ func scanMessage(s scanner) (*gridline.Message, error) {
 }
 
 // AppendMessage stores m with the conversation's next Seq and sets m.Seq and
-// m.CreatedAt; it also advances the conversation's LastSeq and UpdatedAt.
+// m.CreatedAt; it also advances the conversation's LastSeq and UpdatedAt. When
+// m.ClientID is already stored in the conversation, nothing is written, m becomes
+// the stored message and created is false. Returns ENOTFOUND for an unknown
+// conversation. On SQLite appends go through the group commit (appender.go).
+func (db *DB) AppendMessage(ctx context.Context, m *gridline.Message) (created bool, err error) {
+	if db.app != nil {
+		return db.app.append(ctx, m)
+	}
+	var stored *gridline.Message
+	err = db.inTx(ctx, "append message", func(tx *sql.Tx) error {
+		created, stored, err = db.appendIn(ctx, tx, m)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	*m = *stored
+	return created, nil
+}
+
+// appendIn appends m in tx and returns the message as stored, leaving m as it is.
 //
 // It first locks the conversation's row (PostgreSQL: SELECT … FOR UPDATE; SQLite:
 // the write transaction is exclusive), so appends to one conversation take turns:
 // each sees the seq the previous one wrote, and seqs come out 1, 2, 3… without gaps
 // or duplicates. Only after the lock does it look for m.ClientID, so that of two
 // identical sends racing each other the second finds the first one's message and
-// returns it with created false, writing nothing. Returns ENOTFOUND for an unknown
-// conversation.
-func (db *DB) AppendMessage(ctx context.Context, m *gridline.Message) (created bool, err error) {
+// returns it with created false, writing nothing.
+func (db *DB) appendIn(ctx context.Context, tx *sql.Tx, m *gridline.Message) (bool, *gridline.Message, error) {
 	citations, err := json.Marshal(nonNil(m.Citations))
 	if err != nil {
-		return false, fmt.Errorf("store: append message: citations: %w", err)
+		return false, nil, fmt.Errorf("citations: %w", err)
 	}
 	replies, err := json.Marshal(nonNil(m.QuickReplies))
 	if err != nil {
-		return false, fmt.Errorf("store: append message: quick replies: %w", err)
+		return false, nil, fmt.Errorf("quick replies: %w", err)
 	}
-	var stored *gridline.Message
-	var seq int64
-	createdAt := now()
-	err = db.inTx(ctx, "append message", func(tx *sql.Tx) error {
-		stored = nil
-		var last int64
-		err := tx.QueryRowContext(ctx, db.q(`SELECT last_seq FROM conversations WHERE id = ?`+db.forUpdate()),
-			m.ConversationID).Scan(&last)
-		if errors.Is(err, sql.ErrNoRows) {
-			return gridline.Errorf(gridline.ENOTFOUND, "conversation %q not found", m.ConversationID)
-		} else if err != nil {
-			return err
-		}
-		if m.ClientID != "" {
-			stored, err = scanMessage(tx.QueryRowContext(ctx, db.q(`SELECT `+messageColumns+` FROM messages
-				WHERE conversation_id = ? AND client_id = ?`), m.ConversationID, m.ClientID))
-			if err == nil {
-				return nil // a resend: the transaction wrote nothing
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		seq = last + 1
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, client_id, author_kind,
-			author_id, author_name, body, citations, quick_replies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			m.ConversationID, seq, m.ClientID, string(m.Author.Kind), m.Author.ID, m.Author.Name, m.Text,
-			string(citations), string(replies), db.t(createdAt)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?`),
-			seq, db.t(createdAt), m.ConversationID)
-		return err
-	})
-	if err != nil {
-		return false, err
+	var last int64
+	err = db.txQueryRow(ctx, tx, qLockConversation+db.forUpdate(), m.ConversationID).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil, gridline.Errorf(gridline.ENOTFOUND, "conversation %q not found", m.ConversationID)
+	} else if err != nil {
+		return false, nil, err
 	}
-	if stored != nil {
-		*m = *stored
-		return false, nil
+	if m.ClientID != "" {
+		stored, err := scanMessage(db.txQueryRow(ctx, tx, qMessageByClientID, m.ConversationID, m.ClientID))
+		if err == nil {
+			return false, stored, nil // a resend: nothing is written
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return false, nil, err
+		}
 	}
-	m.Seq, m.CreatedAt = seq, createdAt
-	return true, nil
+	stored := *m
+	stored.Seq, stored.CreatedAt = last+1, now()
+	if _, err := db.txExec(ctx, tx, qInsertMessage, m.ConversationID, stored.Seq, m.ClientID, string(m.Author.Kind),
+		m.Author.ID, m.Author.Name, m.Text, string(citations), string(replies), db.t(stored.CreatedAt)); err != nil {
+		return false, nil, err
+	}
+	if _, err := db.txExec(ctx, tx, qBumpConversation, stored.Seq, db.t(stored.CreatedAt), m.ConversationID); err != nil {
+		return false, nil, err
+	}
+	return true, &stored, nil
 }
 
 // Messages returns up to limit messages with Seq > afterSeq in Seq order;

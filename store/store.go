@@ -57,6 +57,14 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	pool  *pgxpool.Pool // PostgreSQL only; closed after the sql.DB built on it
+
+	// hot holds SQLite statements of the hot path (AppendMessage) prepared once on
+	// the write connection; it is written only by Open. pgx caches prepared
+	// statements per connection by itself.
+	hot map[string]*sql.Stmt
+	// app is SQLite's group commit for AppendMessage; nil on PostgreSQL, whose
+	// commits from many connections are flushed together by the server itself.
+	app *appender
 }
 
 var _ gridline.Store = (*DB)(nil)
@@ -86,6 +94,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := db.prepareHot(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.kind == KindSQLite {
+		db.app = newAppender(db)
 	}
 	return db, nil
 }
@@ -185,7 +200,14 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close releases every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	if db.app != nil {
+		db.app.close()
+	}
+	var err error
+	for _, s := range db.hot {
+		err = errors.Join(err, s.Close())
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -214,6 +236,40 @@ func (db *DB) q(query string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// prepareHot prepares the hot path's statements once on SQLite's write
+// connection (after migrations, when their tables exist), so that appends do not
+// parse their SQL again. Must run before the DB is shared.
+func (db *DB) prepareHot(ctx context.Context) error {
+	if db.kind != KindSQLite {
+		return nil
+	}
+	db.hot = map[string]*sql.Stmt{}
+	for _, query := range hotQueries() {
+		s, err := db.write.PrepareContext(ctx, query)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		db.hot[query] = s
+	}
+	return nil
+}
+
+// txExec runs a statement in tx, prepared already when it is a hot one.
+func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s, ok := db.hot[query]; ok {
+		return tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, db.q(query), args...)
+}
+
+// txQueryRow runs a query for one row in tx, prepared already when it is a hot one.
+func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if s, ok := db.hot[query]; ok {
+		return tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, db.q(query), args...)
 }
 
 // forUpdate is the row-locking suffix of a read inside a write transaction.

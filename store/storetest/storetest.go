@@ -430,6 +430,22 @@ func testAppendConcurrent(t *testing.T, st gridline.Store) {
 				if !created || m.Seq <= 0 {
 					t.Errorf("append: created %v seq %d", created, m.Seq)
 				}
+				// Appends that fail among the others (an unknown conversation, a
+				// caller that gave up) fail alone and leave no trace.
+				if i == 1 {
+					_, err := st.AppendMessage(c, &gridline.Message{ConversationID: "missing",
+						Author: gridline.Author{Kind: gridline.AuthorCustomer}, Text: "lost"})
+					if gridline.ErrorCode(err) != gridline.ENOTFOUND {
+						t.Errorf("append to an unknown conversation: %v, want ENOTFOUND", err)
+					}
+					gone, cancel := context.WithCancel(c)
+					cancel()
+					m := &gridline.Message{ConversationID: conv.ID, ClientID: fmt.Sprintf("gone-%d", g),
+						Author: gridline.Author{Kind: gridline.AuthorCustomer}, Text: "gone"}
+					if created, err := st.AppendMessage(gone, m); err == nil || created {
+						t.Errorf("append with a cancelled context: created %v, error %v", created, err)
+					}
+				}
 			}
 		})
 	}
@@ -439,6 +455,9 @@ func testAppendConcurrent(t *testing.T, st gridline.Store) {
 		msgs, err := st.Messages(c, conv.ID, 0, 0)
 		must(t, err)
 		for i, m := range msgs {
+			if m.Text == "gone" {
+				t.Errorf("a message sent with a cancelled context was stored: %+v", m)
+			}
 			if m.Seq != int64(i+1) {
 				t.Fatalf("conversation %s: message %d has seq %d; seqs must be 1..n without gaps", conv.ID, i, m.Seq)
 			}
