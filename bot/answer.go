@@ -61,7 +61,7 @@ func (b *Bot) extractive(h knowledge.Hit, query, lang string) Reply {
 	if a.Lang == gridline.LangZH {
 		max = max * 3 / 5 // a Chinese character says about what an English word does
 	}
-	body := snippet(a, query, max)
+	body := excerpt(a, query, max)
 	text := a.Title
 	if body != "" {
 		text += "\n" + body

@@ -216,3 +216,26 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 }
+
+func TestExcerptParts(t *testing.T) {
+	leads := []struct{ md, want string }{
+		{"## Fees\nThe test costs **30 yuan**.\n\nMore text.", "The test costs 30 yuan."},
+		{"# Title\n\nFirst [paragraph](http://x) here.\n\n- item", "First paragraph here."},
+		{"", ""},
+	}
+	for _, tt := range leads {
+		if got := leadParagraph(tt.md); got != tt.want {
+			t.Errorf("leadParagraph(%q) = %q, want %q", tt.md, got, tt.want)
+		}
+	}
+	drops := []struct{ in, want string }{
+		{"Answer.\nHow it works:", "Answer."},
+		{"答案。\n需要了解的是：\n想尽快来电：", "答案。"},
+		{"Steps:\n1. Pay.", "Steps:\n1. Pay."},
+	}
+	for _, tt := range drops {
+		if got := dropDanglingHeading(tt.in); got != tt.want {
+			t.Errorf("dropDanglingHeading(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

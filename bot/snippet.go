@@ -3,10 +3,10 @@ package bot
 import (
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
 )
 
 var (
@@ -17,93 +17,71 @@ var (
 	mdRule     = regexp.MustCompile(`(?m)^\s*(-{3,}|\*{3,}|_{3,})\s*$`)
 )
 
-// plainText turns an article's markdown into text a chat bubble shows cleanly:
-// headings, emphasis and link syntax go, list items become "• " lines.
+// plainText turns an article's markdown into plain text for the LLM prompt and
+// for finding the lead paragraph: headings, emphasis and link syntax go.
 func plainText(md string) string {
 	s := mdRule.ReplaceAllString(md, "")
 	s = mdLink.ReplaceAllString(s, "$1")
 	s = mdHeading.ReplaceAllString(s, "")
-	s = mdBullet.ReplaceAllString(s, "• ")
+	s = mdBullet.ReplaceAllString(s, "- ")
 	s = mdEmphasis.ReplaceAllString(s, "")
 	return strings.TrimSpace(s)
 }
 
-// snippet returns the part of the article most relevant to query, as clean text
-// of at most max runes. Articles are written to be read from the top, so the
-// lead paragraph always comes first; when another paragraph matches the query
-// better, it follows the lead together with the heading and list it belongs to.
-func snippet(a *gridline.Article, query string, max int) string {
-	paras := paragraphs(plainText(a.Body))
-	if len(paras) == 0 {
-		return ""
+// excerpt is the extractive answer's body, at most max runes: the part of the
+// article that best matches the question (knowledge.Snippet), after the
+// article's lead paragraph when the snippet is from further down. Articles are
+// written to answer in their first paragraph ("the first 200 kWh cost …"); the
+// snippet adds the detail the question asked about ("what documents …").
+func excerpt(a *gridline.Article, query string, max int) string {
+	lead := leadParagraph(a.Body)
+	if lead == "" || utf8.RuneCountInString(lead) > max/2 {
+		return dropDanglingHeading(knowledge.Snippet(a, query, max))
 	}
-	qt := queryGrams(query)
-	best, bestScore := 0, overlap(qt, paras[0])
-	for i, p := range paras[1:] {
-		if s := overlap(qt, p); s > bestScore {
-			best, bestScore = i+1, s
-		}
+	rest := knowledge.Snippet(a, query, max-utf8.RuneCountInString(lead)-1)
+	if rest == "" || strings.Contains(strings.Join(strings.Fields(rest), " "), firstRunes(lead, 30)) {
+		return dropDanglingHeading(knowledge.Snippet(a, query, max))
 	}
-	pick := []int{0}
-	if best > 0 {
-		start := best
-		for start > 1 && isListItem(paras[start]) {
-			start--
-		}
-		if start > 1 && !isHeading(paras[start]) && isHeading(paras[start-1]) {
-			start--
-		}
-		if start > 1 {
-			pick = append(pick, -1) // an ellipsis: something was skipped
-		}
-		for i := start; i < len(paras); i++ {
-			pick = append(pick, i)
-		}
-	} else {
-		for i := 1; i < len(paras); i++ {
-			pick = append(pick, i)
-		}
-	}
-	var b strings.Builder
-	n := 0
-	for _, i := range pick {
-		p := "…"
-		if i >= 0 {
-			p = paras[i]
-		}
-		pn := utf8.RuneCountInString(p)
-		if n > 0 && n+pn+1 > max {
-			break
-		}
-		if n > 0 {
-			b.WriteString("\n")
-		}
-		if pn > max {
-			p = cutRunes(p, max)
-		}
-		b.WriteString(p)
-		n += pn + 1
-	}
-	return strings.TrimSuffix(b.String(), "\n…")
+	return dropDanglingHeading(lead + "\n" + rest)
 }
 
-var listItem = regexp.MustCompile(`^(\d+[.、)]|•)\s*`)
-
-func isListItem(p string) bool { return listItem.MatchString(p) }
-
-// isHeading is a short line that introduces what follows ("Good to know:").
-func isHeading(p string) bool {
-	return (strings.HasSuffix(p, ":") || strings.HasSuffix(p, "：")) && utf8.RuneCountInString(p) <= 40
+// dropDanglingHeading removes a last line that only introduces what was cut
+// ("How it works:"), so that an answer does not end on a promise.
+func dropDanglingHeading(s string) string {
+	for {
+		i := strings.LastIndexByte(s, '\n')
+		last := strings.TrimSpace(s[i+1:])
+		if i < 0 || !strings.HasSuffix(last, ":") && !strings.HasSuffix(last, "：") {
+			return s
+		}
+		s = strings.TrimSpace(s[:i])
+	}
 }
 
-func paragraphs(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, "\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+// leadParagraph is the article's first paragraph that is not a heading, as
+// plain text.
+func leadParagraph(md string) string {
+	for _, p := range strings.Split(md, "\n\n") {
+		p = strings.TrimSpace(p)
+		if p == "" || strings.HasPrefix(p, "#") && !strings.Contains(p, "\n") {
+			continue
 		}
+		if strings.HasPrefix(p, "#") { // a heading with its paragraph under it
+			_, p, _ = strings.Cut(p, "\n")
+		}
+		return strings.TrimSpace(strings.Join(strings.Fields(plainText(p)), " "))
 	}
-	return out
+	return ""
+}
+
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // cutRunes cuts s to at most max runes, at a sentence end when there is one in
@@ -120,56 +98,4 @@ func cutRunes(s string, max int) string {
 		}
 	}
 	return string(r) + "…"
-}
-
-// queryGrams are the query's lower-cased words and, for Chinese, its character
-// bigrams: enough to tell which paragraph a question is about.
-func queryGrams(q string) map[string]bool {
-	out := map[string]bool{}
-	for _, g := range grams(q) {
-		out[g] = true
-	}
-	return out
-}
-
-func grams(s string) []string {
-	var out []string
-	var word []rune
-	var prev rune
-	flush := func() {
-		if len(word) > 2 {
-			out = append(out, string(word))
-		}
-		word = word[:0]
-	}
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			flush()
-			if prev != 0 {
-				out = append(out, string([]rune{prev, r}))
-			}
-			prev = r
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			word = append(word, r)
-		default:
-			flush()
-		}
-		prev = 0
-	}
-	flush()
-	return out
-}
-
-func overlap(q map[string]bool, p string) int {
-	n := 0
-	seen := map[string]bool{}
-	for _, g := range grams(p) {
-		if q[g] && !seen[g] {
-			seen[g] = true
-			n++
-		}
-	}
-	return n
 }
