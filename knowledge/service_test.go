@@ -1,0 +1,296 @@
+package knowledge_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/handoff/memory"
+	hredis "github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/knowledge"
+	"github.com/gridline/gridline/store"
+	"github.com/gridline/gridline/store/storetest"
+)
+
+// setup is one way Gridline runs: the embedded default or the scale-out shape.
+type setup struct {
+	name  string
+	store func(t *testing.T) gridline.Store
+	board func(t *testing.T) handoff.Switchboard
+}
+
+// setups lists the shapes the service is tested in.
+func setups() []setup {
+	return []setup{
+		{"sqlite+memory", openSQLite, func(t *testing.T) handoff.Switchboard {
+			sb := memory.NewSwitchboard()
+			t.Cleanup(func() { sb.Close() })
+			return sb
+		}},
+		{"postgres+redis", openPostgres, openRedisBoard},
+	}
+}
+
+func openSQLite(t *testing.T) gridline.Store {
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openPostgres(t *testing.T) gridline.Store {
+	db, err := store.Open(context.Background(), storetest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openRedisBoard(t *testing.T) handoff.Switchboard {
+	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the Redis switchboard (CI sets it)")
+	}
+	client, err := hredis.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := hredis.NewSwitchboard(client, gridline.NewID())
+	t.Cleanup(func() { sb.Close(); client.Close() })
+	return sb
+}
+
+func newService(st gridline.Store, sb handoff.Switchboard) *knowledge.Service {
+	return &knowledge.Service{Store: st, Index: knowledge.NewIndex(), Board: sb, Resync: -1}
+}
+
+func article(slug, lang, title, body string) *gridline.Article {
+	return &gridline.Article{Slug: slug, Lang: lang, Title: title, Body: body,
+		Tags: []string{" Billing "}, Status: gridline.ArticlePublished}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := gridline.ErrorCode(err); got != code {
+		t.Fatalf("error %v has code %q, want %q", err, got, code)
+	}
+}
+
+func top(s *knowledge.Service, q string) string {
+	hits := s.Search(q, knowledge.SearchOptions{})
+	if len(hits) == 0 {
+		return ""
+	}
+	return hits[0].Article.Slug
+}
+
+func TestService(t *testing.T) {
+	for _, su := range setups() {
+		t.Run(su.name, func(t *testing.T) {
+			t.Run("write", func(t *testing.T) { testWrite(t, su) })
+			t.Run("import", func(t *testing.T) { testImport(t, su) })
+			t.Run("replicas", func(t *testing.T) { testReplicas(t, su) })
+		})
+	}
+}
+
+func testWrite(t *testing.T, su setup) {
+	ctx := context.Background()
+	s := newService(su.store(t), su.board(t))
+
+	bad := &gridline.Article{Slug: "Bad Slug", Lang: "fr", Title: strings.Repeat("x", 201), Tags: []string{strings.Repeat("t", 41)}}
+	err := s.Create(ctx, bad, "admin@example.com")
+	wantCode(t, err, gridline.EINVALID)
+	var ge *gridline.Error
+	errors.As(err, &ge)
+	for _, f := range []string{"slug", "lang", "title", "body", "tags[0]"} {
+		if ge.Fields[f] == "" {
+			t.Errorf("no message for field %q in %v", f, ge.Fields)
+		}
+	}
+
+	a := article("meter-fast", "en", "My meter runs fast", "Ask for a free accuracy test.")
+	a.Status = ""
+	if err := s.Create(ctx, a, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == 0 || a.Version != 1 || a.Status != gridline.ArticleDraft || a.Tags[0] != "billing" {
+		t.Fatalf("created %+v: want an ID, version 1, draft, tidied tags", a)
+	}
+	if got := top(s, "meter runs fast"); got != "" {
+		t.Errorf("a draft is answered from: %q", got)
+	}
+	if hits := s.Search("meter runs fast", knowledge.SearchOptions{IncludeDrafts: true}); len(hits) != 1 {
+		t.Errorf("the admin search does not find the draft: %v", hits)
+	}
+	wantCode(t, s.Create(ctx, article("meter-fast", "en", "x", "y"), "a"), gridline.ECONFLICT)
+
+	edit := *a
+	edit.Title, edit.Status = "Meter accuracy test", gridline.ArticlePublished
+	if err := s.Update(ctx, &edit, 1, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	stale := *a
+	stale.Title = "Stale edit"
+	wantCode(t, s.Update(ctx, &stale, 1, "other@example.com"), gridline.ECONFLICT)
+	if got := top(s, "meter accuracy"); got != "meter-fast" {
+		t.Errorf("after the edit, top hit %q", got)
+	}
+	if got := top(s, "stale edit"); got != "" {
+		t.Errorf("a rejected edit reached the index: %q", got)
+	}
+	stored, err := s.Store.Article(ctx, a.ID)
+	if err != nil || stored.Version != 2 || stored.UpdatedBy != "admin@example.com" {
+		t.Fatalf("stored %+v, %v: want version 2 by admin", stored, err)
+	}
+
+	if err := s.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.Delete(ctx, a.ID), gridline.ENOTFOUND)
+	if s.Index.Get(a.ID) != nil {
+		t.Error("a deleted article is still indexed")
+	}
+}
+
+func testImport(t *testing.T, su setup) {
+	ctx := context.Background()
+	s := newService(su.store(t), su.board(t))
+	rows := []*gridline.Article{
+		article("pay-online", "en", "Pay your bill online", "Use the app or the website."),
+		article("bad slug!", "en", "Bad", "x"),
+		article("reconnect", "zh", "欠费复电", "缴清欠费后24小时内恢复供电。"),
+		{Slug: "empty-body", Lang: "zh", Title: "空"},
+		article("pay-online", "en", "Duplicate", "x"),
+	}
+	errs, err := s.Import(ctx, rows, "admin")
+	wantCode(t, err, gridline.EINVALID)
+	got := map[string]bool{}
+	for _, e := range errs {
+		got[strconv.Itoa(e.Index)+"."+e.Field] = true
+	}
+	for _, want := range []string{"1.slug", "3.body", "4.slug"} {
+		if !got[want] {
+			t.Errorf("no import error %s in %+v", want, errs)
+		}
+	}
+	if as, _ := s.Export(ctx); len(as) != 0 {
+		t.Fatalf("a rejected import wrote %d articles", len(as))
+	}
+
+	seeded, err := s.SeedIfEmpty(ctx, []*gridline.Article{rows[0], rows[2]})
+	if err != nil || !seeded {
+		t.Fatalf("SeedIfEmpty = %v, %v; want true", seeded, err)
+	}
+	if seeded, err := s.SeedIfEmpty(ctx, []*gridline.Article{article("other", "en", "x", "y")}); err != nil || seeded {
+		t.Fatalf("second SeedIfEmpty = %v, %v; want false", seeded, err)
+	}
+	if got := top(s, "交了电费多久来电"); got != "reconnect" {
+		t.Errorf("seeded article not found: %q", got)
+	}
+
+	// Import upserts by slug: pay-online is replaced, a new one is added.
+	again := []*gridline.Article{
+		article("pay-online", "en", "Pay by direct debit", "Set up a direct debit in the app."),
+		article("outage", "en", "Report a power cut", "Call us or use the app."),
+	}
+	again[1].Status = ""
+	if errs, err := s.Import(ctx, again, "admin"); err != nil || len(errs) > 0 {
+		t.Fatal(errs, err)
+	}
+	as, err := s.Export(ctx)
+	if err != nil || len(as) != 3 {
+		t.Fatalf("Export = %d articles, %v; want 3", len(as), err)
+	}
+	if again[1].Status != gridline.ArticlePublished {
+		t.Errorf("an import row without status became %q, want published", again[1].Status)
+	}
+	if got := top(s, "direct debit"); got != "pay-online" {
+		t.Errorf("the upserted text is not indexed: %q", got)
+	}
+
+	// Load on a fresh index reproduces what the writes built.
+	fresh := &knowledge.Service{Store: s.Store, Index: knowledge.NewIndex()}
+	if err := fresh.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Index.Len() != 3 || top(fresh, "power cut") != "outage" {
+		t.Errorf("Load: %d articles, top %q", fresh.Index.Len(), top(fresh, "power cut"))
+	}
+}
+
+// testReplicas runs two services on one store and switchboard, as two replicas
+// do, and checks that each one's writes reach the other's index.
+func testReplicas(t *testing.T, su setup) {
+	st, sb := su.store(t), su.board(t)
+	one, two := newService(st, sb), newService(st, sb)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	for _, s := range []*knowledge.Service{one, two} {
+		go func() { done <- s.Run(ctx) }()
+	}
+	t.Cleanup(func() {
+		cancel()
+		for range 2 {
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Errorf("Run returned %v, want context.Canceled", err)
+			}
+		}
+	})
+	waitSubscribed(t, one, two)
+
+	a := article("storm", "en", "Storm damage", "Our crews clear fallen trees.")
+	if err := one.Create(ctx, a, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other replica indexes a new article", func() bool { return top(two, "storm damage") == "storm" })
+	a.Title = "Storm and flood damage"
+	if err := one.Update(ctx, a, 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other replica sees the edit", func() bool { return top(two, "flood") == "storm" })
+	if err := two.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first replica drops the deleted article", func() bool { return one.Index.Get(a.ID) == nil })
+}
+
+// waitSubscribed publishes probes until both services have subscribed: Run
+// subscribes in its own goroutine, and an event published before that is lost.
+func waitSubscribed(t *testing.T, ss ...*knowledge.Service) {
+	probe := &gridline.Article{Slug: "probe", Lang: "en", Title: "probe", Body: "probe", Status: gridline.ArticlePublished}
+	if err := ss[0].Store.CreateArticle(context.Background(), probe); err != nil {
+		t.Fatal(err)
+	}
+	ev := handoff.NewEvent(handoff.EventArticle, "", map[string]any{"id": probe.ID, "deleted": false})
+	eventually(t, "both replicas subscribed", func() bool {
+		_ = ss[0].Board.Publish(context.Background(), handoff.TopicKnowledge, ev)
+		for _, s := range ss {
+			if s.Index.Get(probe.ID) == nil {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
