@@ -75,25 +75,26 @@ func hasHan(s string) bool {
 	return false
 }
 
-// hasLatinLetters reports whether s contains Latin letters.
-func hasLatinLetters(s string) bool {
+// latinLetters counts the Latin letters in s.
+func latinLetters(s string) int {
+	n := 0
 	for _, r := range s {
 		if r < 0x80 && unicode.IsLetter(r) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // detectLang returns the language a typed message is written in: Chinese when it
-// has Chinese characters, English when it has Latin letters only, else fallback
-// (the conversation's language). A customer who writes in the other language is
-// answered in it.
+// has Chinese characters, English when it has a few words of Latin letters, else
+// fallback (the conversation's language). A customer who writes in the other
+// language is answered in it; an "ok" or a phone number does not switch.
 func detectLang(text, fallback string) string {
 	switch {
 	case hasHan(text):
 		return gridline.LangZH
-	case hasLatinLetters(text):
+	case latinLetters(text) >= 6:
 		return gridline.LangEN
 	}
 	return gridline.NormalizeLang(fallback)

@@ -2,9 +2,11 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gridline/gridline"
@@ -417,5 +419,49 @@ func TestOutOfScope(t *testing.T) {
 		if r.Action == bot.ActionAnswer || len(r.Citations) > 0 {
 			t.Errorf("%q was answered from %+v (confidence %.2f)", q.text, r.Citations, r.Confidence)
 		}
+	}
+}
+
+// TestConcurrentConversations runs many conversations at once through the
+// multi-turn fault report; each gets its own report (run with -race).
+func TestConcurrentConversations(t *testing.T) {
+	b := bot.New(bot.Config{Knowledge: testIndex(t), MaxConversations: 1000})
+	const n = 50
+	errs := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conv := fmt.Sprintf("conv-%d", i)
+			phone := fmt.Sprintf("139%08d", i)
+			ctx := context.Background()
+			steps := []bot.Input{
+				{ConversationID: conv, Option: "menu.fault", Lang: "en"},
+				{ConversationID: conv, Text: fmt.Sprintf("%d Oak Street, Riverside", i+1), Lang: "en"},
+				{ConversationID: conv, Text: phone, Lang: "en"},
+			}
+			var r bot.Reply
+			for _, in := range steps {
+				var err error
+				if r, err = b.Respond(ctx, in, nil); err != nil {
+					errs <- err.Error()
+					return
+				}
+				// Stateless asks in between must not disturb anyone's flow.
+				if _, err := b.Respond(ctx, bot.Input{Text: "how do I pay my bill", Lang: "en"}, nil); err != nil {
+					errs <- err.Error()
+					return
+				}
+			}
+			if r.Request == nil || r.Request.Phone != phone || !strings.Contains(r.Request.Text, fmt.Sprintf("%d Oak Street", i+1)) {
+				errs <- fmt.Sprintf("%s: request %+v", conv, r.Request)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
