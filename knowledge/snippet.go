@@ -44,7 +44,7 @@ func Snippet(a *gridline.Article, query string, max int) string {
 	for i, b := range blocks {
 		seen := map[string]bool{}
 		var score float64
-		analyze(b, func(t string) {
+		analyze(b.heading+"\n"+b.text, func(t string) {
 			if w, ok := weights[t]; ok && !seen[t] {
 				seen[t] = true
 				score += w
@@ -54,34 +54,37 @@ func Snippet(a *gridline.Article, query string, max int) string {
 			best, bestScore = i, score
 		}
 	}
-	text := blocks[best]
-	// A short block (a one-line answer under a heading) is followed by the next
-	// one when both fit, so the answer does not stop at its first line.
-	if best+1 < len(blocks) && utf8.RuneCountInString(text) < max/3 &&
-		utf8.RuneCountInString(text)+1+utf8.RuneCountInString(blocks[best+1]) <= max {
-		text += "\n" + blocks[best+1]
+	b := blocks[best]
+	text := b.text
+	// A short block (a one-line answer) is followed by the next one of the same
+	// section when both fit, so the answer does not stop at its first line.
+	if next := best + 1; next < len(blocks) && blocks[next].heading == b.heading &&
+		utf8.RuneCountInString(text) < max/3 &&
+		utf8.RuneCountInString(b.heading+text+blocks[next].text)+2 <= max {
+		text += "\n" + blocks[next].text
+	}
+	if b.heading != "" && b.heading != text {
+		text = b.heading + "\n" + text
 	}
 	return truncate(text, max)
 }
 
-// snippetBlocks cuts a markdown body into plain-text blocks: paragraphs and lists,
-// each with the heading above it as its first line.
-func snippetBlocks(body string) []string {
+// block is a paragraph or list of plain text under its section heading.
+type block struct{ heading, text string }
+
+// snippetBlocks cuts a markdown body into plain-text blocks: paragraphs and
+// lists, each with the heading above it.
+func snippetBlocks(body string) []block {
 	var (
-		blocks  []string
+		blocks  []block
 		cur     []string
 		heading string
 	)
 	flush := func() {
-		if len(cur) == 0 {
-			return
+		if len(cur) > 0 {
+			blocks = append(blocks, block{heading: heading, text: strings.Join(cur, "\n")})
+			cur = nil
 		}
-		b := strings.Join(cur, "\n")
-		if heading != "" {
-			b = heading + "\n" + b
-		}
-		blocks = append(blocks, b)
-		cur = nil
 	}
 	for line := range strings.Lines(body) {
 		line = strings.TrimRight(line, " \t\r\n")
@@ -99,7 +102,7 @@ func snippetBlocks(body string) []string {
 	}
 	flush()
 	if len(blocks) == 0 && heading != "" {
-		blocks = append(blocks, heading)
+		blocks = append(blocks, block{text: heading})
 	}
 	return blocks
 }
@@ -129,14 +132,14 @@ func plainLine(line string) string {
 }
 
 // truncate shortens s to at most max runes, at the last sentence or line end in
-// its second half when there is one, else at a word boundary with an ellipsis.
+// its last two thirds when there is one, else at a word boundary with an ellipsis.
 func truncate(s string, max int) string {
 	rs := []rune(s)
 	if len(rs) <= max {
 		return s
 	}
 	cut := rs[:max]
-	for i := len(cut) - 1; i >= max/2; i-- {
+	for i := len(cut) - 1; i >= max/3; i-- {
 		switch cut[i] {
 		case '。', '！', '？', '；', '.', '!', '?', '\n':
 			return strings.TrimSpace(string(cut[:i+1]))
