@@ -105,20 +105,28 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-func openSQLite(ctx context.Context, url string) (*DB, error) {
-	path, query := url, ""
+// sqliteLocation splits a SQLite URL ("", a path, "sqlite:PATH", "sqlite://PATH",
+// "file:PATH", each with an optional "?query") into the file's path and the
+// query passed on to the driver.
+func sqliteLocation(url string) (path, query string) {
+	path = url
 	for _, prefix := range []string{"sqlite://", "sqlite:", "file:"} {
 		if strings.HasPrefix(path, prefix) {
 			path = strings.TrimPrefix(path, prefix)
 			break
 		}
 	}
-	if path == "" {
-		path = DefaultSQLitePath
-	}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
 	}
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	return path, query
+}
+
+func openSQLite(ctx context.Context, url string) (*DB, error) {
+	path, query := sqliteLocation(url)
 	memory := path == ":memory:"
 	if !memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {

@@ -42,16 +42,30 @@ func openSQLite(tb testing.TB) *store.DB {
 	return db
 }
 
-// openPostgres opens a store on a schema of its own, created for the test and
-// dropped after it, so that tests never see each other's rows and may run in
-// parallel against one database.
+// openPostgres opens a store on a schema of its own (see postgresURL).
 func openPostgres(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), postgresURL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() }) // runs before the schema is dropped
+	if db.Kind() != store.KindPostgres {
+		tb.Fatalf("Kind = %q", db.Kind())
+	}
+	return db
+}
+
+// postgresURL creates a schema for the test, dropped after it, and returns a URL
+// whose search_path is that schema, so that tests never see each other's rows and
+// may run in parallel against one database. It skips the test when
+// GRIDLINE_TEST_POSTGRES_URL is unset.
+func postgresURL(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(postgresEnv)
 	if base == "" {
 		tb.Skip(postgresEnv + " is not set; skipping the PostgreSQL store")
 	}
-	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		tb.Fatal(err)
@@ -60,7 +74,7 @@ func openPostgres(tb testing.TB) *store.DB {
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "gl_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
@@ -82,13 +96,5 @@ func openPostgres(tb testing.TB) *store.DB {
 	q.Set("search_path", schema)
 	q.Set("pool_max_conns", "8") // many tests share one server in parallel
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() }) // runs before the schema is dropped
-	if db.Kind() != store.KindPostgres {
-		tb.Fatalf("Kind = %q", db.Kind())
-	}
-	return db
+	return u.String()
 }
