@@ -61,6 +61,14 @@ func (b *breaker) done(ok bool) {
 	}
 }
 
+// release ends a call allow let through that says nothing about the model (the
+// customer went away), leaving the breaker's state as it was.
+func (b *breaker) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+}
+
 // state returns closed, open or half-open (open, cool-down over, a probe allowed).
 func (b *breaker) state() string {
 	b.mu.Lock()

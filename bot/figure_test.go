@@ -165,6 +165,13 @@ func TestBreaker(t *testing.T) {
 		t.Fatal("a failed probe must open the breaker again")
 	}
 	now = now.Add(time.Minute)
+	if !b.allow() {
+		t.Fatal("no probe after the second cool-down")
+	}
+	b.release() // the caller went away: the probe proved nothing
+	if b.state() != breakerHalfOpen {
+		t.Fatalf("after a released probe: %s, want half-open", b.state())
+	}
 	if !call(true) || b.state() != breakerClosed {
 		t.Fatalf("a good probe must close the breaker: %s", b.state())
 	}

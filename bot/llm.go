@@ -83,7 +83,7 @@ func (b *Bot) grounded(ctx context.Context, text, lang string, hits []knowledge.
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			b.breaker.done(true) // the customer left; the model is not to blame
+			b.breaker.release() // the customer left; that says nothing of the model
 			return Reply{}, false
 		}
 		if cause := context.Cause(callCtx); cause != nil && !errors.Is(err, cause) {

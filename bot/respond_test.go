@@ -107,7 +107,7 @@ func TestGreet(t *testing.T) {
 // starterIndex holds the starter knowledge base the desk ships with: the
 // decision is tested on a realistic number of articles, where the calibration
 // of confidence means something.
-func starterIndex(t *testing.T) *knowledge.Index {
+func starterIndex(t testing.TB) *knowledge.Index {
 	t.Helper()
 	articles, err := starter.Articles()
 	if err != nil {
