@@ -46,6 +46,9 @@ func newMetrics() *metrics {
 			Name: "gridline_slow_clients_dropped_total", Help: "Sockets closed because the client stopped reading.",
 		}),
 	}
+	// Report zero sockets from the start rather than nothing.
+	m.sockets.WithLabelValues("chat")
+	m.sockets.WithLabelValues("agent")
 	m.registry.MustRegister(m.sockets, m.messages, m.httpLatency, m.frameLatency, m.botReplies, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
