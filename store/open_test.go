@@ -169,3 +169,32 @@ func withoutPoolParams(u string) string {
 	p.RawQuery = q.Encode()
 	return p.String()
 }
+
+// TestInitSetting: of replicas racing to store a generated secret, every one
+// gets the same, first-written value.
+func TestInitSetting(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			got := make([]string, 10)
+			var wg sync.WaitGroup
+			for i := range got {
+				wg.Go(func() {
+					v, err := db.InitSetting(t.Context(), "secret", fmt.Sprint("candidate-", i))
+					if err != nil {
+						t.Error(err)
+					}
+					got[i] = v
+				})
+			}
+			wg.Wait()
+			stored, err := db.Setting(t.Context(), "secret")
+			must(t, err)
+			for i, v := range got {
+				if v != stored {
+					t.Errorf("replica %d uses %q, the store keeps %q", i, v, stored)
+				}
+			}
+		})
+	}
+}

@@ -50,8 +50,11 @@ const defaultPostgresConns = 20
 // SQLite allows one writer at a time, so DB keeps two pools on it: a write pool of
 // exactly one connection, where goroutines queue in Go (honouring their contexts)
 // instead of meeting SQLITE_BUSY, and a read pool of several query-only
-// connections, which WAL lets run beside the writer. On PostgreSQL both are the
-// same pool and row locks order concurrent writers.
+// connections, which WAL lets run beside the writer; appends from many
+// goroutines share one transaction and one disk flush (appender.go). SQLite's
+// synchronous setting stays FULL, its default, so that an acknowledged message
+// survives a power cut; "?_pragma=synchronous(normal)" in the URL trades that for
+// speed. On PostgreSQL both pools are one and row locks order concurrent writers.
 type DB struct {
 	kind  string
 	write *sql.DB
