@@ -113,11 +113,7 @@ func TestSwitchboardAcrossReplicas(t *testing.T) {
 // PubSub connection, not one each.
 func TestSwitchboardSharesOneConnection(t *testing.T) {
 	// A client of its own, named, so that other tests' connections do not count.
-	name := "gridlinetest-" + gridline.NewID()
-	opt := testClient(t).Options()
-	opt.ClientName = name
-	client := goredis.NewClient(opt)
-	t.Cleanup(func() { client.Close() })
+	client, name := namedClient(t)
 	sb := redis.NewSwitchboard(client, "conns")
 	t.Cleanup(func() { sb.Close() })
 	ctx := context.Background()
@@ -152,4 +148,80 @@ func countPubSubClients(t *testing.T, client *goredis.Client, name string) int {
 		}
 	}
 	return n
+}
+
+// namedClient returns a client of its own whose connections carry a unique
+// name, so a test can find (or kill) exactly its connections in CLIENT LIST.
+func namedClient(t *testing.T) (*goredis.Client, string) {
+	t.Helper()
+	name := "gridlinetest-" + gridline.NewID()
+	opt := testClient(t).Options()
+	opt.ClientName = name
+	client := goredis.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	return client, name
+}
+
+// TestSwitchboardSurvivesAReconnect kills the switchboard's pub/sub connection:
+// the existing subscription resumes once go-redis has reconnected and
+// resubscribed, and new subscriptions work.
+func TestSwitchboardSurvivesAReconnect(t *testing.T) {
+	client, name := namedClient(t)
+	sb := redis.NewSwitchboard(client, "reconnect")
+	t.Cleanup(func() { sb.Close() })
+	ctx := context.Background()
+	topic := handoff.ConversationTopic(gridline.NewID())
+	sub, err := sb.Subscribe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+
+	list, err := client.ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for _, line := range strings.Split(list, "\n") {
+		fields := strings.Fields(line)
+		if !slices.Contains(fields, "name="+name) || slices.Contains(fields, "sub=0") {
+			continue
+		}
+		for _, f := range fields {
+			if id, ok := strings.CutPrefix(f, "id="); ok {
+				if err := client.Do(ctx, "CLIENT", "KILL", "ID", id).Err(); err != nil {
+					t.Fatal(err)
+				}
+				killed++
+			}
+		}
+	}
+	if killed != 1 {
+		t.Fatalf("killed %d pub/sub connections, want 1", killed)
+	}
+
+	resumed := func() bool {
+		if err := sb.Publish(ctx, topic, handoff.Event{Type: "after-reconnect"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				t.Fatal("subscription closed by a reconnect")
+			}
+			return ev.Type == "after-reconnect"
+		case <-time.After(200 * time.Millisecond):
+			return false
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); !resumed(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription never resumed after the connection was killed")
+		}
+	}
+	other, err := sb.Subscribe(ctx, handoff.ConversationTopic(gridline.NewID()))
+	if err != nil {
+		t.Fatalf("Subscribe after a reconnect: %v", err)
+	}
+	other.Close()
 }
