@@ -1,0 +1,157 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/store"
+)
+
+func TestAgentEventFrame(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   handoff.Event
+		conv string
+		want string
+	}{
+		{"typing gets its conversation", handoff.NewEvent(handoff.EventTyping, "c1", map[string]any{"author": map[string]string{"kind": "customer"}}),
+			"c1", `{"author":{"kind":"customer"},"conversation_id":"c1","type":"typing"}`},
+		{"no data", handoff.Event{Type: "agent.joined"}, "c2", `{"conversation_id":"c2","type":"agent.joined"}`},
+		{"data keeps its own conversation id", handoff.NewEvent("assigned", "x", map[string]any{"conversation_id": "c3"}),
+			"c9", `{"conversation_id":"c3","type":"assigned"}`},
+		{"data that is not an object", handoff.Event{Type: "queue.changed", Data: json.RawMessage(`[1]`)}, "",
+			`{"type":"queue.changed"}`},
+		{"type in data is overridden", handoff.Event{Type: "status", Data: json.RawMessage(`{"type":"evil","status":"resolved"}`)}, "c4",
+			`{"conversation_id":"c4","status":"resolved","type":"status"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(agentEventFrame(tt.ev, tt.conv)); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMayWatchAndAct(t *testing.T) {
+	agent := &gridline.User{ID: "a", Role: gridline.RoleAgent}
+	sup := &gridline.User{ID: "s", Role: gridline.RoleSupervisor}
+	conv := func(status gridline.ConversationStatus, owner, handler string) *gridline.Conversation {
+		return &gridline.Conversation{Status: status, OwnerID: owner, HandlerID: handler}
+	}
+	tests := []struct {
+		name       string
+		u          *gridline.User
+		c          *gridline.Conversation
+		watch, act bool
+	}{
+		{"bot conversation", agent, conv(gridline.StatusBot, "", ""), false, false},
+		{"queued, anyone may pick", agent, conv(gridline.StatusQueued, "", ""), true, false},
+		{"handled by the agent", agent, conv(gridline.StatusActive, "b", "a"), true, true},
+		{"owned, handled by another", agent, conv(gridline.StatusActive, "a", "b"), true, false},
+		{"another's chat", agent, conv(gridline.StatusActive, "b", "b"), false, false},
+		{"resolved, the agent's own", agent, conv(gridline.StatusResolved, "a", "a"), true, true},
+		{"supervisor, anyone's", sup, conv(gridline.StatusActive, "b", "b"), true, true},
+		{"supervisor, bot", sup, conv(gridline.StatusBot, "", ""), true, true},
+		{"nobody", nil, conv(gridline.StatusQueued, "", ""), false, false},
+	}
+	for _, tt := range tests {
+		if got := mayWatch(tt.u, tt.c); got != tt.watch {
+			t.Errorf("%s: mayWatch = %v, want %v", tt.name, got, tt.watch)
+		}
+		if got := mayAct(tt.u, tt.c); got != tt.act {
+			t.Errorf("%s: mayAct = %v, want %v", tt.name, got, tt.act)
+		}
+	}
+}
+
+// TestAgentOnAnotherReplica runs two servers over one store and one Redis: the
+// customer talks to one, the agent to the other, and they hear each other live.
+func TestAgentOnAnotherReplica(t *testing.T) {
+	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the two-replica agent test (CI sets it)")
+	}
+	client, err := redis.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	ctx := context.Background()
+	prefix := "gridlinetest:" + gridline.NewID() + ":"
+	t.Cleanup(func() {
+		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+	})
+	path := filepath.Join(t.TempDir(), "db")
+	replica := func(name string) *deskEnv {
+		st, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		board := redis.NewSwitchboard(client, name)
+		t.Cleanup(func() { board.Close() })
+		return startDesk(t, deskParts{store: st, board: board,
+			queue: redis.NewQueue(client, prefix), presence: redis.NewPresence(client, prefix)})
+	}
+	a, b := replica("a"), replica("b")
+
+	ann, annTok := a.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	console := b.agentSocket(annTok) // the agent is on replica b
+	console.expect("queues", nil)
+
+	cust := a.customer() // the customer is on replica a
+	widget := a.chatSocket(cust.VisitorToken)
+	if _, _, err := a.desk.RequestHuman(ctx, cust.ConversationID, gridline.SkillGeneral, gridline.PriorityNormal); err != nil {
+		t.Fatal(err)
+	}
+	console.expect("queues", func(f frame) bool {
+		tickets, _ := f["tickets"].([]any)
+		for _, tk := range tickets {
+			if m, _ := tk.(map[string]any); m["conversation_id"] == cust.ConversationID {
+				return true
+			}
+		}
+		return false
+	})
+	console.send(map[string]any{"type": "status", "status": "online"})
+	waitFor(t, "Ann online on both replicas", func() bool {
+		p, err := a.presence.Agent(ctx, ann.ID)
+		return err == nil && p.Status == handoff.AgentOnline
+	})
+	// The desk may give Ann the chat as soon as she is online; if not, she claims it.
+	if conv, _ := b.store.Conversation(ctx, cust.ConversationID); conv.Status == gridline.StatusQueued {
+		status, body := b.do("POST", "/api/v1/conversations/"+cust.ConversationID+"/claim", annTok, nil)
+		if status != http.StatusOK && status != http.StatusNotFound {
+			t.Fatalf("claim: %d %s", status, body)
+		}
+	}
+	waitFor(t, "Ann handling the chat", func() bool {
+		conv, err := b.store.Conversation(ctx, cust.ConversationID)
+		return err == nil && conv.HandlerID == ann.ID && conv.Status == gridline.StatusActive
+	})
+	widget.expect("agent.joined", nil)
+
+	console.send(map[string]any{"type": "subscribe", "conversation_id": cust.ConversationID, "last_seq": 0})
+	console.expect("conversation", nil)
+	console.send(map[string]any{"type": "message", "conversation_id": cust.ConversationID, "client_id": "a1", "text": "Hello from replica b"})
+	ack := console.expect("ack", nil)
+	widget.expect("message", func(f frame) bool { return f.num("seq") == ack.num("seq") && f.str("text") == "Hello from replica b" })
+
+	widget.send(map[string]any{"type": "message", "client_id": "c1", "text": "Hello from replica a"})
+	cack := widget.expect("ack", nil)
+	console.expect("message", func(f frame) bool { return f.num("seq") == cack.num("seq") && f.str("text") == "Hello from replica a" })
+
+	b.mustDo("POST", "/api/v1/conversations/"+cust.ConversationID+"/resolve", annTok, nil, http.StatusOK, nil)
+	widget.expect("status", func(f frame) bool { return f.str("status") == string(gridline.StatusResolved) })
+}
