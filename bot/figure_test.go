@@ -246,3 +246,25 @@ func TestExcerptParts(t *testing.T) {
 		}
 	}
 }
+
+func TestLooksLikeAddress(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"朝阳区建国路88号", true},
+		{"阳光花园3栋", true},
+		{"12 Oak Street", true},
+		{"Flat B, Riverside Mansions", true},
+		{"好的好的好的", false},
+		{"ok", false},
+		{"how long will the repair take", false},
+		{"多久能修好呢", false},
+		{"I don't know", false},
+	}
+	for _, tt := range tests {
+		if got := looksLikeAddress(tt.s); got != tt.want {
+			t.Errorf("looksLikeAddress(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func (b *Bot) continueFlow(ctx context.Context, conv, text, lang string, st flow
 		b.flows.put(conv, flow{})
 		return Reply{}, false
 	case flowFault:
-		return b.faultStep(conv, text, lang, st), true
+		return b.faultStep(conv, text, lang, st)
 	}
 	return Reply{}, false
 }
@@ -157,12 +157,14 @@ func oneOf(t string, words []string) bool {
 var cancelWords = []string{"cancel", "stop", "quit", "never mind", "nevermind", "forget it", "取消", "算了", "不报了", "不用了", "退出"}
 
 // faultStep takes the address and phone number of a fault report, in one message
-// or across several, and files the report once it has both.
-func (b *Bot) faultStep(conv, text, lang string, st flow) Reply {
+// or across several, and files the report once it has both. A question asked
+// meanwhile ("how long will it take?") is not an answer: ok is false, the
+// question goes on to retrieval, and the form waits for the next message.
+func (b *Bot) faultStep(conv, text, lang string, st flow) (r Reply, ok bool) {
 	t := strings.Trim(matchText(text), " .!?,~")
 	if oneOf(t, cancelWords) {
 		b.flows.put(conv, flow{})
-		return Reply{Action: ActionMenu, Text: say(lang, "fault.cancelled") + "\n" + say(lang, "menu.again"), QuickReplies: mainMenu(lang)}
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.cancelled") + "\n" + say(lang, "menu.again"), QuickReplies: mainMenu(lang)}, true
 	}
 	phone, rest := ExtractPhone(text)
 	progress := false
@@ -171,6 +173,9 @@ func (b *Bot) faultStep(conv, text, lang string, st flow) Reply {
 	}
 	if addr := cleanAddress(rest); looksLikeAddress(addr) {
 		st.Address, progress = addr, true
+	}
+	if !progress && isQuestion(text) {
+		return Reply{}, false
 	}
 	if st.Address != "" && st.Phone != "" {
 		b.flows.put(conv, flow{})
@@ -186,26 +191,26 @@ func (b *Bot) faultStep(conv, text, lang string, st flow) Reply {
 		return Reply{
 			Action: ActionMenu, Text: fmt.Sprintf(say(lang, "fault.done"), st.Address, st.Phone),
 			Skill: gridline.SkillRepair, Request: req, Confidence: 1, QuickReplies: options(lang, OptionMain),
-		}
+		}, true
 	}
 	if !progress {
 		st.Attempts++
 	}
 	if st.Attempts >= 3 {
 		b.flows.put(conv, flow{})
-		return handoffReply(lang, "fault.giveup", gridline.SkillRepair, gridline.PriorityNormal)
+		return handoffReply(lang, "fault.giveup", gridline.SkillRepair, gridline.PriorityNormal), true
 	}
 	b.flows.put(conv, st)
 	qr := options(lang, OptionMain)
 	switch {
 	case st.Address == "" && st.Phone == "":
-		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.address") + "\n" + say(lang, "fault.ask"), QuickReplies: qr}
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.address") + "\n" + say(lang, "fault.ask"), QuickReplies: qr}, true
 	case st.Address == "":
-		return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.address"), QuickReplies: qr}
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.address"), QuickReplies: qr}, true
 	case looksLikePhoneAttempt(text):
-		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.phone"), QuickReplies: qr}
+		return Reply{Action: ActionMenu, Text: say(lang, "fault.bad.phone"), QuickReplies: qr}, true
 	}
-	return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.phone"), QuickReplies: qr}
+	return Reply{Action: ActionMenu, Text: say(lang, "fault.ask.phone"), QuickReplies: qr}, true
 }
 
 var (
@@ -247,23 +252,54 @@ func cleanAddress(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// looksLikeAddress accepts text with enough substance to find a place by: four
-// Chinese characters, or two words with six letters or digits between them. A
-// "yes" or "ok" is not an address; the crew calls to confirm the rest.
+// looksLikeAddress accepts text that names a place: Chinese with an address
+// word (区, 路, 号, 栋…) and four characters at least, or English with a house
+// number or a street word and two words at least. A question, a "yes" or an
+// "ok" is not an address; the crew calls to confirm the rest.
 func looksLikeAddress(s string) bool {
-	han, alnum := 0, 0
+	if s == "" || isQuestion(s) {
+		return false
+	}
+	han := 0
 	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
+		if unicode.Is(unicode.Han, r) {
 			han++
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			alnum++
 		}
 	}
+	t := strings.ToLower(s)
 	if han >= 4 {
+		return strings.ContainsAny(t, "0123456789") || anyTerm(t, zhAddressWords)
+	}
+	return han == 0 && len(strings.Fields(t)) >= 2 &&
+		(strings.ContainsAny(t, "0123456789") || anyTerm(t, enAddressWords))
+}
+
+var (
+	zhAddressWords = []string{"省", "市", "区", "县", "镇", "乡", "村", "路", "街", "道", "巷", "弄", "号", "楼", "栋", "幢", "座",
+		"单元", "室", "层", "小区", "花园", "大厦", "公寓", "苑", "园", "广场", "社区", "新村"}
+	enAddressWords = []string{"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "way", "close", "court",
+		"place", "terrace", "crescent", "boulevard", "blvd", "block", "building", "flat", "apartment", "apt", "unit", "floor",
+		"house", "estate", "village", "district", "town", "park", "square", "gardens", "tower", "mansion*", "residence*"}
+	questionStarts = []string{"how", "what", "when", "where", "why", "who", "which", "can", "could", "will", "would",
+		"is", "are", "do", "does", "should", "may"}
+	zhQuestionWords = []string{"吗", "呢", "怎么", "多久", "什么", "为什么", "多少", "几点", "几天", "能不能", "可不可以", "是否", "有没有", "要不要"}
+)
+
+// isQuestion reports whether text asks something rather than tells.
+func isQuestion(text string) bool {
+	t := strings.TrimSpace(matchText(text))
+	if strings.HasSuffix(t, "?") {
 		return true
 	}
-	return han == 0 && alnum >= 6 && len(strings.Fields(s)) >= 2
+	if f := strings.Fields(t); len(f) > 0 && oneOf(f[0], questionStarts) {
+		return true
+	}
+	for _, w := range zhQuestionWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // topicAnswer answers a submenu entry from the knowledge base by its fixed query.

@@ -345,6 +345,17 @@ func TestFaultReport(t *testing.T) {
 		})
 	}
 
+	t.Run("a question inside the flow", func(t *testing.T) {
+		respond(t, b, bot.Input{ConversationID: "fq", Option: "menu.fault", Lang: "en"})
+		r := respond(t, b, bot.Input{ConversationID: "fq", Text: "how do I pay my electricity bill?", Lang: "en"})
+		if r.Request != nil || r.Action != bot.ActionAnswer || r.Citations[0].Slug != "pay-bill" {
+			t.Fatalf("question in the flow: %s %+v", r.Action, r.Citations)
+		}
+		r = respond(t, b, bot.Input{ConversationID: "fq", Text: "7 Pine Road, phone 13712345678", Lang: "en"})
+		if r.Request == nil || !strings.Contains(r.Request.Text, "7 Pine Road") {
+			t.Errorf("the form did not wait: %s %+v", r.Action, r.Request)
+		}
+	})
 	t.Run("cancel", func(t *testing.T) {
 		respond(t, b, bot.Input{ConversationID: "fc", Option: "menu.fault", Lang: "zh"})
 		r := respond(t, b, bot.Input{ConversationID: "fc", Text: "算了", Lang: "zh"})
