@@ -889,15 +889,19 @@ func (d *Desk) note(ctx context.Context, by *gridline.User, conv *gridline.Conve
 		return
 	}
 	m := &gridline.Message{ConversationID: conv.ID,
-		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: by.ID, Name: by.Name}, Text: note}
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: NoteAuthorID, Name: by.Name}, Text: note}
 	if _, err := Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a transfer note", "conversation", conv.ID, "err", err)
 	}
 }
 
-// IsAgentNote reports whether m is a note between staff (a transfer note): a
-// system message that names a user. Customer-facing system messages name nobody.
-// The transport must not send notes to the customer.
+// NoteAuthorID is the Author.ID of a system message meant for staff only (a
+// transfer note, whose Author.Name is the member of staff who wrote it). It is
+// the value the server's chat transport holds back from customers.
+const NoteAuthorID = "internal-note"
+
+// IsAgentNote reports whether m is for staff only; the transport must not send
+// it to the customer.
 func IsAgentNote(m *gridline.Message) bool {
-	return m.Author.Kind == gridline.AuthorSystem && m.Author.ID != ""
+	return m.Author.Kind == gridline.AuthorSystem && m.Author.ID == NoteAuthorID
 }

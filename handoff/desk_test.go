@@ -379,7 +379,7 @@ func TestDeskTransferChangesTheHandlerNeverTheOwner(t *testing.T) {
 	next(t, bobSub, handoff.EventAssigned)
 	ms := f.messages(c.ID)
 	note, joined := ms[len(ms)-2], ms[len(ms)-1]
-	if !handoff.IsAgentNote(note) || note.Author.ID != ann.ID || note.Text != "Meter photo received; needs a re-read." {
+	if !handoff.IsAgentNote(note) || note.Author.Name != "Ann" || note.Text != "Meter photo received; needs a re-read." {
 		t.Fatalf("note %+v", note)
 	}
 	if handoff.IsAgentNote(joined) || joined.Text != "Bob has joined the conversation." {
