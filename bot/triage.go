@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -55,15 +56,30 @@ var applianceContexts = []string{
 	"电视", "手机", "充电器", "充电线", "数据线", "耳机", "网线", "电话线", "宽带", "路由器", "电脑", "音箱",
 }
 
+// A bill that "shocked" the customer or "exploded" is a figure of speech.
+var moneyContexts = []string{"bill", "bills", "price", "prices", "cost", "costs", "charge", "charges", "amount", "tariff",
+	"电费", "账单", "价格", "费用", "电价"}
+
 var hazards = []hazard{
 	{
 		danger: DangerShock,
 		alone: []string{
-			"electric shock", "electrical shock", "electrocut*", "got shocked", "get shocked", "getting shocked",
-			"been shocked", "was shocked by", "were shocked by", "shocked me", "shocked him", "shocked her",
-			"shocked my", "got a shock", "gets a shock", "getting a shock", "tingling from", "stuck to the wire",
+			"electric shock", "electrical shock", "electrocut*", "stuck to the wire",
 			"触电", "被电到", "被电击", "被电了", "电到了", "电到人", "电着了", "电击", "麻手", "被电打",
 		},
+	},
+	{
+		// Words that also describe a bill that came as a shock.
+		danger: DangerShock,
+		alone: []string{
+			"got shocked", "get shocked", "getting shocked", "been shocked", "was shocked by", "were shocked by",
+			"shocked me", "shocked him", "shocked her", "shocked my", "got a shock", "gets a shock", "getting a shock", "tingling from",
+		},
+		unless: moneyContexts,
+	},
+	{
+		// Someone in contact with a line.
+		danger:  DangerShock,
 		objects: lineObjects,
 		states: []string{
 			"touched", "touching", "touches", "grabbed", "holding", "climbed", "climbing", "kite",
@@ -89,11 +105,16 @@ var hazards = []hazard{
 	{
 		danger: DangerFire,
 		alone: []string{
-			"fire", "fires", "on fire", "caught fire", "catching fire", "flame*", "blaze", "ablaze",
-			"explosion", "explod*", "blew up", "blown up", "bang and",
-			"着火", "起火", "失火", "火灾", "火苗", "明火", "烧起来", "爆炸", "炸了", "爆了", "冒火",
+			"on fire", "caught fire", "catching fire", "flame", "flames", "flaming", "blaze", "ablaze",
+			"着火", "起火", "失火", "火灾", "火苗", "明火", "烧起来", "冒火",
 		},
 		unless: []string{"fire alarm test", "fire drill", "火警演练"},
+	},
+	{
+		// Words that also describe a bill that "exploded".
+		danger: DangerFire,
+		alone:  []string{"fire", "fires", "explosion", "explod*", "blew up", "blown up", "bang and", "爆炸", "炸了", "爆了"},
+		unless: append([]string{"fire alarm test", "fire drill", "火警演练"}, moneyContexts...),
 	},
 	{
 		danger: DangerHeat,
@@ -126,13 +147,13 @@ var dangerNegation = negation{
 	zhWindow: 2,
 }
 
-// DetectDanger returns the hazards a message describes, in the order of the
-// hazard list (most specific advice first). The text is lower-cased first.
+// DetectDanger returns the hazards a message describes, each once, in the order
+// of the hazard list (most specific advice first). The text is lower-cased first.
 func DetectDanger(text string) []Danger {
 	t := matchText(text)
 	var found []Danger
 	for _, h := range hazards {
-		if h.matches(t) {
+		if !slices.Contains(found, h.danger) && h.matches(t) {
 			found = append(found, h.danger)
 		}
 	}

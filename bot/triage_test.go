@@ -57,6 +57,11 @@ func TestDetectDanger(t *testing.T) {
 		{"Is the firewall blocking the payment page?", nil},
 		{"my smoke alarm beeps when the power comes back", nil},
 		{"电费太高了", nil},
+		{"I was shocked by my bill this month", nil},
+		{"交电费的时候插座把我电到了", []Danger{DangerShock}},
+		{"the socket gave me an electric shock when I unplugged the phone charger", []Danger{DangerShock}},
+		{"这个月电费爆了", nil},
+		{"I saw a flamingo near the substation", nil},
 	}
 	for _, tt := range tests {
 		got := DetectDanger(Normalize(tt.text))
