@@ -41,7 +41,8 @@ func score(t handoff.Ticket) int64 {
 // SCRIPT LOAD the very same text and drive it with redis-benchmark's EVALSHA.
 // No KEYS; ARGV: prefix, agent id, capacity, skill, skill, … It returns
 // {0, ticket JSON} for a claim, {1} when nothing is waiting in those skills, {2}
-// when the agent's load has reached the capacity. Within one script run Redis
+// when the agent's load has reached the capacity, {3} when it dropped an index
+// entry whose ticket was gone and the caller should try again. Within one script run Redis
 // serves no other client, so the check, the pick, the removal from every index
 // and the load increment happen as one step.
 const ClaimScript = `
@@ -76,6 +77,15 @@ for i = 4, #ARGV do
 end
 if best == nil then return {1} end
 local tj = redis.call('HGET', p .. 'tickets', best)
+if not tj then
+  -- An index entry without its ticket (only an evicting maxmemory policy makes
+  -- one): drop it so that the next attempt sees the queue behind it.
+  for i = 4, #ARGV do
+    redis.call('ZREM', p .. 'q:' .. ARGV[i], best)
+    redis.call('ZREM', p .. 'own:' .. agent .. ':' .. ARGV[i], best)
+  end
+  return {3}
+end
 local t = cjson.decode(tj)
 redis.call('ZREM', p .. 'q:' .. t.skill, best)
 if type(t.owner_id) == 'string' and t.owner_id ~= '' then
@@ -312,8 +322,13 @@ func (q *Queue) Claim(ctx context.Context, agentID string, skills []string, capa
 	for _, s := range skills {
 		args = append(args, s)
 	}
-	res, err := q.claim.Run(ctx, q.client, nil, args...).Slice()
-	return claimed(res, err, agentID, capacity, "no conversation is waiting for %v", skills)
+	for attempt := 0; ; attempt++ {
+		res, err := q.claim.Run(ctx, q.client, nil, args...).Slice()
+		if err == nil && len(res) > 0 && res[0] == int64(3) && attempt < 10 {
+			continue
+		}
+		return claimed(res, err, agentID, capacity, "no conversation is waiting for %v", skills)
+	}
 }
 
 // ClaimConversation takes one named conversation for agentID.

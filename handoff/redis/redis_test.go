@@ -225,3 +225,28 @@ func TestSwitchboardSurvivesAReconnect(t *testing.T) {
 	}
 	other.Close()
 }
+
+// TestClaimSkipsAnOrphanedIndexEntry: a queue entry whose ticket is gone (as an
+// evicting maxmemory policy could leave) must not block the queue behind it.
+func TestClaimSkipsAnOrphanedIndexEntry(t *testing.T) {
+	client := testClient(t)
+	prefix := testPrefix(t, client)
+	q := redis.NewQueue(client, prefix)
+	ctx := context.Background()
+	base := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	for i, id := range []string{"orphan", "next"} {
+		if err := q.Enqueue(ctx, handoff.Ticket{ConversationID: id, Skill: gridline.SkillRepair, EnqueuedAt: base.Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client.HDel(ctx, prefix+"tickets", "orphan").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.Claim(ctx, "ann", []string{gridline.SkillRepair}, 5)
+	if err != nil || got.ConversationID != "next" {
+		t.Fatalf("Claim = %+v, %v; want next", got, err)
+	}
+	if n, _ := q.Load(ctx, "ann"); n != 1 {
+		t.Fatalf("load %d", n)
+	}
+}
