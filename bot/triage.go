@@ -34,7 +34,7 @@ type hazard struct {
 
 // Things on the network side of the meter, which customers must keep away from.
 var lineObjects = []string{
-	"wire", "wires", "power line", "power lines", "powerline*", "electric line*", "electrical line*",
+	"wire", "wires", "cable", "cables", "power line", "power lines", "powerline*", "electric line*", "electrical line*",
 	"electric wire*", "electrical wire*", "electric cable*", "electrical cable*", "power cable*",
 	"overhead line*", "overhead cable*", "service line", "service drop", "high voltage", "high-voltage",
 	"pole", "poles", "utility pole*", "electricity pole*", "power pole*", "pylon*", "transmission line*",
@@ -45,7 +45,8 @@ var lineObjects = []string{
 var equipmentObjects = append([]string{
 	"meter", "meters", "meter box", "fuse box", "breaker box", "breaker panel", "panel", "switchboard",
 	"consumer unit", "socket*", "outlet*", "plug", "transformer*", "substation*", "junction box",
-	"distribution box", "cabinet", "wiring", "switch",
+	"distribution box", "cabinet", "wiring", "switch", "light fitting*", "light fixture*", "ceiling light*",
+	"灯具", "吊灯", "灯座",
 	"电表", "电能表", "表箱", "电箱", "配电箱", "配电柜", "配电房", "配电室", "箱变", "开关", "电闸", "闸刀", "插座", "插头", "线路",
 }, lineObjects...)
 
@@ -74,6 +75,7 @@ var hazards = []hazard{
 		alone: []string{
 			"got shocked", "get shocked", "getting shocked", "been shocked", "was shocked by", "were shocked by",
 			"shocked me", "shocked him", "shocked her", "shocked my", "got a shock", "gets a shock", "getting a shock", "tingling from",
+			"zapped", "got a jolt", "gave me a jolt",
 		},
 		unless: moneyContexts,
 	},
@@ -122,9 +124,25 @@ var hazards = []hazard{
 			"spark", "sparks", "sparking", "sparked", "arcing", "arc flash", "smoke", "smoking", "smoky",
 			"burning smell", "smell of burning", "smells burnt", "smell burnt", "smells like burning",
 			"smell something burning", "smells of burning", "scorch*", "melting", "melted", "sizzling", "buzzing loudly",
-			"火花", "打火", "电弧", "冒烟", "烟雾", "冒黑烟", "烧焦", "焦味", "糊味", "焦糊", "烧糊", "烧坏", "烧化", "熔化", "发烫", "烫手", "滋滋",
+			"火花", "火星", "打火", "电弧", "冒烟", "烟雾", "冒黑烟", "烧焦", "焦味", "糊味", "焦糊", "烧糊", "烧坏", "烧化", "熔化", "发烫", "烫手", "滋滋",
 		},
 		unless: []string{"smoking area", "no smoking", "smoke alarm", "smoke detector", "吸烟", "抽烟", "烟感"},
+	},
+	{
+		// Equipment that burns, glows or bursts.
+		danger:  DangerHeat,
+		objects: equipmentObjects,
+		states: []string{
+			"burning", "burnt", "burned", "charred", "crackling", "glowing", "very hot", "too hot", "hot to the touch",
+			"烧了", "烧黑", "烧着", "烧化", "很烫", "发烫", "烫手", "噼啪", "发红",
+		},
+		unless: applianceContexts,
+	},
+	{
+		danger:  DangerFire,
+		objects: equipmentObjects,
+		states:  []string{"blew", "blown", "bang", "boom", "burst", "响了一声", "巨响"},
+		unless:  moneyContexts,
 	},
 	{
 		danger:  DangerFlood,
@@ -132,7 +150,7 @@ var hazards = []hazard{
 		objects: equipmentObjects,
 		states: []string{
 			"flood*", "underwater", "under water", "submerged", "water in", "water on", "water inside",
-			"water pouring", "water leaking", "soaked",
+			"water pouring", "water leaking", "water coming", "dripping", "leaking", "soaked",
 			"进水", "被淹", "淹了", "淹没", "泡水", "泡在水", "浸水", "积水", "漏水", "水淹", "渗水", "湿了",
 		},
 	},

@@ -62,6 +62,22 @@ func TestDetectDanger(t *testing.T) {
 		{"the socket gave me an electric shock when I unplugged the phone charger", []Danger{DangerShock}},
 		{"这个月电费爆了", nil},
 		{"I saw a flamingo near the substation", nil},
+		{"用插座烧水就跳闸", nil},
+		{"my internet cable is down", nil},
+		{"When will the line crew arrive?", nil},
+		{"空开老是跳闸", nil},
+		{"电压不稳，灯一闪一闪的", nil},
+		// A second round of phrasings; the misses among them led to the equipment
+		// entries (burning, blew) and to bare "cable".
+		{"a tree fell on the power lines and they're sparking", []Danger{DangerLine, DangerHeat}},
+		{"Help! My kid touched the outlet and got zapped", []Danger{DangerShock}},
+		{"I can smell burning plastic from the fuse box", []Danger{DangerHeat}},
+		{"Cable lying across the road, cars driving over it", []Danger{DangerLine}},
+		{"The transformer on our street just blew with a loud bang", []Danger{DangerFire}},
+		{"老人不小心触电了，现在昏迷", []Danger{DangerShock}},
+		{"小区里有根电线垂得很低，小孩能碰到", []Danger{DangerShock}},
+		{"暴雨后配电箱泡在水里", []Danger{DangerFlood}},
+		{"电线杆被车撞倒了", []Danger{DangerLine}},
 	}
 	for _, tt := range tests {
 		got := DetectDanger(Normalize(tt.text))
