@@ -518,7 +518,8 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 
 // forwardDesk relays the desk's events (the queues topic, the agent's own topic):
 // a queue change schedules a fresh queues frame, an assignment becomes
-// assigned{conversation}, anything else passes as it is.
+// assigned{conversation}, a conversation leaving the agent becomes
+// conversation{conversation}, anything else passes as it is.
 func (as *agentSession) forwardDesk(ctx context.Context, sub handoff.Subscription) {
 	for {
 		select {
@@ -534,6 +535,18 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub handoff.Subscriptio
 				case as.queuesDirty <- struct{}{}:
 				default: // a refresh is already due
 				}
+			case handoff.EventAssigned, handoff.EventStatus:
+				var conv gridline.Conversation
+				if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID == "" {
+					as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
+					break
+				}
+				typ := "conversation" // a conversation left the agent (transfer, resolve, requeue)
+				if ev.Type == handoff.EventAssigned {
+					typ = "assigned"
+				}
+				as.sk.sendJSON(map[string]any{"type": typ, "conversation_id": conv.ID,
+					"conversation": as.s.viewConversation(ctx, &conv)})
 			default:
 				as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
 			}
