@@ -402,7 +402,10 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 	if len(sc.docs) == 0 {
 		return nil
 	}
-	all := make([]scored, 0, len(sc.docs))
+	// Keep the best, best first; equal scores by article ID so results are
+	// stable. At least two are kept, as the top hit's margin needs the runner-up.
+	keep := max(limit, 2)
+	top := make([]scored, 0, keep+1)
 	total := maxScore * (1 + p.passageWeight)
 	for _, slot := range sc.docs {
 		d := ix.slots[slot]
@@ -410,36 +413,45 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 		for _, v := range passScore[d.passBase : d.passBase+int32(len(d.passLen))] {
 			best = max(best, v)
 		}
-		s := docScore[slot] + p.passageWeight*best
-		all = append(all, scored{slot: slot, score: s, covered: covered[slot] / maxCover, norm: s / total})
-	}
-	// Best first; equal scores by article ID so results are stable.
-	slices.SortFunc(all, func(x, y scored) int {
-		if x.score != y.score {
-			if x.score > y.score {
-				return -1
-			}
-			return 1
+		c := scored{slot: slot, score: docScore[slot] + p.passageWeight*best, covered: covered[slot] / maxCover}
+		if len(top) == keep && !ix.better(c, top[keep-1]) {
+			continue
 		}
-		return cmpInt64(ix.slots[x.slot].article.ID, ix.slots[y.slot].article.ID)
-	})
-	if len(all) > limit {
-		all = all[:limit]
+		i := len(top)
+		for i > 0 && ix.better(c, top[i-1]) {
+			i--
+		}
+		top = slices.Insert(top, i, c)
+		if len(top) > keep {
+			top = top[:keep]
+		}
 	}
-	for i := range all {
+	for i := range top {
 		var other float64
 		if i == 0 {
-			if len(all) > 1 {
-				other = all[1].score
+			if len(top) > 1 {
+				other = top[1].score
 			}
 		} else {
-			other = all[0].score
+			other = top[0].score
 		}
+		top[i].norm = top[i].score / total
 		// The margin is measured against the query's maximum attainable score, not
 		// the top score: a weak match is not made sure by having no rival.
-		all[i].margin = (all[i].score - other) / total
+		top[i].margin = (top[i].score - other) / total
 	}
-	return all
+	if len(top) > limit {
+		top = top[:limit]
+	}
+	return top
+}
+
+// better orders candidates: higher score first, then lower article ID.
+func (ix *Index) better(x, y scored) bool {
+	if x.score != y.score {
+		return x.score > y.score
+	}
+	return ix.slots[x.slot].article.ID < ix.slots[y.slot].article.ID
 }
 
 // getScratch returns zeroed accumulators sized for the index as it is now (the
@@ -470,14 +482,4 @@ func admit(d *indexedDoc, opts SearchOptions) bool {
 		return false
 	}
 	return opts.Lang == "" || d.article.Lang == opts.Lang
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
