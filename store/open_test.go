@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/store"
+	"github.com/gridline/gridline/store/storetest"
 )
 
 // TestOpenDefault: with no URL the embedded default creates ./data/gridline.db.
@@ -38,7 +39,7 @@ func TestMigrateIdempotent(t *testing.T) {
 		driver string
 	}{
 		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "g.db") }, "sqlite"},
-		{"postgres", func(t *testing.T) string { return postgresURL(t) }, "pgx"},
+		{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }, "pgx"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -82,7 +83,7 @@ func TestMigrateIdempotent(t *testing.T) {
 // TestPostgresConcurrentMigrate: replicas starting together against an empty
 // schema all come up; the advisory lock lets one migrate and the rest wait.
 func TestPostgresConcurrentMigrate(t *testing.T) {
-	url := postgresURL(t)
+	url := storetest.PostgresURL(t)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
