@@ -162,8 +162,8 @@ func (b *Bot) Greet(lang string) Reply {
 }
 
 // Respond decides on one input: a pressed quick reply, or typed text that goes
-// through safety triage, a request for a person, a complaint, the current guided
-// flow, and retrieval, in that order. The error is only ever the context's.
+// through safety triage, a complaint or a request for a person, the current
+// guided flow, and retrieval, in that order. The error is only ever the context's.
 func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (Reply, error) {
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
@@ -189,13 +189,14 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 		return Reply{Action: ActionMenu, Text: say(lang, "identity"), Confidence: 1,
 			QuickReplies: []gridline.QuickReply{option(lang, OptionHuman), option(lang, OptionMain)}}, nil
 	}
-	if WantsHuman(text) {
-		b.flows.put(in.ConversationID, flow{})
-		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal), nil
-	}
+	// A complaint that also asks for a person goes to the complaints queue.
 	if IsComplaint(text) {
 		b.flows.put(in.ConversationID, flow{})
 		return handoffReply(lang, "complaint", gridline.SkillComplaint, gridline.PriorityNormal), nil
+	}
+	if WantsHuman(text) {
+		b.flows.put(in.ConversationID, flow{})
+		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal), nil
 	}
 	if IsInjection(text) {
 		b.record(ctx, text, lang, ActionFallback)

@@ -195,20 +195,26 @@ func (h hazard) matches(t string) bool {
 	return false
 }
 
-// Requests for a person. Strong terms say it on their own; the Chinese word for
-// customer service (客服) is also the name of a phone line, so it counts only with a
-// verb that asks for one, or as (almost) the whole message.
+// Requests for a person. Strong terms say it on their own. Weak ones name a
+// person who may just be talked about ("when will your staff come?", "客服电话是
+// 多少" — the customer-service phone number) and count only with a verb that
+// asks for one ("talk to someone", "联系客服"), or as (almost) the whole message.
 var (
 	humanTerms = []string{
 		"human", "humans", "real person", "actual person", "live person", "real human", "live agent",
-		"live chat agent", "an agent", "the agent", "agent please", "agent", "operator", "representative",
-		"customer service rep*", "customer service agent", "someone real", "a person", "a real one",
-		"talk to someone", "speak to someone", "speak with someone", "talk with someone", "a staff member",
-		"staff member", "member of staff", "call me back", "callback", "call back",
-		"人工", "转人工", "真人", "活人", "坐席", "接线员", "工作人员", "人工服务", "找个人", "跟人说", "和人说", "跟人聊", "回电", "回个电话", "打电话给我",
+		"live chat agent", "agent", "agents", "operator", "representative", "customer service rep*",
+		"人工", "转人工", "真人", "活人", "坐席", "人工服务", "人工客服", "找个人", "叫个人", "来个人", "找人", "跟人说", "和人说", "跟人聊",
 	}
-	humanWeakZH  = []string{"客服", "服务员"}
-	humanVerbsZH = []string{"找", "转", "要", "接", "叫", "让", "联系", "帮我接", "请"}
+	humanWeak = []string{
+		"person", "someone", "somebody", "anyone", "anybody", "staff", "advisor", "adviser", "customer service",
+		"customer support", "support", "manager", "supervisor", "people", "team", "colleague", "a real one",
+		"客服", "服务员", "工作人员", "接线员", "领导", "负责人", "经理", "主管",
+	}
+	humanVerbs = []string{
+		"talk", "speak", "chat", "connect me", "put me through", "transfer me", "get me", "call me", "contact", "reach",
+		"let me", "escalate", "send me", "give me", "call back", "callback", "ring me",
+		"找", "转", "要", "接", "叫", "让", "联系", "说话", "聊", "沟通", "对话", "打电话", "回电", "请",
+	}
 )
 
 var humanNegation = negation{
@@ -243,13 +249,18 @@ func WantsHuman(text string) bool {
 	if _, ok := firstUnnegated(t, humanTerms, humanNegation); ok {
 		return true
 	}
-	for _, w := range humanWeakZH {
+	whole := strings.Trim(t, " .!?,~")
+	for _, w := range humanWeak {
 		for _, o := range findTerm(t, w) {
 			if humanNegation.negated(t, o.start) {
 				continue
 			}
-			clause := t[clauseStart(t, o.start):o.start]
-			if len([]rune(strings.TrimSpace(t))) <= len([]rune(w))+3 || anyTerm(clause, humanVerbsZH) {
+			// "someone please", "客服在吗": the name and a word or two.
+			short := len(strings.Fields(whole)) <= 3 && len([]rune(whole)) <= len([]rune(w))+len(" please")
+			if !isASCII(w) {
+				short = len([]rune(whole)) <= len([]rune(w))+2
+			}
+			if short || anyTerm(t, humanVerbs) {
 				return true
 			}
 		}
@@ -262,9 +273,12 @@ var complaintTerms = []string{
 	"complain*", "complaint*", "grievance", "ombudsman", "regulator", "escalate", "report you", "sue you",
 	"terrible service", "awful service", "poor service", "bad service", "worst service", "horrible service",
 	"lousy service", "disgraceful", "disgusting", "unacceptable", "outrageous", "ridiculous", "fed up",
+	"unhappy", "not happy", "disappointed", "dissatisfied", "third time", "still not fixed", "nobody came", "no one came",
+	"nobody fixed", "no one fixed", "waste of time",
 	"so angry", "very angry", "furious", "rude", "incompetent", "useless company", "scam", "ripped off", "rip off",
 	"投诉", "举报", "差评", "曝光", "维权", "太差", "服务差", "态度差", "态度恶劣", "态度很差", "不满意", "很不满", "极不满",
 	"垃圾服务", "垃圾公司", "坑人", "骗子", "欺诈", "乱收费", "气死", "太过分", "12398",
+	"太烂", "烂透", "不负责", "没人来修", "没人管", "什么效率", "效率太低", "推诿", "踢皮球", "敷衍", "失望",
 }
 
 var complaintNegation = negation{
