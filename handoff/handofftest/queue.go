@@ -45,6 +45,17 @@ func RunQueue(t *testing.T, open func(t *testing.T) handoff.Queue) {
 		}
 	})
 
+	t.Run("SameMillisecondOrdersByConversationID", func(t *testing.T) {
+		q := open(t)
+		b, a := ticket("b", "general", 0, 7), ticket("a", "general", 0, 7)
+		b.EnqueuedAt = b.EnqueuedAt.Add(100 * time.Microsecond) // later, but within the millisecond
+		enqueue(t, q, b, a)
+		assertOrder(t, q, "general", "a", "b")
+		if got, err := q.Claim(ctx, "ann", []string{"general"}, 5); err != nil || got.ConversationID != "a" {
+			t.Fatalf("Claim = %v, %v; want a", got, err)
+		}
+	})
+
 	t.Run("KeepsTicketFields", func(t *testing.T) {
 		q := open(t)
 		want := handoff.Ticket{ConversationID: "c", CustomerID: "cust", Skill: "repair", Priority: 5, EnqueuedAt: base.Add(1234 * time.Millisecond), OwnerID: "owner"}

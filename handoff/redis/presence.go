@@ -24,7 +24,8 @@ const indexSlack = time.Minute
 // Presence keeps each agent's heartbeat in a key that Redis expires (p
 // presence:<id>, JSON, PX ttl) and lists agents through a sorted set of ids by
 // expiry (p presence). A lapsed agent disappears the moment its key expires,
-// on every replica at once, whatever the replicas' clocks say.
+// on every replica at once, whatever the replicas' clocks say. SeenAt is the
+// heartbeating replica's clock; the time to live is Redis's.
 type Presence struct {
 	client *goredis.Client
 	prefix string
