@@ -37,6 +37,7 @@ type deskEnv struct {
 	queue    handoff.Queue
 	presence handoff.Presence
 	desk     *handoff.Desk
+	kb       *knowledge.Service
 }
 
 // deskParts are the shared pieces a replica is built on; the Redis test passes
@@ -74,9 +75,10 @@ func startDesk(t *testing.T, p deskParts) *deskEnv {
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = desk.Run(ctx) }()
 
+	kb := &knowledge.Service{Store: p.store, Index: knowledge.NewIndex(), Board: p.board, Logger: logger}
 	srv := New(Config{
-		Store: p.store, Board: p.board, Desk: desk, Presence: p.presence, Queue: p.queue,
-		Bot:    bot.New(bot.Config{Knowledge: knowledge.NewIndex(), Logger: logger}),
+		Store: p.store, Board: p.board, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
+		Bot:    bot.New(bot.Config{Knowledge: kb, Logger: logger}),
 		Secret: []byte("agent-test-secret"), Logger: logger,
 		FrameRate: 50, FrameBurst: 100,
 	})
@@ -94,7 +96,7 @@ func startDesk(t *testing.T, p deskParts) *deskEnv {
 		wg.Wait()
 	})
 	return &deskEnv{t: t, srv: srv, base: "http://" + ln.Addr().String(), store: p.store, board: p.board,
-		queue: p.queue, presence: p.presence, desk: desk}
+		queue: p.queue, presence: p.presence, desk: desk, kb: kb}
 }
 
 type testWriter struct{ t *testing.T }

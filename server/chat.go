@@ -90,9 +90,11 @@ func (s *Server) sessionResponse(conv *gridline.Conversation) widgetSessionRespo
 
 // upgrader checks origins itself before upgrading (see originAllowed), so that a
 // refused origin gets a JSON 403 rather than a bare one.
+//
+// Buffers: reads reuse the HTTP server's buffer and writes borrow from a pool only
+// while writing, so an idle socket holds no buffers of its own.
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  4096,
-	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 

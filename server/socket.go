@@ -15,7 +15,7 @@ const (
 	pingPeriod = pongWait * 9 / 10
 	// sendBuffer bounds the frames queued for one client; a client that stops
 	// reading is dropped once it fills, so it never slows anyone else.
-	sendBuffer = 256
+	sendBuffer = 64
 )
 
 // socket owns one WebSocket: a single writer goroutine drains a bounded queue, so

@@ -199,25 +199,15 @@ func (a *App) closeResources() error {
 }
 
 // loadSecret returns the configured signing key, or the one kept in the store,
-// generating and keeping one on first start so tokens survive restarts.
-func loadSecret(ctx context.Context, st gridline.Store, configured string) ([]byte, error) {
+// generating and keeping one on first start so tokens survive restarts. Replicas
+// starting together agree: only the first value written is kept.
+func loadSecret(ctx context.Context, db *store.DB, configured string) ([]byte, error) {
 	if configured != "" {
 		return []byte(configured), nil
 	}
-	v, err := st.Setting(ctx, "secret")
-	if err == nil && v != "" {
-		return hex.DecodeString(v)
-	}
-	if err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
+	v, err := db.InitSetting(ctx, "secret", gridline.NewID()+gridline.NewID())
+	if err != nil {
 		return nil, err
-	}
-	v = gridline.NewID() + gridline.NewID()
-	if err := st.SetSetting(ctx, "secret", v); err != nil {
-		return nil, err
-	}
-	// Another replica may have won the race; use whichever is stored.
-	if stored, err := st.Setting(ctx, "secret"); err == nil {
-		v = stored
 	}
 	return hex.DecodeString(v)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,10 +124,12 @@ func TestBrowserWidgetChat(t *testing.T) {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// TestBrowserAgentHandoff puts a customer and an agent in two browsers: the
-// customer asks for a person, the agent signs in to the console, takes the chat,
-// sees the bot's part of it, replies, and the reply appears in the widget; the
-// agent resolves and the customer is asked for a rating.
+// TestBrowserAgentHandoff puts a customer and an agent in two browsers. The
+// agent is signed in but away, so the customer who asks for a person waits in
+// the queue, is offered a call back and leaves a number; the agent sees the
+// ticket and the call-back, takes the chat, sees the bot's part of it and
+// replies; the reply appears in the widget; the agent resolves, the customer
+// rates, and the agent closes the call-back.
 func TestBrowserAgentHandoff(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	base := app.URL()
@@ -158,18 +162,32 @@ func TestBrowserAgentHandoff(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-password"), "ann-secret-pass\r"),
 	))
 	must(t, browsertest.WaitFor(agent, `document.querySelector('#status') && !document.querySelector('#conn').offsetParent`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.SetValue(chromedp.ID("status"), "away"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#status').dispatchEvent(new Event('change'))`)))
 
 	customer := openWidget(t, browser, base, "en-US")
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
 	say(t, customer, "I want to talk to a person please")
 
-	// The chat reaches the agent: waiting in the queue (take it) or assigned at once.
-	must(t, browsertest.WaitFor(agent, `document.querySelector('.ticket button') || document.querySelector('.chat-row')`, 20*time.Second))
+	// Nobody is online: the customer sees their place in the queue and the offer.
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.banner').hidden && `+widgetRoot+`.querySelector('.banner').textContent.includes('number 1')`, 15*time.Second))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.offer').hidden`, 15*time.Second))
+	browsertest.Screenshot(t, customer, dir, "widget-queued-offer")
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`(() => { const r = `+widgetRoot+`;
+  r.querySelector('.offer input[value=callback]').click();
+  r.querySelector('.offer input[name=phone]').value = '+86 138 0000 1234';
+  r.querySelector('.offer textarea[name=text]').value = 'About my bill';
+  r.querySelector('.offer-send').click(); })()`)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.offer').hidden && [...`+widgetRoot+`.querySelectorAll('.log .note')].some(e => e.textContent.includes('call you back'))`, 10*time.Second))
+
+	// The agent sees the waiting chat, with its wait ticking, and the call-back.
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.ticket button')`, 20*time.Second))
+	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 25*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-queue")
-	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector('.ticket button'); if (b) b.click(); else document.querySelector('.chat-row').click(); })()`)))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".ticket button"))))
 	// Full history, the bot's part too, and a reply box.
 	must(t, browsertest.WaitFor(agent, `document.querySelector('#messages .m.bot') && document.querySelector('#messages .m.customer') && document.querySelector('#reply')`, 15*time.Second))
-	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.system')`, 10*time.Second)) // "Ann Li has joined"
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.banner').hidden && [...`+widgetRoot+`.querySelectorAll('.log .note')].some(e => e.textContent.includes('Ann Li'))`, 10*time.Second))
 
 	const answer = "Hello, this is Ann from Gridline Power. How can I help?"
 	must(t, chromedp.Do(agent, chromedp.Focus(chromedp.ID("reply")), chromedp.KeyEvent(answer), chromedp.KeyEvent("\r")))
@@ -177,20 +195,135 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(customer, agentMsg+` && `+agentMsg+`.textContent.includes(`+js(answer)+`) && `+agentMsg+`.textContent.includes('Ann Li')`, 15*time.Second))
 	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('#messages .m.me:not(.pending)')].some(e => e.textContent.includes(`+js(answer)+`))`, 10*time.Second))
 	browsertest.Screenshot(t, customer, dir, "widget-agent-reply")
-	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
 	// The customer answers; the agent sees it live.
 	say(t, customer, "My bill looks too high this month")
 	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('#messages .m.customer')].some(e => e.textContent.includes('too high'))`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
 	// Resolve; the customer is asked to rate.
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)))
 	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-head button.primary"))))
 	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.rating').hidden`, 15*time.Second))
-	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`(() => { const r = `+widgetRoot+`.querySelectorAll('.rating input[name=score]')[4]; r.click(); })()`)))
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelectorAll('.rating input[name=score]')[4].click()`)))
+	browsertest.Screenshot(t, customer, dir, "widget-rating")
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.rating-send').click()`)))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.rating').hidden`, 5*time.Second))
-	browsertest.Screenshot(t, customer, dir, "widget-rated")
+
+	// The agent closes the call-back once done.
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('+86 138 0000 1234')).querySelector('button:last-child').click()`)))
+	must(t, browsertest.WaitFor(agent, `![...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 10*time.Second))
 	noPageErrors(t, customer)
 	noPageErrors(t, agent)
+}
+
+// TestBrowserAdmin walks the admin pages in a real browser: sign in, search the
+// knowledge base, edit an article with the live preview and save it, lose a
+// race to another editor and see the conflict, import a file with bad rows and
+// see each row's problem, test the bot, link an unanswered question to an
+// article, and read the service figures — in Chinese and in English.
+func TestBrowserAdmin(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	base := app.URL()
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+
+	res, body := postJSON(t, base+"/api/v1/auth/login", map[string]string{"email": "admin@example.com", "password": "correct-horse-battery"}, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("admin login: %d %s", res.StatusCode, body)
+	}
+	var login struct{ Token string }
+	must(t, json.Unmarshal(body, &login))
+	bearer := http.Header{"Authorization": {"Bearer " + login.Token}}
+
+	for _, tc := range []struct{ lang, search, conflict, rowLabel, question string }{
+		{"en-US", "meter", "Someone else changed", "Row 2", "my meter runs fast"},
+		{"zh-CN", "电表", "其他人修改了", "第 2 行", "交了电费多久来电"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			tab := browsertest.NewIncognitoTab(t, browser)
+			must(t, browsertest.SetLanguage(tab, tc.lang))
+			must(t, browsertest.CatchErrors(tab))
+			must(t, chromedp.Do(tab,
+				chromedp.Navigate(base+"/admin"),
+				chromedp.WaitVisible(chromedp.ID("login-email")),
+				chromedp.SendKeys(chromedp.ID("login-email"), "admin@example.com"),
+				chromedp.SendKeys(chromedp.ID("login-password"), "correct-horse-battery\r"),
+			))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#article-list .article-row').length >= 40`, 15*time.Second))
+
+			// Search, open the first hit, edit: the preview follows the typing.
+			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("article-search"), tc.search)))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#article-list .article-row').length > 0 && document.querySelectorAll('#article-list .article-row').length < 40`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS("#article-list .article-row"))))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#a-body') && document.querySelector('#a-body').value.length > 0`, 10*time.Second))
+			must(t, chromedp.Do(tab,
+				chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector('#a-body'); b.focus(); b.setSelectionRange(b.value.length, b.value.length); })()`),
+				chromedp.KeyEvent("\n\n## Browser check\n\n- **bold** item\n")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#preview h2') && [...document.querySelectorAll('#preview h2')].some(h => h.textContent === 'Browser check') && document.querySelector('#preview li strong')`, 5*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-editor-"+tc.lang)
+			version, err := browsertest.Eval[string](tab, `document.querySelector('#editor-box .row .small.muted').textContent`)
+			must(t, err)
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS("#editor-box .row.end button.primary"))))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#editor-box .row .small.muted').textContent !== `+js(version), 10*time.Second))
+
+			// Another admin saves the same article meanwhile: our next save is refused and said so.
+			current, err := browsertest.Eval[map[string]any](tab, `(async () => { const tok = JSON.parse(localStorage.getItem('gridline.admin.session')).token;
+  const slug = document.querySelector('#a-slug').value;
+  const list = await (await fetch('/api/v1/articles', {headers: {Authorization: 'Bearer ' + tok}})).json();
+  return list.find(a => a.slug === slug); })()`)
+			must(t, err)
+			current["title"] = current["title"].(string) + " (edited elsewhere)"
+			req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/articles/"+itoa(int(current["id"].(float64))), strings.NewReader(mustJSON(t, current)))
+			req.Header = bearer.Clone()
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			must(t, err)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("concurrent edit: %d", res.StatusCode)
+			}
+			must(t, chromedp.Do(tab, chromedp.KeyEvent("one more line\n"), chromedp.Click(chromedp.CSS("#editor-box .row.end button.primary"))))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.conflict') && document.querySelector('.conflict').textContent.includes(`+js(tc.conflict)+`)`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-conflict-"+tc.lang)
+
+			// An import with a bad second row writes nothing and names the row.
+			file := filepath.Join(t.TempDir(), "articles.json")
+			must(t, os.WriteFile(file, []byte(`[{"slug":"import-ok-`+tc.lang[:2]+`","lang":"en","title":"Fine","body":"Fine body"},{"slug":"Bad Slug!","lang":"xx","title":"","body":"x"}]`), 0o644))
+			must(t, chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file})))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.import-errors') && document.querySelector('.import-errors').textContent.includes(`+js(tc.rowLabel)+`) && document.querySelector('.import-errors').textContent.includes('slug')`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-import-errors-"+tc.lang)
+
+			// Test the bot: the action, a confidence bar and the citations show.
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-bot"))))
+			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("ask-text"), tc.question+"\r")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.result [role=meter]') && document.querySelector('.result .tag[class*=action-]')`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-bot-"+tc.lang)
+
+			// A question the bot cannot answer is listed; linking an article resolves it.
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('#ask-text').value = ''`), chromedp.SendKeys(chromedp.ID("ask-text"), "zxqv wobble frobnicate "+tc.lang+"\r")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.result .tag[class*=action-]') && !document.querySelector('.result .action-answer')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-unanswered"))))
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate'))`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-unanswered-"+tc.lang)
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const row = [...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes('frobnicate'));
+  const sel = row.querySelector('select'); sel.selectedIndex = 1; row.querySelector('button').click(); })()`)))
+			must(t, browsertest.WaitFor(tab, `![...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate `+tc.lang+`'))`, 10*time.Second))
+
+			// Users and figures.
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-users"))))
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === 'admin@example.com')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-stats"))))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('.stat').length === 7`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-stats-"+tc.lang)
+			noPageErrors(t, tab)
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	must(t, err)
+	return string(b)
 }

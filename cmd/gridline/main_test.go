@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,9 +92,16 @@ func postJSON(t testing.TB, url string, body any, header http.Header) (*http.Res
 	return resp, out
 }
 
+// visitors numbers simulated visitors, each arriving from an address of its own
+// (through a trusted proxy on loopback), so per-address limits do not bite tests.
+var visitors atomic.Int64
+
 func newSession(t testing.TB, app *App, lang string) session {
 	t.Helper()
-	resp, body := postJSON(t, app.URL()+"/api/v1/widget/sessions", map[string]string{"lang": lang}, nil)
+	n := visitors.Add(1)
+	ip := fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)
+	resp, body := postJSON(t, app.URL()+"/api/v1/widget/sessions", map[string]string{"lang": lang},
+		http.Header{"X-Forwarded-For": {ip}})
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create session: %d %s", resp.StatusCode, body)
 	}
@@ -429,5 +437,22 @@ func TestOperations(t *testing.T) {
 	}
 	if resp.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("no request id header")
+	}
+}
+
+// TestSessionRateLimit: one address cannot mint sessions without bound.
+func TestSessionRateLimit(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	var last int
+	for range 40 {
+		resp, _ := postJSON(t, app.URL()+"/api/v1/widget/sessions", map[string]string{"lang": "en"},
+			http.Header{"X-Forwarded-For": {"192.168.7.7"}})
+		last = resp.StatusCode
+		if last == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("40 sessions from one address in a burst: last status %d, want 429", last)
 	}
 }
