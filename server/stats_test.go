@@ -20,6 +20,10 @@ func TestComputeStats(t *testing.T) {
 	defer st.Close()
 	s := New(Config{Store: st, Board: memory.NewSwitchboard()})
 
+	cust := &gridline.Customer{Lang: gridline.LangEN}
+	if err := st.CreateCustomer(ctx, cust); err != nil {
+		t.Fatal(err)
+	}
 	at := func(min int) *time.Time { v := time.Date(2026, 11, 27, 9, min, 0, 0, time.UTC); return &v }
 	convs := []struct {
 		c        gridline.Conversation
@@ -35,7 +39,7 @@ func TestComputeStats(t *testing.T) {
 	}
 	for i := range convs {
 		c := convs[i].c
-		c.CustomerID, c.Lang = "cust", gridline.LangEN
+		c.CustomerID, c.Lang = cust.ID, gridline.LangEN
 		want := c
 		if err := st.CreateConversation(ctx, &c); err != nil {
 			t.Fatal(err)
