@@ -2,6 +2,7 @@ package bot
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,14 +124,33 @@ func TestCheckAnswer(t *testing.T) {
 }
 
 func TestStreamGate(t *testing.T) {
-	var shown []string
-	g := newStreamGate(testSources(), func(s string) { shown = append(shown, s) })
-	for _, piece := range []string{"Pay in the ", "app [1]. It is cre", "dited within 2 hours [1]. The fee is ¥8", "8.8 [1]. Then 2 hours [1]."} {
-		g.write(piece)
+	tests := []struct {
+		pieces []string
+		shown  string // everything passed on, flushed at the end
+	}{
+		// Words flow as they come; the invented fee is held back and closes the gate.
+		{[]string{"Pay in the ", "app [1]. It is cre", "dited within 2 hours [1]. The fee is ¥8", "8.8 [1]. Then 2 hours [1]."},
+			"Pay in the app [1]. It is credited within 2 hours [1]. The fee is "},
+		// Supported figures pass once their sentence ends; the end is flushed.
+		{[]string{"Power returns within 2", "4 hours", " [2]. Pay in the app"}, "Power returns within 24 hours [2]. Pay in the app"},
+		// A citation of an article not retrieved.
+		{[]string{"Pay in the app [", "3]. More."}, "Pay in the app "},
+		// A refusal is never shown, not even its first letters.
+		{[]string{"NO", "_ANS", "WER"}, ""},
+		// An address the articles do not give.
+		{[]string{"Pay at https://evil.example/pay now", " [1]."}, ""},
+		{[]string{"电费可以在App缴纳", "，2小时内到账[1]。"}, "电费可以在App缴纳，2小时内到账[1]。"},
 	}
-	want := []string{"Pay in the app [1].", " It is credited within 2 hours [1]."}
-	if !slices.Equal(shown, want) {
-		t.Errorf("gate showed %q, want %q", shown, want)
+	for _, tt := range tests {
+		var shown []string
+		g := newStreamGate(testSources(), func(s string) { shown = append(shown, s) })
+		for _, p := range tt.pieces {
+			g.write(p)
+		}
+		g.flush()
+		if got := strings.Join(shown, ""); got != tt.shown {
+			t.Errorf("pieces %q: shown %q, want %q", tt.pieces, got, tt.shown)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/knowledge"
@@ -101,6 +102,7 @@ func (b *Bot) grounded(ctx context.Context, text, lang string, hits []knowledge.
 			slog.String("reason", reason), slog.Int("runes", len([]rune(out))))
 		return Reply{}, false
 	}
+	gate.flush()
 	return Reply{
 		Action:       ActionAnswer,
 		Text:         answer,
@@ -222,17 +224,21 @@ func checkAnswer(out string, sources []*gridline.Article) (answer string, cites 
 	return answer, cites, ""
 }
 
-// streamGate passes streamed text on to the customer a sentence at a time, and
-// only sentences whose figures and citations the retrieved articles support. The
-// first sentence that fails closes the gate: nothing invented is shown even for
-// the moments before the final message replaces the stream.
+// streamGate passes streamed text on to the customer as it comes, but never a
+// figure, citation or address the retrieved articles do not support: text is
+// released word by word until something risky starts in the current sentence
+// (a digit, a Chinese numeral, a currency sign, a bracket, an @); from there the
+// sentence is held until it ends and is checked whole. The first sentence that
+// fails closes the gate, so nothing invented is shown even in the moments
+// before the final message replaces the stream.
 type streamGate struct {
-	mu      sync.Mutex
-	out     func(string)
-	sources string
-	n       int
-	pending strings.Builder
-	closed  bool
+	mu       sync.Mutex
+	out      func(string)
+	sources  string
+	n        int
+	cur      string // the current sentence
+	released int    // how much of cur has been passed on
+	closed   bool
 }
 
 func newStreamGate(sources []*gridline.Article, out func(string)) *streamGate {
@@ -249,25 +255,73 @@ func (g *streamGate) write(d string) {
 	if g.closed {
 		return
 	}
-	g.pending.WriteString(d)
+	g.cur += d
 	for {
-		s := g.pending.String()
-		end := sentenceEnd(s)
+		end := sentenceEnd(g.cur)
 		if end < 0 {
-			return
+			break
 		}
-		sentence := s[:end]
-		if strings.Contains(sentence, noAnswer[:3]) || !g.supported(sentence) {
+		if !g.supported(g.cur[:end]) {
 			g.closed = true
 			return
 		}
-		g.out(sentence)
-		g.pending.Reset()
-		g.pending.WriteString(s[end:])
+		g.release(end)
+		g.cur, g.released = g.cur[end:], 0
+	}
+	cut := safePrefix(g.cur)
+	if cut <= g.released {
+		return
+	}
+	if !g.supported(g.cur[:cut]) {
+		g.closed = true
+		return
+	}
+	g.release(cut)
+}
+
+// release passes on cur up to end.
+func (g *streamGate) release(end int) {
+	if end > g.released {
+		g.out(g.cur[g.released:end])
+		g.released = end
 	}
 }
 
+// flush passes on what is left after the last sentence end, once the whole
+// answer has passed the checks, so that the stream ends as the answer does.
+func (g *streamGate) flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed && g.supported(g.cur) {
+		g.release(len(g.cur))
+	}
+}
+
+// safePrefix is how much of an unfinished sentence may be shown now: up to the
+// first character that may begin a figure, a citation or an address, and in any
+// case not a word still being written.
+func safePrefix(s string) int {
+	cut := len(s)
+	if i := strings.IndexFunc(s, func(r rune) bool {
+		return r >= '0' && r <= '9' || strings.ContainsRune("[【@¥￥$€£%零〇一二两三四五六七八九十百千万", r)
+	}); i >= 0 {
+		cut = i
+	}
+	// Hold back the word being written: it may grow into an address or NO_ANSWER.
+	for cut > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:cut])
+		if r == ' ' || r == '\n' || r > 0x2E80 || strings.ContainsRune(",;:，；：、", r) {
+			break
+		}
+		cut -= size
+	}
+	return cut
+}
+
 func (g *streamGate) supported(sentence string) bool {
+	if strings.Contains(sentence, noAnswer[:3]) {
+		return false
+	}
 	for _, m := range citeGroup.FindAllStringSubmatch(sentence, -1) {
 		for _, f := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' }) {
 			if n, _ := strconv.Atoi(f); n < 1 || n > g.n {
@@ -301,8 +355,10 @@ func sentenceEnd(s string) int {
 			continue
 		}
 		end := i + len(string(r))
-		if loc := citeGroup.FindStringIndex(s[end:]); loc != nil && loc[0] == 0 {
-			end += loc[1]
+		// A citation right after the mark ("… today. [1]") belongs to the sentence.
+		rest := strings.TrimLeft(s[end:], " ")
+		if loc := citeGroup.FindStringIndex(rest); loc != nil && loc[0] == 0 {
+			end += len(s[end:]) - len(rest) + loc[1]
 		}
 		return end
 	}
