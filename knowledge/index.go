@@ -30,6 +30,9 @@ type rankParams struct {
 	boost, b      [numFields]float64
 	passageWeight float64
 	passageB      float64
+	// passageUnigrams scores passages by single Chinese characters too. They
+	// are the densest postings of all and add little to a passage's score.
+	passageUnigrams bool
 }
 
 func defaultRankParams() rankParams {
@@ -383,7 +386,7 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 			docScore[pst.slot] += q.weight * idf * tf * (p.k1 + 1) / (p.k1 + tf)
 			covered[pst.slot] += q.weight * idf
 		}
-		if p.passageWeight == 0 {
+		if p.passageWeight == 0 || (!p.passageUnigrams && q.weight == unigramWeight) {
 			continue
 		}
 		for _, pp := range ix.passages[q.text] {

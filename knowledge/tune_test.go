@@ -20,6 +20,26 @@ func validationSets(t testing.TB) []evalSet {
 	}
 }
 
+// TestTuneUnigramPassages compares scoring passages with and without single
+// Chinese characters on the validation sets (GRIDLINE_TUNE=1).
+func TestTuneUnigramPassages(t *testing.T) {
+	if os.Getenv("GRIDLINE_TUNE") == "" {
+		t.Skip("set GRIDLINE_TUNE=1 to compare")
+	}
+	for _, s := range validationSets(t) {
+		for _, on := range []bool{false, true} {
+			p := defaultRankParams()
+			p.passageUnigrams = on
+			ix := newIndex(p)
+			for _, a := range s.kb {
+				ix.Put(a)
+			}
+			m := evaluate(ours{ix: ix, lang: s.lang}, s, 2)
+			t.Logf("%s unigram passages=%v: hit@1 %.4f MRR %.4f", s.name, on, m.hit1, m.mrr)
+		}
+	}
+}
+
 // TestTune searches ranking parameters on the validation sets. It is a tool, not
 // a check: run it with GRIDLINE_TUNE=1 go test -run Tune -v ./knowledge/.
 func TestTune(t *testing.T) {
