@@ -167,9 +167,16 @@ func Save(t testing.TB, dir, name string, png []byte) string {
 	return path
 }
 
+// settle gives entrance animations (a panel popping in, a list scrolling) a
+// moment to finish, so a screenshot shows what a person would look at.
+func settle(ctx context.Context) {
+	_, _ = Eval[chromedp.Void](ctx, `new Promise(r => setTimeout(r, 300))`)
+}
+
 // Screenshot captures the tab's viewport as name.png (see Save).
 func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
 	t.Helper()
+	settle(ctx)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("browsertest: screenshot %s: %v", name, err)
@@ -180,6 +187,7 @@ func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
 // FullScreenshot captures the whole page, beyond the viewport, as name.png.
 func FullScreenshot(t testing.TB, ctx context.Context, dir, name string) string {
 	t.Helper()
+	settle(ctx)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("browsertest: full screenshot %s: %v", name, err)

@@ -228,13 +228,13 @@ function renderEditor() {
   const paint = () => { preview.innerHTML = `<h1>${escapeText(a.title)}</h1>` + renderMarkdown(a.body); };
   const bind = (key) => (e) => { a[key] = e.target.value; if (key === 'body' || key === 'title') paint(); };
   paint();
-  box.replaceChildren(
+  box.replaceChildren(...[
     S.conflict ? h('div.conflict', { role: 'alert' },
       h('span', c.t('admin.conflict', { n: S.conflict > 0 ? S.conflict : '?' })), h('div.spacer'),
       h('button.ghost.small', { type: 'button', onclick: () => openArticle(a.id) }, c.t('admin.reload'))) : null,
     h('div.box',
       h('div.row',
-        h('h2', a.new ? c.t('admin.new') : a.title || a.slug),
+        h('h2.editor-title', a.new ? c.t('admin.new') : a.title || a.slug),
         a.new ? null : h('span.tag' + (a.status === 'published' ? '' : '.draft'), c.t(a.status === 'published' ? 'admin.published' : 'admin.draft')),
         a.new ? null : h('span.small.muted', c.t('admin.version', { n: a.version }), a.updated_at ? ' · ' + c.t('admin.updated', { t: when(c, a.updated_at) }) : '', a.updated_by ? ' · ' + a.updated_by : ''),
         h('div.spacer'),
@@ -260,7 +260,10 @@ function renderEditor() {
         h('strong', c.t('admin.version', { n: v.version })),
         h('span.small.muted', when(c, v.updated_at), v.updated_by ? ' · ' + v.updated_by : ''),
         h('span.small.ellipsis', { style: 'flex:1' }, v.title),
-        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null);
+        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null,
+  ].filter(Boolean));
+  const banner = box.querySelector('.conflict');
+  if (banner) banner.scrollIntoView({ block: 'nearest' });
 }
 
 function escapeText(s) { const d = document.createElement('div'); d.textContent = s || ''; return d.innerHTML; }

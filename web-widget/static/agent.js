@@ -156,6 +156,7 @@ function onFrame(f) {
       }
       renderLists();
       updateTitle();
+      requestsSoon();
       break;
     }
     case 'assigned': {
@@ -163,8 +164,7 @@ function onFrame(f) {
       if (!conv.id) break;
       const ch = chatFor(conv.id);
       ch.conv = Object.assign(ch.conv, conv);
-      beep();
-      toast(c.t('agent.assigned'));
+      if (ch.id !== S.current) { beep(); toast(c.t('agent.assigned')); }
       loadChat(ch).then(() => { if (!S.current) select(ch.id); renderLists(); });
       renderLists();
       break;
@@ -356,6 +356,13 @@ async function loadRequests() {
   try { S.requests = (await c.api('GET', '/api/v1/requests?status=open')) || []; } catch { S.requests = []; }
   renderLists();
 }
+// A queue change often comes with a request (a customer who could not wait
+// leaves a number), so the list is refreshed shortly after one.
+let requestsTimer = 0;
+function requestsSoon() {
+  clearTimeout(requestsTimer);
+  requestsTimer = setTimeout(loadRequests, 1500);
+}
 async function closeRequest(id) {
   try {
     await c.api('POST', `/api/v1/requests/${encodeURIComponent(id)}/close`);
@@ -473,14 +480,14 @@ function renderLists() {
     h('section.box',
       h('h2', c.t('agent.owned'), h('span.count.soft', String(S.owned.length))),
       S.owned.length ? h('ul.list', S.owned.slice(0, 30).map((conv) => h('li', h('button.chat-row.flat', { type: 'button', onclick: () => { Object.assign(chatFor(conv.id).conv, conv); select(conv.id); } },
-        h('div.row-top', h('span.ellipsis', customerLabel(conv)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
+        h('div.row-top', h('span.ellipsis', customerLabel((S.chats.get(conv.id) || {}).conv || conv)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
         h('div.muted.small', when(c, conv.updated_at || conv.created_at)))))) : h('p.muted.small', c.t('console.empty'))),
     h('section.box',
       h('h2', c.t('agent.requests'), h('span.count.soft', String(S.requests.length))),
       S.requests.length ? h('ul.list', S.requests.map((r) => h('li.request',
-        h('div.row-top', h('span.tag' + (r.kind === 'callback' ? '.gold' : ''), c.t('agent.' + (r.kind === 'callback' ? 'callback' : r.kind === 'handoff' ? 'handoff' : 'message'))),
-          r.phone ? h('a.phone', { href: 'tel:' + r.phone }, r.phone) : null,
-          h('span.muted.small', when(c, r.created_at))),
+        h('div.req-top', h('span.tag' + (r.kind === 'callback' ? '.gold' : ''), c.t('agent.' + (r.kind === 'callback' ? 'callback' : r.kind === 'handoff' ? 'handoff' : 'message'))),
+          r.phone ? h('a.phone', { href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, r.phone) : null),
+        h('div.muted.small', when(c, r.created_at)),
         r.text ? h('p.small', r.text) : null,
         h('div.row',
           r.conversation_id ? h('button.ghost.small', { type: 'button', onclick: () => select(r.conversation_id) }, c.t('agent.view')) : null,
@@ -501,7 +508,7 @@ function renderChatHeader() {
   if (!ch || !head) return;
   const conv = ch.conv;
   const mine = isMine(ch);
-  head.replaceChildren(
+  head.replaceChildren(...[
     h('div',
       h('h2', customerLabel(conv),
         conv.status ? h('span.tag.status-' + conv.status, c.t('conv.' + conv.status)) : null,
@@ -511,14 +518,15 @@ function renderChatHeader() {
         conv.owner_id ? ` · ${c.t('agent.owner')}: ${conv.owner_id === (S.me && S.me.id) ? S.me.name : String(conv.owner_id).slice(0, 8)}` : '')),
     h('div.spacer'),
     mine ? h('button.ghost', { type: 'button', onclick: openTransfer }, c.t('agent.transfer')) : null,
-    mine ? h('button.primary', { type: 'button', onclick: resolve }, c.t('agent.resolve')) : null);
+    mine ? h('button.primary', { type: 'button', onclick: resolve }, c.t('agent.resolve')) : null,
+  ].filter(Boolean));
 }
 
 function renderChat() {
   const box = document.getElementById('chat');
   if (!box) return;
   const ch = S.chats.get(S.current);
-  if (!ch) { box.replaceChildren(h('div.placeholder', h('div.big', { 'aria-hidden': 'true' }, '⚡'), h('p', c.t('agent.pick')))); renderSide(); return; }
+  if (!ch) { box.replaceChildren(h('div.placeholder', h('div.big', { 'aria-hidden': 'true' }), h('p', c.t('agent.pick')))); renderSide(); return; }
   const mine = isMine(ch);
   const input = h('textarea', {
     id: 'reply', rows: 3, maxlength: 4000, placeholder: c.t('agent.replyPlaceholder'), 'aria-label': c.t('agent.reply'),
@@ -610,7 +618,7 @@ setInterval(() => {
   for (const el of document.querySelectorAll('.wait[data-since]')) el.textContent = c.t('agent.waiting', { t: since(el.dataset.since) });
   renderTyping();
 }, 1000);
-setInterval(() => { if (S.me) loadRequests(); }, 60000);
+setInterval(() => { if (S.me) loadRequests(); }, 15000);
 
 // ---- boot ----------------------------------------------------------------------
 c.onSignedOut = () => { stopped = true; if (ws) ws.close(); S.me = null; start(); };

@@ -207,12 +207,13 @@
       return el;
     }
 
-    // place inserts el ordered by seq; unsent messages stay at the end in typing order.
+    // place inserts el ordered by seq; unsent messages stay at the end in typing
+    // order, and the widget's own notes stay where they were said.
     function place(el, m) {
       if (m.seq) {
         for (const other of logEl.children) {
           const s = Number(other.dataset.seq || 0);
-          if (!s || s > m.seq) { logEl.insertBefore(el, other); return; }
+          if (other.classList.contains('pending') || s > m.seq) { logEl.insertBefore(el, other); return; }
         }
       }
       logEl.append(el);
@@ -257,10 +258,11 @@
 
     function systemNote(text) {
       const el = document.createElement('div');
-      el.className = 'msg system';
+      el.className = 'msg system local';
       el.innerHTML = '<div class="note"></div>';
       el.firstChild.textContent = text;
-      logEl.append(el);
+      const firstPending = logEl.querySelector('.pending');
+      if (firstPending) logEl.insertBefore(el, firstPending); else logEl.append(el);
       scrollDown();
     }
 
@@ -521,9 +523,14 @@
           break;
         case 'agent.joined': {
           const name = (f.agent && f.agent.name) || t('widget.agent');
-          systemNote(t('widget.agentJoined', { name }));
           st.status = 'active';
           renderBanner();
+          // The server may store its own "joined" line in the conversation; say
+          // it here only if that has not arrived shortly after.
+          setTimeout(() => {
+            const said = st.msgs.some((x) => x.author && x.author.kind === 'system' && x.text.includes(name));
+            if (!said) systemNote(t('widget.agentJoined', { name }));
+          }, 1500);
           break;
         }
         case 'status':
@@ -772,7 +779,8 @@ h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
 .close:hover { background: rgba(255,255,255,.15); }
 .conn { background: #fef3c7; color: #92400e; font-size: 12px; padding: 6px 14px; text-align: center; }
 .banner { background: #ccfbf1; color: #115e59; font-size: 13px; padding: 8px 14px; text-align: center; font-weight: 600; border-bottom: 1px solid #99f6e4; }
-.scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; scroll-behavior: smooth; }
+.scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; }
+@media (prefers-reduced-motion: reduce) { .panel, .dots i, .caret { animation: none; } }
 .msg { display: flex; flex-direction: column; align-items: flex-start; margin: 0 0 12px; max-width: 100%; }
 .msg.customer { align-items: flex-end; }
 .who { font-size: 11px; color: #64748b; margin: 0 0 3px 4px; font-weight: 600; }
