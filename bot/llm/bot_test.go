@@ -21,7 +21,7 @@ import (
 // knowledge base, the go-openai client, and a model server speaking the real
 // wire format.
 
-func starterIndex(t *testing.T) *knowledge.Index {
+func starterIndex(t testing.TB) *knowledge.Index {
 	t.Helper()
 	articles, err := starter.Articles()
 	if err != nil {
@@ -54,7 +54,7 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newBot(t *testing.T, srv *llmtest.Server, cfg bot.Config) *bot.Bot {
+func newBot(t testing.TB, srv *llmtest.Server, cfg bot.Config) *bot.Bot {
 	cfg.Knowledge = starterIndex(t)
 	cfg.LLM = llm.New(llm.Config{BaseURL: srv.URL, Model: "test-model"})
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
