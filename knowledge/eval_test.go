@@ -98,15 +98,21 @@ type metrics struct {
 	n                 int
 	hit1, mrr, ndcg5  float64
 	answered, refused float64 // shares; NaN when not applicable
-	perQuery          time.Duration
+	// precision is the share of answers given (confidence ≥ threshold, in-scope
+	// and out-of-scope queries alike) that were right.
+	precision float64
+	perQuery  time.Duration
 }
 
 func evaluate(r retriever, s evalSet, th float64) metrics {
-	m := metrics{n: len(s.queries), answered: math.NaN(), refused: math.NaN()}
+	m := metrics{n: len(s.queries), answered: math.NaN(), refused: math.NaN(), precision: math.NaN()}
 	start := time.Now()
-	var answered int
+	var answered, given int
 	for _, q := range s.queries {
 		ids, conf := r.rank(q.text)
+		if len(ids) > 0 && conf >= th {
+			given++
+		}
 		for i, id := range ids {
 			if id != q.gold {
 				continue
@@ -132,9 +138,14 @@ func evaluate(r retriever, s evalSet, th float64) metrics {
 		for _, q := range s.oos {
 			if ids, conf := r.rank(q.text); len(ids) == 0 || conf < th {
 				refused++
+			} else {
+				given++
 			}
 		}
 		m.refused = float64(refused) / float64(len(s.oos))
+	}
+	if given > 0 {
+		m.precision = float64(answered) / float64(given)
 	}
 	m.perQuery = time.Since(start) / time.Duration(len(s.queries)+len(s.oos))
 	return m
@@ -162,19 +173,19 @@ func TestEval(t *testing.T) {
 		loadCLINC150(t, dir, false),
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n%-20s %-6s %6s %7s %7s %7s %14s %12s %10s\n",
-		"dataset", "system", "n", "hit@1", "MRR", "nDCG@5", "in-scope ans.", "oos refused", "µs/query")
+	fmt.Fprintf(&table, "\n%-20s %-6s %6s %7s %7s %7s %14s %12s %10s %10s\n",
+		"dataset", "system", "n", "hit@1", "MRR", "nDCG@5", "in-scope ans.", "oos refused", "ans. right", "µs/query")
 	for _, s := range sets {
 		our := evaluate(newOurs(s), s, AnswerThreshold)
 		base := evaluate(newBleve(t, s), s, math.NaN())
-		base.answered, base.refused = math.NaN(), math.NaN()
+		base.answered, base.refused, base.precision = math.NaN(), math.NaN(), math.NaN()
 		for _, row := range []struct {
 			name string
 			m    metrics
 		}{{"ours", our}, {"bleve", base}} {
-			fmt.Fprintf(&table, "%-20s %-6s %6d %7s %7s %7s %14s %12s %10d\n", s.name, row.name, row.m.n,
+			fmt.Fprintf(&table, "%-20s %-6s %6d %7s %7s %7s %14s %12s %10s %10d\n", s.name, row.name, row.m.n,
 				pct(row.m.hit1), fmt.Sprintf("%.3f", row.m.mrr), fmt.Sprintf("%.3f", row.m.ndcg5),
-				pct(row.m.answered), pct(row.m.refused), row.m.perQuery.Microseconds())
+				pct(row.m.answered), pct(row.m.refused), pct(row.m.precision), row.m.perQuery.Microseconds())
 		}
 		if our.hit1 <= base.hit1 {
 			t.Errorf("%s: hit@1 %.3f does not beat bleve's %.3f", s.name, our.hit1, base.hit1)
@@ -183,6 +194,6 @@ func TestEval(t *testing.T) {
 			t.Errorf("%s: MRR %.3f does not beat bleve's %.3f", s.name, our.mrr, base.mrr)
 		}
 	}
-	fmt.Fprintf(&table, "in-scope ans. = top hit right and confidence ≥ AnswerThreshold (%.2f); oos refused (CLINC150 oos_test) = confidence < AnswerThreshold.\n", AnswerThreshold)
+	fmt.Fprintf(&table, "in-scope ans. = top hit right and confidence ≥ AnswerThreshold (%.2f); oos refused (CLINC150 oos_test) = confidence < AnswerThreshold; ans. right = share of answers given that were right.\n", AnswerThreshold)
 	t.Log(table.String())
 }
