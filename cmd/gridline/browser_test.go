@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -120,6 +122,73 @@ func TestBrowserWidgetChat(t *testing.T) {
 			noPageErrors(t, tab)
 		})
 	}
+}
+
+// TestBrowserWidgetSurvivesRestart closes the server under an open widget — the
+// laptop-lid case from the other side. The customer keeps typing; the message
+// waits as "sending", the widget reconnects with backoff when a new server comes
+// up on the same address and database, resends it with its client id, and it is
+// stored exactly once and answered.
+func TestBrowserWidgetSurvivesRestart(t *testing.T) {
+	cfg := testConfig(t)
+	first, err := NewApp(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	must(t, err)
+	must(t, first.Start())
+	cfg.Addr = first.Addr()
+	base := first.URL()
+
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+	tab := openWidget(t, browser, base, "en-US")
+	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	must(t, first.Close(ctx))
+	must(t, browsertest.WaitFor(tab, `!`+widgetRoot+`.querySelector('.conn').hidden`, 10*time.Second))
+
+	const offline = "Is there a power cut in my street?"
+	say(t, tab, offline)
+	pending := widgetRoot + `.querySelector('.log .msg.customer.pending')`
+	must(t, browsertest.WaitFor(tab, pending+` && `+pending+`.textContent.includes(`+js(offline)+`)`, 5*time.Second))
+	browsertest.Screenshot(t, tab, dir, "widget-server-down")
+	bots := countMsgs(t, tab, "bot")
+
+	second := startApp(t, cfg)
+	if second.URL() != base {
+		t.Fatalf("restarted at %s, want %s", second.URL(), base)
+	}
+	mine := `[...` + widgetRoot + `.querySelectorAll('.log .msg.customer')].filter(e => e.textContent.includes(` + js(offline) + `))`
+	must(t, browsertest.WaitFor(tab, mine+`.length === 1 && !`+mine+`[0].classList.contains('pending') && `+widgetRoot+`.querySelector('.conn').hidden`, 40*time.Second))
+	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelectorAll('.log .msg.bot').length > `+itoa(bots), 20*time.Second))
+	browsertest.Screenshot(t, tab, dir, "widget-reconnected")
+
+	// The store holds the message once, whatever the widget showed.
+	convID, err := browsertest.Eval[string](tab, `JSON.parse(localStorage.getItem('gridline.widget:' + location.origin)).conv`)
+	must(t, err)
+	res, body := postJSON(t, base+"/api/v1/auth/login", map[string]string{"email": "admin@example.com", "password": "correct-horse-battery"}, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("admin login: %d %s", res.StatusCode, body)
+	}
+	var login struct{ Token string }
+	must(t, json.Unmarshal(body, &login))
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/conversations/"+convID+"/messages?after_seq=0", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	res, err = http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	var msgs []struct{ Text string }
+	must(t, json.NewDecoder(res.Body).Decode(&msgs))
+	n := 0
+	for _, m := range msgs {
+		if m.Text == offline {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the store holds the offline message %d times, want 1", n)
+	}
+	noPageErrors(t, tab)
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
