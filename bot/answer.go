@@ -30,7 +30,10 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delt
 	case top >= b.clarifyAt:
 		action = ActionClarify
 	}
-	if action != ActionFallback && b.llm != nil {
+	// Below the answer threshold the model may still answer, but only when the
+	// article covers nearly all of the question: "how do I pay my water bill"
+	// must not become an answer about electricity bills.
+	if b.llm != nil && (action == ActionAnswer || action == ActionClarify && cov >= minLLMClarifyCoverage) {
 		if r, ok := b.grounded(ctx, text, lang, hits, delta); ok {
 			return r
 		}
@@ -52,6 +55,10 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delt
 // minAnswerCoverage is the share of the question's topic words the top article
 // must mention to be answered from; below it the bot only offers the article.
 const minAnswerCoverage = 0.5
+
+// minLLMClarifyCoverage is the coverage the top article needs for the LLM to
+// answer a question retrieval was unsure of.
+const minLLMClarifyCoverage = 0.8
 
 // extractive answers with the part of the article most relevant to the query,
 // under its title, citing it.

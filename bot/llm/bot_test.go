@@ -237,9 +237,23 @@ func TestNoAnswerDeclines(t *testing.T) {
 	if r.Action != bot.ActionAnswer || len(deltas) != 0 || !strings.Contains(r.Text, "\n") {
 		t.Errorf("%s %q %q", r.Action, r.Text, deltas)
 	}
-	// Out of scope: the model is not even asked.
-	ask(t, b, "en", "what is the capital of France")
-	if srv.Chats() != 1 {
-		t.Errorf("%d calls, want 1", srv.Chats())
+}
+
+// TestOutOfScopeWithModel runs a model that answers whatever it is asked from
+// the first article: out-of-scope questions must not reach it, also when
+// retrieval offers a near miss (an electricity bill for a water bill).
+func TestOutOfScopeWithModel(t *testing.T) {
+	srv := llmtest.NewServer(t, llmtest.Options{})
+	b := newBot(t, srv, bot.Config{})
+	for _, q := range []struct{ lang, text string }{
+		{"en", "what is the capital of France"}, {"en", "how do I pay my water bill"}, {"en", "tell me a joke"},
+		{"zh", "水费怎么交"}, {"zh", "股票怎么买"}, {"zh", "明天天气怎么样"},
+	} {
+		if r, _ := ask(t, b, q.lang, q.text); r.Action == bot.ActionAnswer {
+			t.Errorf("%q answered: %q", q.text, r.Text)
+		}
+	}
+	if srv.Chats() != 0 {
+		t.Errorf("the model was asked %d times", srv.Chats())
 	}
 }
