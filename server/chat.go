@@ -19,9 +19,9 @@ import (
 	"github.com/gridline/gridline/handoff"
 )
 
-// InternalNoteID marks a system message meant for staff only (a transfer note):
-// customers never receive it.
-const InternalNoteID = "internal-note"
+// InternalNoteID marks a system message meant for staff only (a transfer note,
+// a rating): customers never receive it.
+const InternalNoteID = handoff.NoteAuthorID
 
 // botTimeout bounds one bot reply, LLM included; the bot falls back well before.
 const botTimeout = 30 * time.Second

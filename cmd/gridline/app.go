@@ -74,8 +74,8 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
-		a.Queue = hredis.NewQueue(a.redis, "gridline:")
-		a.Presence = hredis.NewPresence(a.redis, "gridline:")
+		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
+		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
 	} else {
 		a.Board = memory.NewSwitchboard()
 		a.Queue = memory.NewQueue()
@@ -113,6 +113,14 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	}
 	a.Bot = bot.New(bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, LLM: model, Logger: logger})
 	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
+	if cfg.RedisURL == "" {
+		// The in-process queue starts empty: rebuild it and agents' loads from the
+		// store. With Redis the queue outlives restarts and other replicas may be
+		// claiming right now, so it is left alone.
+		if err := a.Desk.Recover(ctx); err != nil {
+			return nil, fmt.Errorf("recover queues: %w", err)
+		}
+	}
 
 	static, err := fs.Sub(webwidget.Static, "static")
 	if err != nil {

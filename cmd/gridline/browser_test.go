@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gridline/gridline/web-widget/browsertest"
@@ -224,6 +225,15 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	agent := browsertest.NewIncognitoTab(t, browser)
 	must(t, browsertest.SetLanguage(agent, "en-US"))
 	must(t, browsertest.CatchErrors(agent))
+	// Let the test cut the console's socket and hold it down, as a flaky
+	// network would: while __blockWS is set, new sockets go nowhere.
+	_, err := browsertest.Call(agent, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+  const Native = WebSocket; window.__sockets = []; window.__blockWS = false;
+  window.WebSocket = class extends Native {
+    constructor(url, ...rest) { super(window.__blockWS ? 'ws://127.0.0.1:9/' : url, ...rest); window.__sockets.push(this); }
+  };
+})();`})
+	must(t, err)
 	must(t, chromedp.Do(agent,
 		chromedp.Navigate(base+"/agent"),
 		chromedp.WaitVisible(chromedp.ID("login-email")),
@@ -265,9 +275,14 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('#messages .m.me:not(.pending)')].some(e => e.textContent.includes(`+js(answer)+`))`, 10*time.Second))
 	browsertest.Screenshot(t, customer, dir, "widget-agent-reply")
 
-	// The customer answers; the agent sees it live.
+	// The console loses its socket; the customer writes meanwhile; once the
+	// console is back it shows that message, once, without a reload.
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = true; window.__sockets.forEach(s => s.close())`)))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#conn').offsetParent`, 10*time.Second))
 	say(t, customer, "My bill looks too high this month")
-	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('#messages .m.customer')].some(e => e.textContent.includes('too high'))`, 10*time.Second))
+	must(t, browsertest.WaitFor(customer, `[...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('too high'))`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = false`)))
+	must(t, browsertest.WaitFor(agent, `!document.querySelector('#conn').offsetParent && [...document.querySelectorAll('#messages .m.customer')].filter(e => e.textContent.includes('too high')).length === 1`, 40*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
 	// Resolve; the customer is asked to rate.

@@ -12,9 +12,11 @@ import (
 // Config is everything an operator may set, from GRIDLINE_* variables and the
 // matching flags (a flag wins over its variable).
 type Config struct {
-	Addr           string
-	DatabaseURL    string
-	RedisURL       string
+	Addr        string
+	DatabaseURL string
+	RedisURL    string
+	// RedisPrefix namespaces this deployment's Redis keys.
+	RedisPrefix    string
 	LLMBaseURL     string
 	LLMAPIKey      string
 	LLMModel       string
@@ -53,6 +55,7 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	fs.StringVar(&cfg.Addr, "addr", env("GRIDLINE_ADDR", ":8080"), "listen address (GRIDLINE_ADDR)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("GRIDLINE_REDIS_URL", ""), "redis:// URL; empty: in-process queues (GRIDLINE_REDIS_URL)")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", env("GRIDLINE_REDIS_PREFIX", "gridline:"), "prefix of this deployment's Redis keys (GRIDLINE_REDIS_PREFIX)")
 	fs.StringVar(&cfg.LLMBaseURL, "llm-base-url", env("GRIDLINE_LLM_BASE_URL", ""), "OpenAI-compatible API base URL (GRIDLINE_LLM_BASE_URL)")
 	fs.StringVar(&cfg.LLMAPIKey, "llm-api-key", env("GRIDLINE_LLM_API_KEY", ""), "LLM API key (GRIDLINE_LLM_API_KEY)")
 	fs.StringVar(&cfg.LLMModel, "llm-model", env("GRIDLINE_LLM_MODEL", ""), "chat model; empty: no LLM (GRIDLINE_LLM_MODEL)")

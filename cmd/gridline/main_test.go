@@ -128,25 +128,28 @@ func dialChat(t testing.TB, app *App, token string, header http.Header) (*chatCl
 		return nil, resp, err
 	}
 	c := &chatClient{t: t, ws: ws, frames: make(chan map[string]any, 1024), closed: make(chan error, 1)}
-	go func() {
-		for {
-			_, data, err := ws.ReadMessage()
-			if err != nil {
-				c.closed <- err
-				close(c.frames)
-				return
-			}
-			var f map[string]any
-			if err := json.Unmarshal(data, &f); err != nil {
-				c.closed <- fmt.Errorf("bad frame %q: %w", data, err)
-				close(c.frames)
-				return
-			}
-			c.frames <- f
-		}
-	}()
+	go c.read()
 	t.Cleanup(func() { ws.Close() })
 	return c, resp, nil
+}
+
+// read delivers the socket's frames to c.frames until it fails.
+func (c *chatClient) read() {
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.closed <- err
+			close(c.frames)
+			return
+		}
+		var f map[string]any
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.closed <- fmt.Errorf("bad frame %q: %w", data, err)
+			close(c.frames)
+			return
+		}
+		c.frames <- f
+	}
 }
 
 func mustDialChat(t testing.TB, app *App, token string) *chatClient {
