@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,7 +30,7 @@ import (
 // deskEnv is a whole desk on a real listener: a SQLite store, the in-process
 // switchboard, queue and presence, the real desk and bot.
 type deskEnv struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *Server
 	base     string // http://127.0.0.1:port
 	store    gridline.Store
@@ -41,15 +42,23 @@ type deskEnv struct {
 }
 
 // deskParts are the shared pieces a replica is built on; the Redis test passes
-// its own.
+// its own. Zero frame limits mean 50 frames a second in bursts of 100.
 type deskParts struct {
-	store    gridline.Store
-	board    handoff.Switchboard
-	queue    handoff.Queue
-	presence handoff.Presence
+	store      gridline.Store
+	board      handoff.Switchboard
+	queue      handoff.Queue
+	presence   handoff.Presence
+	frameRate  float64
+	frameBurst int
 }
 
-func newDeskEnv(t *testing.T) *deskEnv {
+func newDeskEnv(t testing.TB) *deskEnv {
+	t.Helper()
+	return startDesk(t, memoryParts(t))
+}
+
+// memoryParts is a fresh SQLite store and in-process switchboard, queue and presence.
+func memoryParts(t testing.TB) deskParts {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
@@ -59,11 +68,11 @@ func newDeskEnv(t *testing.T) *deskEnv {
 	t.Cleanup(func() { st.Close() })
 	board := memory.NewSwitchboard()
 	t.Cleanup(func() { board.Close() })
-	return startDesk(t, deskParts{store: st, board: board, queue: memory.NewQueue(), presence: memory.NewPresence(nil)})
+	return deskParts{store: st, board: board, queue: memory.NewQueue(), presence: memory.NewPresence(nil)}
 }
 
 // startDesk runs a desk and a server over parts until the test ends.
-func startDesk(t *testing.T, p deskParts) *deskEnv {
+func startDesk(t testing.TB, p deskParts) *deskEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -80,7 +89,7 @@ func startDesk(t *testing.T, p deskParts) *deskEnv {
 		Store: p.store, Board: p.board, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
 		Bot:    bot.New(bot.Config{Knowledge: kb, Logger: logger}),
 		Secret: []byte("agent-test-secret"), Logger: logger,
-		FrameRate: 50, FrameBurst: 100,
+		FrameRate: cmp.Or(p.frameRate, 50), FrameBurst: cmp.Or(p.frameBurst, 100),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,7 +108,7 @@ func startDesk(t *testing.T, p deskParts) *deskEnv {
 		queue: p.queue, presence: p.presence, desk: desk, kb: kb}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -188,7 +197,7 @@ func (e *deskEnv) queued() widgetSessionResponse {
 
 // wsClient is a test's end of a socket; frames are read with a deadline.
 type wsClient struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 
@@ -280,7 +289,7 @@ func (c *wsClient) closeCode() int {
 	}
 }
 
-func errorCode(t *testing.T, body []byte) string {
+func errorCode(t testing.TB, body []byte) string {
 	t.Helper()
 	var e struct {
 		Error errorBody `json:"error"`
@@ -619,7 +628,7 @@ func (c *wsClient) expectAny(types ...string) frame {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {

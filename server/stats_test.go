@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -93,5 +94,37 @@ func TestRatio(t *testing.T) {
 		if got := ratio(tt.sum, tt.n); got != tt.want {
 			t.Errorf("ratio(%v, %d) = %v, want %v", tt.sum, tt.n, got, tt.want)
 		}
+	}
+}
+
+// BenchmarkStats measures GET /stats's computation over stores of growing size:
+// it reads every conversation through the store seam, so it grows linearly.
+func BenchmarkStats(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, filepath.Join(b.TempDir(), "db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			cust := &gridline.Customer{Lang: gridline.LangEN}
+			if err := st.CreateCustomer(ctx, cust); err != nil {
+				b.Fatal(err)
+			}
+			for i := range n {
+				c := &gridline.Conversation{CustomerID: cust.ID, Lang: gridline.LangEN, Status: gridline.StatusResolved, Rating: 1 + i%5}
+				if err := st.CreateConversation(ctx, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s := New(Config{Store: st, Board: memory.NewSwitchboard()})
+			b.ResetTimer()
+			for range b.N {
+				if _, err := s.computeStats(ctx, time.Time{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
