@@ -285,6 +285,17 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `!document.querySelector('#conn').offsetParent && [...document.querySelectorAll('#messages .m.customer')].filter(e => e.textContent.includes('too high')).length === 1`, 40*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
+	// The console switches to Chinese in place, chat and all; the transfer
+	// dialog lists the queues.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".topbar .lang"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.chat-head button.primary').textContent === '结束会话' && document.querySelectorAll('#messages .m').length > 3`, 5*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-head button.ghost"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('dialog.modal[open] #tr-skill')`, 5*time.Second))
+	browsertest.Screenshot(t, agent, dir, "agent-transfer-zh")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS("dialog.modal .ghost"))))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".topbar .lang"))))
+	must(t, browsertest.WaitFor(agent, `!document.querySelector('dialog.modal') && document.querySelector('.chat-head button.primary').textContent === 'Resolve'`, 5*time.Second))
+
 	// Resolve; the customer is asked to rate.
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)))
 	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".chat-head button.primary"))))

@@ -18,6 +18,7 @@ const S = {
   seenTickets: new Set(),
   chats: new Map(), // id -> Chat
   current: '',
+  claiming: '',
   owned: [],
   requests: [],
   suggestions: [],
@@ -164,7 +165,7 @@ function onFrame(f) {
       if (!conv.id) break;
       const ch = chatFor(conv.id);
       ch.conv = Object.assign(ch.conv, conv);
-      if (ch.id !== S.current) { beep(); toast(c.t('agent.assigned')); }
+      if (ch.id !== S.current && ch.id !== S.claiming) { beep(); toast(c.t('agent.assigned')); }
       loadChat(ch).then(() => { if (!S.current) select(ch.id); renderLists(); });
       renderLists();
       break;
@@ -301,6 +302,7 @@ async function loadSuggestions(id) {
 }
 
 async function claim(id) {
+  S.claiming = id; // our own take: its assigned frame needs no alert
   try {
     const conv = await c.api('POST', `/api/v1/conversations/${encodeURIComponent(id)}/claim`);
     const ch = chatFor(id);
@@ -310,6 +312,8 @@ async function claim(id) {
     await select(id);
   } catch (err) {
     toast(err.status === 404 || err.status === 409 ? c.t('agent.claimFailed') : err.message, 'error');
+  } finally {
+    S.claiming = '';
   }
 }
 
