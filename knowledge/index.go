@@ -242,7 +242,7 @@ func newAnalysedDoc(a *gridline.Article) analysedDoc {
 	c := *a
 	c.Tags = slices.Clone(a.Tags)
 	d := &indexedDoc{article: &c}
-	tf := map[string][numFields]float32{}
+	tf := make(map[string][numFields]float32, len(a.Body)/8+16)
 	count := func(f int) func(string) {
 		return func(t string) {
 			v := tf[t]
@@ -254,10 +254,11 @@ func newAnalysedDoc(a *gridline.Article) analysedDoc {
 	analyze(a.Title, count(fieldTitle))
 	analyze(strings.Join(a.Tags, " \n "), count(fieldTags))
 	var pts []passageTerm
+	countBody := count(fieldBody)
 	for _, line := range bodyPassages(a.Body) {
 		start, n := len(pts), 0
 		analyze(line, func(t string) {
-			count(fieldBody)(t)
+			countBody(t)
 			n++
 			for i := start; i < len(pts); i++ {
 				if pts[i].term == t {
