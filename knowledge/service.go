@@ -57,8 +57,13 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	keep := make(map[int64]bool, len(as))
 	for _, a := range as {
-		s.Index.Put(a)
 		keep[a.ID] = true
+		// Every change bumps the version, so an article indexed at its current
+		// version is skipped: a periodic resync costs a list, not a rebuild.
+		if cur := s.Index.Get(a.ID); cur != nil && cur.Version == a.Version && cur.UpdatedAt.Equal(a.UpdatedAt) {
+			continue
+		}
+		s.Index.Put(a)
 	}
 	for _, id := range s.Index.ids() {
 		if !keep[id] {
@@ -98,11 +103,20 @@ func (s *Service) Create(ctx context.Context, a *gridline.Article, by string) er
 	return nil
 }
 
-// Update validates and saves an edit of the article a.ID. expectVersion is the
-// version the editor started from; when someone saved in between it returns
+// Update validates and saves an edit of the article a.ID; an empty Status keeps
+// the stored one. expectVersion is the version the editor started from; when someone saved in between it returns
 // ECONFLICT and writes nothing (zero skips the check). Returns EINVALID,
 // ENOTFOUND, ECONFLICT.
 func (s *Service) Update(ctx context.Context, a *gridline.Article, expectVersion int, by string) error {
+	if a.Status == "" {
+		// An edit that does not say otherwise keeps the article's status: saving
+		// a typo fix must not unpublish it.
+		cur, err := s.Store.Article(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		a.Status = cur.Status
+	}
 	if err := normalise(a, gridline.ArticleDraft); err != nil {
 		return err
 	}

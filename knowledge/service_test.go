@@ -100,6 +100,7 @@ func TestService(t *testing.T) {
 			t.Run("write", func(t *testing.T) { testWrite(t, su) })
 			t.Run("import", func(t *testing.T) { testImport(t, su) })
 			t.Run("replicas", func(t *testing.T) { testReplicas(t, su) })
+			t.Run("resync", func(t *testing.T) { testResync(t, su) })
 		})
 	}
 }
@@ -140,6 +141,11 @@ func testWrite(t *testing.T, su setup) {
 	if err := s.Update(ctx, &edit, 1, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
+	keep := edit
+	keep.Status = ""
+	if err := s.Update(ctx, &keep, 2, "admin@example.com"); err != nil || keep.Status != gridline.ArticlePublished {
+		t.Fatalf("an edit without status: %v, status %q; want it to stay published", err, keep.Status)
+	}
 	stale := *a
 	stale.Title = "Stale edit"
 	wantCode(t, s.Update(ctx, &stale, 1, "other@example.com"), gridline.ECONFLICT)
@@ -150,8 +156,8 @@ func testWrite(t *testing.T, su setup) {
 		t.Errorf("a rejected edit reached the index: %q", got)
 	}
 	stored, err := s.Store.Article(ctx, a.ID)
-	if err != nil || stored.Version != 2 || stored.UpdatedBy != "admin@example.com" {
-		t.Fatalf("stored %+v, %v: want version 2 by admin", stored, err)
+	if err != nil || stored.Version != 3 || stored.UpdatedBy != "admin@example.com" {
+		t.Fatalf("stored %+v, %v: want version 3 by admin", stored, err)
 	}
 
 	if err := s.Delete(ctx, a.ID); err != nil {
@@ -263,6 +269,31 @@ func testReplicas(t *testing.T, su setup) {
 		t.Fatal(err)
 	}
 	eventually(t, "the first replica drops the deleted article", func() bool { return one.Index.Get(a.ID) == nil })
+}
+
+// testResync writes behind the service's back, as a lost event would leave it,
+// and checks that the periodic resync heals the index.
+func testResync(t *testing.T, su setup) {
+	st := su.store(t)
+	s := &knowledge.Service{Store: st, Index: knowledge.NewIndex(), Resync: 20 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	})
+	a := article("tree-trimming", "en", "Tree trimming near lines", "Our crews trim trees near power lines.")
+	if err := st.CreateArticle(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the resync indexes an article written behind its back", func() bool { return top(s, "tree trimming") == "tree-trimming" })
+	if err := st.DeleteArticle(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the resync drops a deleted article", func() bool { return s.Index.Get(a.ID) == nil })
 }
 
 // waitSubscribed publishes probes until both services have subscribed: Run
