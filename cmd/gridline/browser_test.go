@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gridline/gridline/bot/llm/llmtest"
 	"github.com/gridline/gridline/web-widget/browsertest"
 )
 
@@ -188,6 +189,38 @@ func TestBrowserWidgetSurvivesRestart(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("the store holds the offline message %d times, want 1", n)
+	}
+	noPageErrors(t, tab)
+}
+
+// TestBrowserWidgetStreamsAnswer configures a (test) LLM that writes slowly:
+// the widget must show the answer growing as bot.delta frames arrive, with the
+// typing caret, and then replace it by the final message with its citation.
+func TestBrowserWidgetStreamsAnswer(t *testing.T) {
+	model := llmtest.NewServer(t, llmtest.Options{ChunkDelay: 120 * time.Millisecond, ChunkRunes: 6})
+	cfg := testConfig(t)
+	cfg.LLMBaseURL, cfg.LLMModel = model.URL, "test-model"
+	app := startApp(t, cfg)
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+
+	tab := openWidget(t, browser, app.URL(), "en-US")
+	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
+	bots := countMsgs(t, tab, "bot")
+	say(t, tab, "How do I get my meter tested if it runs fast?")
+	stream := widgetRoot + `.querySelector('.stream')`
+	must(t, browsertest.WaitFor(tab, `!`+stream+`.hidden && `+stream+`.querySelector('.caret') && `+stream+`.querySelector('.bubble').textContent.trim().length > 0`, 20*time.Second))
+	first, err := browsertest.Eval[int](tab, stream+`.querySelector('.bubble').textContent.length`)
+	must(t, err)
+	browsertest.Screenshot(t, tab, dir, "widget-streaming")
+	// It grows, or is already replaced by the final message.
+	must(t, browsertest.WaitFor(tab, stream+`.hidden || `+stream+`.querySelector('.bubble').textContent.length > `+itoa(first), 10*time.Second))
+	must(t, browsertest.WaitFor(tab, stream+`.hidden && `+widgetRoot+`.querySelectorAll('.log .msg.bot').length > `+itoa(bots), 30*time.Second))
+	last := `[...` + widgetRoot + `.querySelectorAll('.log .msg.bot')].pop()`
+	must(t, browsertest.WaitFor(tab, last+`.querySelector('.cites li')`, 5*time.Second))
+	browsertest.Screenshot(t, tab, dir, "widget-streamed")
+	if model.Chats() == 0 {
+		t.Error("the model was never asked")
 	}
 	noPageErrors(t, tab)
 }

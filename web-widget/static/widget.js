@@ -477,7 +477,7 @@
           const kind = m.author.kind;
           if (kind !== 'customer') {
             hideTyping();
-            if (kind === 'bot') { streamEl.hidden = true; streamText = ''; }
+            if (kind === 'bot') { streamEl.hidden = true; streamText = ''; if (m.author.name) botName = m.author.name; }
           }
           if (addMessage(m) && kind !== 'customer' && panel.hidden) { unread++; updateLauncher(); }
           break;
@@ -509,8 +509,17 @@
           hideTyping();
           streamText += f.text || '';
           streamEl.hidden = false;
-          streamEl.querySelector('.who').textContent = t('widget.botName');
-          streamEl.querySelector('.bubble').innerHTML = md.renderMarkdown(streamText) + '<span class="caret"></span>';
+          streamEl.querySelector('.who').textContent = botName || t('widget.botName');
+          {
+            // The caret goes at the end of the last line of text, inside its block.
+            const bubble = streamEl.querySelector('.bubble');
+            bubble.innerHTML = md.renderMarkdown(streamText);
+            let end = bubble;
+            while (end.lastElementChild) end = end.lastElementChild;
+            const caret = document.createElement('span');
+            caret.className = 'caret';
+            (end.tagName === 'BR' ? end.parentNode : end).append(caret);
+          }
           scrollDown();
           break;
         case 'typing':
@@ -550,6 +559,7 @@
       }
     }
     let streamText = '';
+    let botName = ''; // the name the server gives its bot, once a bot message shows it
 
     // failed handles an error about one sent message: a message the server will
     // never take (too long, invalid) leaves the outbox and is marked; one refused
@@ -731,6 +741,7 @@
       const el = renderMsg(m);
       nodes.set(keyOf(m), el);
       place(el, m);
+      if (m.author && m.author.kind === 'bot' && m.author.name) botName = m.author.name;
     }
     refreshQuickReplies();
     applyText();
