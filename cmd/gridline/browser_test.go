@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gridline/gridline/bot/llm/llmtest"
 	"github.com/gridline/gridline/web-widget/browsertest"
@@ -279,6 +280,8 @@ func TestBrowserAgentHandoff(t *testing.T) {
 
 	customer := openWidget(t, browser, base, "en-US")
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
+	// The agent looks elsewhere: a new chat must show in the title as "(n)".
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.hasFocus = () => false`)))
 	say(t, customer, "I want to talk to a person please")
 
 	// Nobody is online: the customer sees their place in the queue and the offer.
@@ -294,6 +297,9 @@ func TestBrowserAgentHandoff(t *testing.T) {
 
 	// The agent sees the waiting chat, with its wait ticking, and the call-back.
 	must(t, browsertest.WaitFor(agent, `document.querySelector('.ticket button')`, 20*time.Second))
+	must(t, browsertest.WaitFor(agent, `document.title.startsWith('(1) ')`, 5*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.hasFocus = () => true; window.dispatchEvent(new Event('focus'))`)))
+	must(t, browsertest.WaitFor(agent, `!document.title.startsWith('(')`, 5*time.Second))
 	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 25*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-queue")
 	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".ticket button"))))
@@ -301,8 +307,18 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `document.querySelector('#messages .m.bot') && document.querySelector('#messages .m.customer') && document.querySelector('#reply')`, 15*time.Second))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.banner').hidden && [...`+widgetRoot+`.querySelectorAll('.log .note')].some(e => e.textContent.includes('Ann Li'))`, 10*time.Second))
 
+	// The customer closes the panel; the agent types (the customer would see
+	// "Ann Li is typing…") and replies; the launcher shows one unread message.
+	must(t, chromedp.Do(customer, chromedp.KeyEvent(kb.Escape)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.panel').hidden`, 5*time.Second))
 	const answer = "Hello, this is Ann from Gridline Power. How can I help?"
-	must(t, chromedp.Do(agent, chromedp.Focus(chromedp.ID("reply")), chromedp.KeyEvent(answer), chromedp.KeyEvent("\r")))
+	must(t, chromedp.Do(agent, chromedp.Focus(chromedp.ID("reply")), chromedp.KeyEvent(answer)))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.typing').hidden && `+widgetRoot+`.querySelector('.typing').textContent.includes('Ann Li')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.KeyEvent("\r")))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.badge').hidden && `+widgetRoot+`.querySelector('.badge').textContent === '1'`, 15*time.Second))
+	browsertest.Screenshot(t, customer, dir, "widget-unread-badge")
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.launcher').click()`)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.badge').hidden && `+widgetRoot+`.activeElement && `+widgetRoot+`.activeElement.id === 'gl-input'`, 5*time.Second))
 	agentMsg := widgetRoot + `.querySelector('.log .msg.agent')`
 	must(t, browsertest.WaitFor(customer, agentMsg+` && `+agentMsg+`.textContent.includes(`+js(answer)+`) && `+agentMsg+`.textContent.includes('Ann Li')`, 15*time.Second))
 	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('#messages .m.me:not(.pending)')].some(e => e.textContent.includes(`+js(answer)+`))`, 10*time.Second))
