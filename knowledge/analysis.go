@@ -33,17 +33,25 @@ func Analyze(text string) []string {
 	return out
 }
 
-// termWeight is the query-side weight of an analysed term: single Chinese
-// characters weigh unigramWeight, everything else 1.
-func termWeight(t string) float64 {
-	r, size := utf8.DecodeRuneInString(t)
-	if size == len(t) && isCJK(r) {
-		return unigramWeight
+// termWeight is the query-side weight of an analysed term with the default
+// weights: single Chinese characters weigh unigramWeight, English word pairs
+// phraseWeight, everything else 1.
+func termWeight(t string) float64 { return weightOf(t, unigramWeight, phraseWeight) }
+
+func weightOf(t string, unigram, phrase float64) float64 {
+	if isUnigram(t) {
+		return unigram
 	}
 	if strings.IndexByte(t, ' ') > 0 {
-		return phraseWeight
+		return phrase
 	}
 	return 1
+}
+
+// isUnigram reports whether t is a single CJK character.
+func isUnigram(t string) bool {
+	r, size := utf8.DecodeRuneInString(t)
+	return size == len(t) && isCJK(r)
 }
 
 // analyze calls emit with each term of text, in order.
@@ -67,7 +75,7 @@ func analyze(text string, emit func(string)) {
 			w = stem(w)
 		}
 		emit(w)
-		if prev != "" && phraseWeight > 0 {
+		if prev != "" {
 			emit(prev + " " + w)
 		}
 		prev = w

@@ -33,6 +33,8 @@ type rankParams struct {
 	// passageUnigrams scores passages by single Chinese characters too. They
 	// are the densest postings of all and add little to a passage's score.
 	passageUnigrams bool
+	// unigramWeight and phraseWeight weigh query terms (see the constants).
+	unigramWeight, phraseWeight float64
 }
 
 func defaultRankParams() rankParams {
@@ -42,6 +44,8 @@ func defaultRankParams() rankParams {
 		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75},
 		passageWeight: 1,
 		passageB:      0.7,
+		unigramWeight: unigramWeight,
+		phraseWeight:  phraseWeight,
 	}
 }
 
@@ -306,21 +310,22 @@ type scored struct {
 
 // queryTerm is one distinct term of a query with its summed weight.
 type queryTerm struct {
-	text   string
-	weight float64
+	text    string
+	weight  float64
+	unigram bool
 }
 
-func queryTerms(query string) []queryTerm {
+func queryTerms(query string, p *rankParams) []queryTerm {
 	var qs []queryTerm
 	analyze(query, func(t string) {
-		w := termWeight(t)
+		w := weightOf(t, p.unigramWeight, p.phraseWeight)
 		for i := range qs {
 			if qs[i].text == t {
 				qs[i].weight += w
 				return
 			}
 		}
-		qs = append(qs, queryTerm{text: t, weight: w})
+		qs = append(qs, queryTerm{text: t, weight: w, unigram: isUnigram(t)})
 	})
 	return qs
 }
@@ -344,7 +349,7 @@ func (ix *Index) Search(query string, opts SearchOptions) []Hit {
 
 // search ranks under the read lock and returns up to the limit of candidates.
 func (ix *Index) search(query string, opts SearchOptions) []scored {
-	qs := queryTerms(query)
+	qs := queryTerms(query, &ix.p)
 	if len(qs) == 0 || ix.live == 0 {
 		return nil
 	}
@@ -387,7 +392,7 @@ func (ix *Index) search(query string, opts SearchOptions) []scored {
 			docScore[pst.slot] += q.weight * idf * tf * (p.k1 + 1) / (p.k1 + tf)
 			covered[pst.slot] += q.weight * idf
 		}
-		if p.passageWeight == 0 || (!p.passageUnigrams && q.weight == unigramWeight) {
+		if p.passageWeight == 0 || (!p.passageUnigrams && q.unigram) {
 			continue
 		}
 		for _, pp := range ix.passages[q.text] {

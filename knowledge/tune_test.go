@@ -40,6 +40,33 @@ func TestTuneUnigramPassages(t *testing.T) {
 	}
 }
 
+// TestTuneWeights searches the query-term weights of single Chinese characters
+// and English word pairs on the validation sets (GRIDLINE_TUNE=1).
+func TestTuneWeights(t *testing.T) {
+	if os.Getenv("GRIDLINE_TUNE") == "" {
+		t.Skip("set GRIDLINE_TUNE=1 to search term weights")
+	}
+	sets := validationSets(t)
+	for _, uw := range []float64{0.2, 0.3, 0.5, 0.7} {
+		for _, pw := range []float64{0.3, 0.5, 0.8, 1} {
+			p := defaultRankParams()
+			p.unigramWeight, p.phraseWeight = uw, pw
+			var line string
+			var avg float64
+			for _, s := range sets {
+				ix := newIndex(p)
+				for _, a := range s.kb {
+					ix.Put(a)
+				}
+				m := evaluate(ours{ix: ix, lang: s.lang}, s, 2)
+				line += fmt.Sprintf(" %s %.4f", s.name, m.mrr)
+				avg += m.mrr / float64(len(sets))
+			}
+			t.Logf("unigram=%.1f phrase=%.1f MRR avg %.4f:%s", uw, pw, avg, line)
+		}
+	}
+}
+
 // TestTune searches ranking parameters on the validation sets. It is a tool, not
 // a check: run it with GRIDLINE_TUNE=1 go test -run Tune -v ./knowledge/.
 func TestTune(t *testing.T) {
