@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,6 +224,31 @@ func TestBrowserWidgetStreamsAnswer(t *testing.T) {
 	if model.Chats() == 0 {
 		t.Error("the model was never asked")
 	}
+	noPageErrors(t, tab)
+}
+
+// TestBrowserWidgetCrossOrigin is the one-tag embed as a utility uses it: the
+// widget script comes from Gridline, the page from the utility's own site on
+// another origin (listed in GRIDLINE_ALLOWED_ORIGINS). The widget must find its
+// server from its own src and chat through it.
+func TestBrowserWidgetCrossOrigin(t *testing.T) {
+	site := httptest.NewServer(nil) // replaced below once Gridline's address is known
+	defer site.Close()
+	cfg := testConfig(t)
+	cfg.AllowedOrigins = []string{site.URL}
+	app := startApp(t, cfg)
+	site.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><html><head><title>A utility's own site</title></head><body>
+<h1>Another utility's site</h1><script src="`+app.URL()+`/widget.js" async></script></body></html>`)
+	})
+
+	browser := browsertest.NewBrowser(t)
+	tab := openWidget(t, browser, site.URL, "en-US")
+	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
+	say(t, tab, "How can I pay my bill?")
+	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.customer:not(.pending)')`, 10*time.Second))
+	browsertest.Screenshot(t, tab, browsertest.Dir(t), "widget-cross-origin")
 	noPageErrors(t, tab)
 }
 
