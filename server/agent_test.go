@@ -501,41 +501,37 @@ func TestAgentDeskFlow(t *testing.T) {
 
 	console := e.agentSocket(annTok)
 	console.expect("queues", nil)
-	console.send(map[string]any{"type": "status", "status": "online"})
-	waitFor(t, "Ann online", func() bool {
+	// Away, so that the desk leaves the chat in the queue for Ann to pick.
+	console.send(map[string]any{"type": "status", "status": "away"})
+	waitFor(t, "Ann away", func() bool {
 		p, err := e.presence.Agent(context.Background(), ann.ID)
-		return err == nil && p.Status == handoff.AgentOnline
+		return err == nil && p.Status == handoff.AgentAway
 	})
 
 	cust := e.customer()
 	widget := e.chatSocket(cust.VisitorToken)
 	widget.send(map[string]any{"type": "message", "client_id": "c1", "text": "I want to talk to a person"})
 	widget.expect("ack", func(f frame) bool { return f.str("client_id") == "c1" })
+	widget.expect("queue", nil)
 
-	// The desk may hand the chat to Ann at once (she is online with room), or
-	// leave it in the queue for her to pick; either way she ends up with it.
-	var assigned bool
-	for !assigned {
-		f := console.expectAny("queues", "assigned")
-		switch f.str("type") {
-		case "queues":
-			tickets, _ := f["tickets"].([]any)
-			for _, tk := range tickets {
-				if m, _ := tk.(map[string]any); m["conversation_id"] == cust.ConversationID {
-					if _, ok := m["wait_seconds"]; !ok {
-						t.Errorf("ticket without wait_seconds: %v", m)
-					}
-					e.mustDo("POST", "/api/v1/conversations/"+cust.ConversationID+"/claim", annTok, nil, http.StatusOK, nil)
-					assigned = true
+	console.expect("queues", func(f frame) bool {
+		tickets, _ := f["tickets"].([]any)
+		for _, tk := range tickets {
+			if m, _ := tk.(map[string]any); m["conversation_id"] == cust.ConversationID {
+				if _, ok := m["wait_seconds"]; !ok {
+					t.Errorf("ticket without wait_seconds: %v", m)
 				}
-			}
-		case "assigned":
-			conv, _ := f["conversation"].(map[string]any)
-			if conv["id"] == cust.ConversationID {
-				assigned = true
+				return true
 			}
 		}
-	}
+		return false
+	})
+	e.mustDo("POST", "/api/v1/conversations/"+cust.ConversationID+"/claim", annTok, nil, http.StatusOK, nil)
+	console.expect("assigned", func(f frame) bool {
+		conv, _ := f["conversation"].(map[string]any)
+		return f.str("conversation_id") == cust.ConversationID && conv["handler_id"] == ann.ID
+	})
+	console.send(map[string]any{"type": "status", "status": "online"})
 	widget.expect("agent.joined", nil)
 
 	console.send(map[string]any{"type": "subscribe", "conversation_id": cust.ConversationID, "last_seq": 0})
