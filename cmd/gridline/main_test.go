@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/server"
 )
 
 // testConfig is a server on a free port with its own SQLite file, in-process
@@ -365,14 +367,31 @@ func TestChatLimits(t *testing.T) {
 		t.Fatalf("refused frames stored something: last seq %d", conv.LastSeq)
 	}
 
-	if err := c.ws.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte("x"), 64<<10)); err != nil {
+	// The oversized frame goes out in one write, so the server's early close
+	// cannot cut it short on our side.
+	big, _, err := (&websocket.Dialer{WriteBufferSize: 128 << 10}).Dial(
+		strings.Replace(app.URL(), "http://", "ws://", 1)+"/ws/chat?token="+url.QueryEscape(s.VisitorToken), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for range c.frames {
+	defer big.Close()
+	if err := big.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte("x"), server.MaxFrameBytes+1)); err != nil {
+		t.Fatal(err)
 	}
-	err := <-c.closed
+	_ = big.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err = big.ReadMessage(); err != nil {
+			break
+		}
+	}
 	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+	switch {
+	case errors.As(err, &ce) && ce.Code == websocket.CloseMessageTooBig:
+	case errors.Is(err, syscall.ECONNRESET):
+		// The server closed with the rest of the frame unread; the kernel's reset
+		// overtook its 1009 close frame. The socket is gone either way.
+		t.Logf("oversized frame: connection reset before the close frame was read")
+	default:
 		t.Fatalf("oversized frame: %v, want close 1009", err)
 	}
 }
