@@ -95,7 +95,7 @@ func analyze(text string, emit func(string)) {
 				}
 				if i+1 < len(han) {
 					bg := string(han[i : i+2])
-					if _, stop := zhStopBigram[bg]; !stop && !zhParticle(han[i]) && !zhParticle(han[i+1]) {
+					if _, stop := zhStopBigram[bg]; !stop {
 						emit(bg)
 					}
 				}
@@ -110,6 +110,10 @@ func analyze(text string, emit func(string)) {
 		case isCJK(r):
 			flushWord()
 			prev = ""
+			if zhBreak(r) {
+				flushHan() // a particle or pronoun ends a run: 我手机 is 手机
+				continue
+			}
 			han = append(han, r)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			flushHan()
@@ -188,15 +192,16 @@ var zhStopBigram = setOf(strings.Fields(`请问 一下 你好 您好 我们 你�
 	那样 一个 就是 还是 还有 然后 如果 因为 所以 但是 而且 或者 已经 现在 应该 需要 想要
 	谢谢 麻烦 帮我 帮忙 请帮 知道 一些 有点 时候 么样 怎么样`))
 
+// zhBreaks are particles and personal pronouns: they carry no topic and never
+// sit inside the words customers ask about, so a Chinese run is cut at them and
+// no bigram straddles one (我手机 gives 手机, not 我手).
+const zhBreaks = "的吗呢吧啊呀哦嗯我你您他她它"
+
+func zhBreak(r rune) bool { return strings.ContainsRune(zhBreaks, r) }
+
 // zhStopChars are single characters that are particles or pronouns; as unigrams
 // they match nearly every article.
 const zhStopChars = "的了吗呢吧啊呀哦嗯么怎我你您他她它是在有和与及或也都就还又把被让给这那个些请问一"
-
-// zhParticles are the particles that never begin or end a content word, so a
-// bigram with one ("的电" in 我的电费) is noise.
-const zhParticles = "的吗呢吧啊呀哦嗯"
-
-func zhParticle(r rune) bool { return strings.ContainsRune(zhParticles, r) }
 
 func zhStopChar(r rune) bool { return strings.ContainsRune(zhStopChars, r) }
 

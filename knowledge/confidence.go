@@ -10,10 +10,10 @@ import "math"
 // held-out parts the evaluation reports; so Confidence approximates the
 // probability that the article answers the query.
 const (
-	calBias    = -1.513
-	calCovered = 2.331
-	calNorm    = -1.217
-	calMargin  = 23.301
+	calBias    = -1.462
+	calCovered = 2.464
+	calNorm    = -1.415
+	calMargin  = 22.636
 )
 
 // Thresholds are the confidence levels the bot decides by: at or above Answer it
@@ -31,7 +31,7 @@ type Thresholds struct {
 // an honest "I don't know" rather than a list of unrelated articles.
 const (
 	AnswerThreshold  = 0.70
-	ClarifyThreshold = 0.30
+	ClarifyThreshold = 0.35
 )
 
 // DefaultThresholds returns AnswerThreshold and ClarifyThreshold as a Thresholds.
