@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gridline/gridline"
@@ -98,4 +100,47 @@ func TestSuggestions(t *testing.T) {
 	if len(out) == 0 || out[0].Slug != "high-bill" || out[0].Snippet == "" || out[0].Confidence <= 0 || len(out) > 3 {
 		t.Fatalf("suggestions: %+v", out)
 	}
+}
+
+func TestClaimNext(t *testing.T) {
+	e := newDeskEnv(t)
+	_, billTok := e.staff(gridline.RoleAgent, "Bill", gridline.SkillBilling)
+	ann, annTok := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	q := e.queued() // general
+	if status, _ := e.do("POST", "/api/v1/conversations/next/claim", billTok, nil); status != http.StatusNotFound {
+		t.Errorf("next for an agent without the skill: %d, want 404", status)
+	}
+	var conv conversationView
+	e.mustDo("POST", "/api/v1/conversations/next/claim", annTok, nil, http.StatusOK, &conv)
+	if conv.ID != q.ConversationID || conv.HandlerID != ann.ID || conv.Customer == nil || conv.Customer.ID != q.CustomerID {
+		t.Errorf("claimed next: %+v", conv)
+	}
+	if status, _ := e.do("POST", "/api/v1/conversations/next/claim", annTok, nil); status != http.StatusNotFound {
+		t.Errorf("next with nothing waiting: %d, want 404", status)
+	}
+}
+
+func TestAgentSocketMetric(t *testing.T) {
+	e := newDeskEnv(t)
+	_, tok := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	gauge := func() string {
+		res, err := http.Get(e.base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		data, _ := io.ReadAll(res.Body)
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, `gridline_open_sockets{kind="agent"}`) {
+				return strings.TrimSpace(strings.TrimPrefix(line, `gridline_open_sockets{kind="agent"}`))
+			}
+		}
+		return ""
+	}
+	c := e.agentSocket(tok)
+	if g := gauge(); g != "1" {
+		t.Errorf("open agent sockets while one is open: %q, want 1", g)
+	}
+	c.ws.Close()
+	waitFor(t, "the gauge to drop", func() bool { return gauge() == "0" })
 }
