@@ -35,7 +35,12 @@ type ImportError struct {
 	Message string `json:"message"`
 }
 
-// articleEvent is the Data of a handoff.EventArticle.
+// bulkImport is the size of import above which one "reload everything" event
+// is published instead of one event per article.
+const bulkImport = 50
+
+// articleEvent is the Data of a handoff.EventArticle. ID 0 means that many
+// articles changed at once (a bulk import): reload them all.
 type articleEvent struct {
 	ID      int64 `json:"id"`
 	Deleted bool  `json:"deleted"`
@@ -176,7 +181,13 @@ func (s *Service) Import(ctx context.Context, as []*gridline.Article, by string)
 	}
 	for _, a := range as {
 		s.Index.Put(a)
-		s.publish(ctx, a.ID, false)
+	}
+	if len(as) > bulkImport {
+		s.publish(ctx, 0, false) // other replicas reload once instead of refetching each row
+	} else {
+		for _, a := range as {
+			s.publish(ctx, a.ID, false)
+		}
 	}
 	return nil, nil
 }
@@ -278,8 +289,14 @@ func (s *Service) resyncEvery() time.Duration {
 // which is the truth (the event may be older than the row).
 func (s *Service) refresh(ctx context.Context, ev handoff.Event) {
 	var ae articleEvent
-	if err := json.Unmarshal(ev.Data, &ae); err != nil || ae.ID == 0 {
+	if err := json.Unmarshal(ev.Data, &ae); err != nil {
 		s.log().Warn("knowledge: bad article event", "data", string(ev.Data))
+		return
+	}
+	if ae.ID == 0 {
+		if err := s.Load(ctx); err != nil {
+			s.log().Warn("knowledge: reload after bulk change", "err", err)
+		}
 		return
 	}
 	if ae.Deleted {

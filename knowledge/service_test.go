@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -269,6 +270,16 @@ func testReplicas(t *testing.T, su setup) {
 		t.Fatal(err)
 	}
 	eventually(t, "the first replica drops the deleted article", func() bool { return one.Index.Get(a.ID) == nil })
+
+	// A bulk import reaches the other replica as one reload.
+	var bulk []*gridline.Article
+	for i := range 60 {
+		bulk = append(bulk, article(fmt.Sprintf("bulk-%d", i), "en", fmt.Sprintf("Bulk article %d", i), "Imported in bulk."))
+	}
+	if errs, err := one.Import(ctx, bulk, "admin"); err != nil || len(errs) > 0 {
+		t.Fatal(errs, err)
+	}
+	eventually(t, "the other replica reloads after a bulk import", func() bool { return two.Index.Get(bulk[59].ID) != nil })
 }
 
 // testResync writes behind the service's back, as a lost event would leave it,
