@@ -135,8 +135,9 @@ func (ix *Index) ids() []int64 {
 	return out
 }
 
-// Put adds a or replaces the article with its ID. Drafts are held too, so that an
-// admin can search them, but are skipped by ordinary searches.
+// Put adds a or replaces the article with its ID, so a must have the ID the
+// store gave it. Drafts are held too, so that an admin can search them, but are
+// skipped by ordinary searches.
 func (ix *Index) Put(a *gridline.Article) {
 	d := newAnalysedDoc(a) // analysis runs outside the lock
 	ix.mu.Lock()
