@@ -64,6 +64,7 @@ type Index struct {
 	byID     map[int64]int32
 	postings map[string][]posting
 	passages map[string][]passagePosting
+	deleted  map[int64]struct{} // IDs deleted, refused by putNewer
 	totalLen [numFields]float64
 	// passageCount and passageLen give the average passage length.
 	passageCount, passageLen float64
@@ -104,7 +105,8 @@ type passagePosting struct {
 func NewIndex() *Index { return newIndex(defaultRankParams()) }
 
 func newIndex(p rankParams) *Index {
-	return &Index{p: p, byID: map[int64]int32{}, postings: map[string][]posting{}, passages: map[string][]passagePosting{}}
+	return &Index{p: p, byID: map[int64]int32{}, postings: map[string][]posting{},
+		passages: map[string][]passagePosting{}, deleted: map[int64]struct{}{}}
 }
 
 // Len returns the number of articles held, drafts included.
@@ -138,10 +140,36 @@ func (ix *Index) ids() []int64 {
 // Put adds a or replaces the article with its ID, so a must have the ID the
 // store gave it. Drafts are held too, so that an admin can search them, but are
 // skipped by ordinary searches.
-func (ix *Index) Put(a *gridline.Article) {
+func (ix *Index) Put(a *gridline.Article) { ix.put(a, false) }
+
+// putNewer is Put unless the index holds the article at a later version, or at
+// the same version and time: a refresh that read the store before an edit must
+// not undo the edit. It reports whether it put a.
+func (ix *Index) putNewer(a *gridline.Article) bool {
+	if cur := ix.Get(a.ID); cur != nil && !newer(a, cur) {
+		return false // the cheap check first: most refreshes change nothing
+	}
+	return ix.put(a, true)
+}
+
+// newer reports whether a is a later state of the article than cur.
+func newer(a, cur *gridline.Article) bool {
+	return a.Version > cur.Version || (a.Version == cur.Version && !a.UpdatedAt.Equal(cur.UpdatedAt))
+}
+
+func (ix *Index) put(a *gridline.Article, onlyNewer bool) bool {
 	d := newAnalysedDoc(a) // analysis runs outside the lock
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if onlyNewer {
+		if _, gone := ix.deleted[a.ID]; gone {
+			return false
+		}
+		if slot, ok := ix.byID[a.ID]; ok && !newer(a, ix.slots[slot].article) {
+			return false
+		}
+	}
+	delete(ix.deleted, a.ID)
 	ix.remove(a.ID)
 	var slot int32
 	if n := len(ix.free); n > 0 {
@@ -171,6 +199,7 @@ func (ix *Index) Put(a *gridline.Article) {
 	}
 	ix.passageCount += float64(len(d.doc.passLen))
 	ix.live++
+	return true
 }
 
 // renumberPassages closes the gaps deleted articles left in passage numbers.
@@ -184,11 +213,14 @@ func (ix *Index) renumberPassages() {
 	}
 }
 
-// Delete removes an article; deleting one not held does nothing.
+// Delete removes an article; deleting one not held does nothing. The ID is
+// remembered, so that a refresh that read the store before the delete does not
+// bring the article back (IDs are never reused).
 func (ix *Index) Delete(id int64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.remove(id)
+	ix.deleted[id] = struct{}{}
 }
 
 func (ix *Index) remove(id int64) {

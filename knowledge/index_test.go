@@ -150,6 +150,34 @@ func TestIndexReplaceAndDelete(t *testing.T) {
 	}
 }
 
+// TestIndexPutNewer checks the guard refreshes use: an older version, or an
+// article deleted meanwhile, does not overwrite what the index holds.
+func TestIndexPutNewer(t *testing.T) {
+	ix := NewIndex()
+	v2 := &gridline.Article{ID: 1, Version: 2, Lang: "en", Status: gridline.ArticlePublished, Title: "new title"}
+	v1 := &gridline.Article{ID: 1, Version: 1, Lang: "en", Status: gridline.ArticlePublished, Title: "old title"}
+	ix.Put(v2)
+	if ix.putNewer(v1) || ix.Get(1).Title != "new title" {
+		t.Error("an older version replaced a newer one")
+	}
+	if ix.putNewer(v2) {
+		t.Error("the same version was indexed again")
+	}
+	v3 := *v2
+	v3.Version, v3.Title = 3, "newest"
+	if !ix.putNewer(&v3) || ix.Get(1).Title != "newest" {
+		t.Error("a newer version was refused")
+	}
+	ix.Delete(1)
+	if ix.putNewer(&v3) || ix.Get(1) != nil {
+		t.Error("a refresh brought a deleted article back")
+	}
+	ix.Put(&v3) // an explicit Put still works
+	if ix.Get(1) == nil {
+		t.Error("Put after Delete was refused")
+	}
+}
+
 // TestIndexChurn puts and deletes many articles so that passage numbers are
 // handed out again, and checks that searches stay right.
 func TestIndexChurn(t *testing.T) {

@@ -56,6 +56,9 @@ func (s *Service) log() *slog.Logger {
 // Load rebuilds the index from the store: every article, drafts included, is put
 // and any article the store no longer has is dropped.
 func (s *Service) Load(ctx context.Context) error {
+	// Only articles indexed before the list was read may be dropped: one created
+	// meanwhile is missing from the list but not from the store.
+	before := s.Index.ids()
 	as, err := s.Store.ListArticles(ctx, gridline.ArticleFilter{})
 	if err != nil {
 		return fmt.Errorf("knowledge: load articles: %w", err)
@@ -64,13 +67,11 @@ func (s *Service) Load(ctx context.Context) error {
 	for _, a := range as {
 		keep[a.ID] = true
 		// Every change bumps the version, so an article indexed at its current
-		// version is skipped: a periodic resync costs a list, not a rebuild.
-		if cur := s.Index.Get(a.ID); cur != nil && cur.Version == a.Version && cur.UpdatedAt.Equal(a.UpdatedAt) {
-			continue
-		}
-		s.Index.Put(a)
+		// version is skipped (a resync costs a list, not a rebuild), and one
+		// indexed at a later version, by an edit made meanwhile, is kept.
+		s.Index.putNewer(a)
 	}
-	for _, id := range s.Index.ids() {
+	for _, id := range before {
 		if !keep[id] {
 			s.Index.Delete(id)
 		}
@@ -310,6 +311,6 @@ func (s *Service) refresh(ctx context.Context, ev handoff.Event) {
 	case err != nil:
 		s.log().Warn("knowledge: refresh article", "article", ae.ID, "err", err)
 	default:
-		s.Index.Put(a)
+		s.Index.putNewer(a)
 	}
 }
