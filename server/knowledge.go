@@ -16,20 +16,21 @@ import (
 
 // knowledgeRoutes registers the knowledge-base API: staff read, admins write.
 func (s *Server) knowledgeRoutes(api *echo.Group) {
-	staff := api.Group("", s.requireRole())
-	admin := api.Group("", s.requireRole(gridline.RoleAdmin))
-	staff.GET("/articles", s.listArticles)
-	staff.GET("/articles/search", s.searchArticles)
-	staff.GET("/articles/export", s.exportArticles)
-	staff.GET("/articles/:id", s.getArticle)
-	staff.GET("/articles/:id/versions", s.articleVersions)
-	admin.POST("/articles", s.createArticle)
-	admin.POST("/articles/import", s.importArticles)
-	admin.PUT("/articles/:id", s.updateArticle)
-	admin.DELETE("/articles/:id", s.deleteArticle)
-	staff.POST("/bot/ask", s.askBot, s.rateLimit(5, 30))
-	staff.GET("/unanswered", s.listUnanswered)
-	admin.POST("/unanswered/:id/resolve", s.resolveUnanswered)
+	// Middleware per route: a group with middleware would also claim every
+	// unmatched path under its prefix, turning 404s into 401/403s.
+	staff, admin := s.requireRole(), s.requireRole(gridline.RoleAdmin)
+	api.GET("/articles", s.listArticles, staff)
+	api.GET("/articles/search", s.searchArticles, staff)
+	api.GET("/articles/export", s.exportArticles, staff)
+	api.GET("/articles/:id", s.getArticle, staff)
+	api.GET("/articles/:id/versions", s.articleVersions, staff)
+	api.POST("/articles", s.createArticle, admin)
+	api.POST("/articles/import", s.importArticles, admin)
+	api.PUT("/articles/:id", s.updateArticle, admin)
+	api.DELETE("/articles/:id", s.deleteArticle, admin)
+	api.POST("/bot/ask", s.askBot, staff, s.rateLimit(5, 30))
+	api.GET("/unanswered", s.listUnanswered, staff)
+	api.POST("/unanswered/:id/resolve", s.resolveUnanswered, admin)
 }
 
 // articleInput is an article as clients write it.

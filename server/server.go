@@ -203,9 +203,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/ws/chat", s.chatSocket)
 
 	api.POST("/auth/login", s.login, s.rateLimit(0.5, 10))
-	staff := api.Group("", s.requireRole())
-	staff.POST("/auth/logout", s.logout)
-	staff.GET("/auth/me", s.me)
+	api.POST("/auth/logout", s.logout, s.requireRole())
+	api.GET("/auth/me", s.me, s.requireRole())
 	s.knowledgeRoutes(api)
 	s.agentRoutes(e, api)
 

@@ -478,3 +478,16 @@ func TestSessionRateLimit(t *testing.T) {
 		t.Fatalf("40 sessions from one address in a burst: last status %d, want 429", last)
 	}
 }
+
+// TestUnknownAPIPathIs404: an unknown path is not found, whoever asks.
+func TestUnknownAPIPathIs404(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	resp, err := http.Get(app.URL() + "/api/v1/no-such-route")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown path: %d, want 404", resp.StatusCode)
+	}
+}
