@@ -66,11 +66,11 @@ func (s *Service) Load(ctx context.Context) error {
 	keep := make(map[int64]bool, len(as))
 	for _, a := range as {
 		keep[a.ID] = true
-		// Every change bumps the version, so an article indexed at its current
-		// version is skipped (a resync costs a list, not a rebuild), and one
-		// indexed at a later version, by an edit made meanwhile, is kept.
-		s.Index.putNewer(a)
 	}
+	// Every change bumps the version, so an article indexed at its current
+	// version is skipped (a resync costs a list, not a rebuild), and one indexed
+	// at a later version, by an edit made meanwhile, is kept.
+	s.Index.putAllNewer(as)
 	for _, id := range before {
 		if !keep[id] {
 			s.Index.Delete(id)
