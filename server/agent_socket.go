@@ -53,27 +53,11 @@ func (s *Server) agentSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
-	if err != nil {
-		return nil // the upgrader has answered the client
-	}
-	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
-	if !s.track(sk) {
-		sk.close(1001, "server shutting down")
-		sk.writeLoop()
-		return nil
-	}
-	s.work.Add(1)
-	defer s.work.Done()
-	defer s.untrack(sk)
-	s.metrics.sockets.WithLabelValues("agent").Inc()
-	defer s.metrics.sockets.WithLabelValues("agent").Dec()
-
-	go sk.writeLoop()
-	as := &agentSession{s: s, sk: sk, user: u, tokenHash: hashToken(sessionToken(r)),
-		watches: make(map[string]*watch), queuesDirty: make(chan struct{}, 1)}
-	as.run()
-	return nil
+	return s.serveSocket(c, "agent", func(sk *socket) {
+		as := &agentSession{s: s, sk: sk, user: u, tokenHash: hashToken(sessionToken(r)),
+			watches: make(map[string]*watch), queuesDirty: make(chan struct{}, 1)}
+		as.run()
+	})
 }
 
 // sameOrigin accepts requests without an Origin (not a browser) and those from
@@ -113,10 +97,8 @@ type watch struct {
 	sub    handoff.Subscription
 	cancel context.CancelFunc
 
-	mu         sync.Mutex // guards the fields below and orders this conversation's frames
+	feed       // its mutex also guards the fields below
 	conv       *gridline.Conversation
-	delivered  int64
-	ready      bool
 	lastTyping time.Time
 }
 
@@ -298,14 +280,9 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	defer w.mu.Unlock()
 	w.conv = conv
 	as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, conv)})
-	if lastSeq > conv.LastSeq {
-		lastSeq = 0 // the console knows another history: give it everything
-	}
-	w.delivered = lastSeq
-	if err := as.fillLocked(ctx, w, 0); err != nil {
+	if err := w.replayLocked(ctx, lastSeq, conv.LastSeq); err != nil {
 		as.sendError(convID, "", err)
 	}
-	w.ready = true
 }
 
 // watchFor returns the session's watch of a conversation, subscribing first when
@@ -328,6 +305,8 @@ func (as *agentSession) watchFor(ctx context.Context, convID string) (*watch, er
 		return nil, gridline.Errorf(gridline.EUNAVAILABLE, "live updates are unavailable; try again shortly")
 	}
 	w := &watch{id: convID, sub: sub, cancel: cancel}
+	// Staff see everything, internal notes included.
+	w.feed = feed{store: as.s.cfg.Store, convID: convID, send: func(m *gridline.Message) { as.sk.sendJSON(messageFrame(m)) }}
 
 	as.mu.Lock()
 	if as.watches == nil { // the socket is closing
@@ -428,16 +407,9 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev handoff.Event)
 	}
 	switch ev.Type {
 	case handoff.EventMessage:
-		var m gridline.Message
-		if err := json.Unmarshal(ev.Data, &m); err != nil || m.Seq == 0 {
-			break
+		if err := w.liveLocked(ctx, ev.Data); err != nil {
+			as.s.logger.Warn("agent: fill gap", "err", err, "conversation", w.id)
 		}
-		if m.Seq > w.delivered+1 {
-			if err := as.fillLocked(ctx, w, m.Seq-1); err != nil {
-				as.s.logger.Warn("agent: fill gap", "err", err, "conversation", w.id)
-			}
-		}
-		as.sendMessageLocked(w, &m)
 	case handoff.EventStatus:
 		var conv gridline.Conversation
 		if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID != w.id {
@@ -466,30 +438,6 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev handoff.Event)
 		as.sk.sendJSON(agentEventFrame(ev, w.id))
 	}
 	w.mu.Unlock()
-}
-
-// fillLocked sends stored messages after w.delivered, up to upTo (0: all).
-// Staff see everything, internal notes included.
-func (as *agentSession) fillLocked(ctx context.Context, w *watch, upTo int64) error {
-	msgs, err := as.s.cfg.Store.Messages(ctx, w.id, w.delivered, 0)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if upTo > 0 && m.Seq > upTo {
-			break
-		}
-		as.sendMessageLocked(w, m)
-	}
-	return nil
-}
-
-func (as *agentSession) sendMessageLocked(w *watch, m *gridline.Message) {
-	if m.Seq <= w.delivered {
-		return
-	}
-	w.delivered = m.Seq
-	as.sk.sendJSON(messageFrame(m))
 }
 
 // typing tells the customer the agent is typing; only for a conversation the

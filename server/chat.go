@@ -137,26 +137,16 @@ func (s *Server) chatSocket(c echo.Context) error {
 		}
 		return err
 	}
-	ws, err := upgrader.Upgrade(c.Response(), r, nil)
-	if err != nil {
-		return nil // the upgrader has answered the client
-	}
-	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
-	if !s.track(sk) {
-		sk.close(1001, "server shutting down")
-		sk.writeLoop()
-		return nil
-	}
-	s.work.Add(1)
-	defer s.work.Done()
-	defer s.untrack(sk)
-	s.metrics.sockets.WithLabelValues("chat").Inc()
-	defer s.metrics.sockets.WithLabelValues("chat").Dec()
-
-	go sk.writeLoop()
-	cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
-	cs.run()
-	return nil
+	return s.serveSocket(c, "chat", func(sk *socket) {
+		cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
+		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message) {
+			if m.Author.Kind == gridline.AuthorSystem && m.Author.ID == InternalNoteID {
+				return // staff only
+			}
+			sk.sendJSON(messageFrame(m))
+		}}
+		cs.run()
+	})
 }
 
 // chatSession is one customer socket's state.
@@ -166,9 +156,7 @@ type chatSession struct {
 	customerID string
 	convID     string
 
-	mu        sync.Mutex // guards delivered and ready, and orders message frames
-	delivered int64      // highest seq sent to this client
-	ready     bool       // hello received: live events flow
+	feed // ready once hello has been received
 }
 
 func (cs *chatSession) run() {
@@ -272,12 +260,7 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 	}
 	cs.mu.Lock()
 	cs.sk.sendJSON(map[string]any{"type": "welcome", "conversation_id": conv.ID, "status": conv.Status, "lang": conv.Lang, "last_seq": conv.LastSeq})
-	if lastSeq > conv.LastSeq {
-		lastSeq = 0 // the client knows another conversation: give it everything
-	}
-	cs.delivered = lastSeq
-	err = cs.fillLocked(ctx, 0)
-	cs.ready = true
+	err = cs.replayLocked(ctx, lastSeq, conv.LastSeq)
 	cs.mu.Unlock()
 	if err != nil {
 		cs.sendError(err)
@@ -285,32 +268,6 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 	if conv.Status == gridline.StatusQueued {
 		cs.s.sendQueueStatus(ctx, cs.sk, conv.ID)
 	}
-}
-
-// fillLocked sends stored messages after cs.delivered, up to upTo (0: all).
-func (cs *chatSession) fillLocked(ctx context.Context, upTo int64) error {
-	msgs, err := cs.s.cfg.Store.Messages(ctx, cs.convID, cs.delivered, 0)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if upTo > 0 && m.Seq > upTo {
-			break
-		}
-		cs.sendMessageLocked(m)
-	}
-	return nil
-}
-
-func (cs *chatSession) sendMessageLocked(m *gridline.Message) {
-	if m.Seq <= cs.delivered {
-		return
-	}
-	cs.delivered = m.Seq
-	if m.Author.Kind == gridline.AuthorSystem && m.Author.ID == InternalNoteID {
-		return // staff only
-	}
-	cs.sk.sendJSON(messageFrame(m))
 }
 
 // forward relays the conversation's live events to the client, filling any gap in
@@ -342,16 +299,9 @@ func (cs *chatSession) deliver(ctx context.Context, ev handoff.Event) {
 		cs.sk.sendJSON(eventFrame(ev))
 		return
 	}
-	var m gridline.Message
-	if err := json.Unmarshal(ev.Data, &m); err != nil || m.Seq == 0 {
-		return
+	if err := cs.liveLocked(ctx, ev.Data); err != nil {
+		cs.s.logger.Warn("chat: fill gap", "err", err, "conversation", cs.convID)
 	}
-	if m.Seq > cs.delivered+1 {
-		if err := cs.fillLocked(ctx, m.Seq-1); err != nil {
-			cs.s.logger.Warn("chat: fill gap", "err", err, "conversation", cs.convID)
-		}
-	}
-	cs.sendMessageLocked(&m)
 }
 
 // customerMessage stores the customer's text before acking it, and asks the bot

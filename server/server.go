@@ -141,7 +141,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// track registers a socket for shutdown; it reports false while draining.
+// track registers a socket for shutdown and counts it as work in flight; it
+// reports false while draining. Registering and counting under one lock means
+// Shutdown never waits on a count that a late socket bumps.
 func (s *Server) track(sk *socket) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -149,6 +151,7 @@ func (s *Server) track(sk *socket) bool {
 		return false
 	}
 	s.sockets[sk] = struct{}{}
+	s.work.Add(1)
 	return true
 }
 
@@ -163,6 +166,7 @@ func (s *Server) untrack(sk *socket) {
 	s.mu.Lock()
 	delete(s.sockets, sk)
 	s.mu.Unlock()
+	s.work.Done()
 }
 
 // goBackground runs fn under the server's lifetime, counted for Shutdown.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
 )
 
 // Socket timings and buffers.
@@ -43,6 +44,29 @@ func newSocket(ws *websocket.Conn, rate float64, burst int) *socket {
 		done:    make(chan struct{}),
 		limiter: newBucket(rate, burst),
 	}
+}
+
+// serveSocket upgrades the request to a WebSocket and runs session with it,
+// counted for shutdown and in the open-sockets gauge under kind. It returns when
+// session has returned and the socket is closed.
+func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socket)) error {
+	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		return nil // the upgrader has answered the client
+	}
+	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
+	if !s.track(sk) {
+		sk.close(websocket.CloseGoingAway, "server shutting down")
+		sk.writeLoop()
+		return nil
+	}
+	defer s.untrack(sk)
+	gauge := s.metrics.sockets.WithLabelValues(kind)
+	gauge.Inc()
+	defer gauge.Dec()
+	go sk.writeLoop()
+	session(sk)
+	return nil
 }
 
 // writeLoop runs until the socket closes: it writes queued frames, pings, and the
