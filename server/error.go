@@ -26,9 +26,6 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
-	_ = v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
-		return slugPattern.MatchString(fl.Field().String())
-	})
 	_ = v.RegisterValidation("clientid", func(fl validator.FieldLevel) bool {
 		return clientIDPattern.MatchString(fl.Field().String())
 	})
@@ -74,8 +71,6 @@ func describeRule(fe validator.FieldError) string {
 		return "at least " + fe.Param()
 	case "oneof":
 		return "one of: " + fe.Param()
-	case "slug":
-		return "lowercase letters, digits and dashes, 2 to 80"
 	case "clientid":
 		return "letters, digits and . _ : - only, at most 64"
 	case "phone":
@@ -103,6 +98,9 @@ func bind(c echo.Context, v any) error {
 			return gridline.Errorf(gridline.EINVALID, "request body is not valid JSON of the expected shape")
 		}
 		return gridline.Errorf(gridline.EINVALID, "request body is not valid JSON of the expected shape")
+	}
+	if reflect.Indirect(reflect.ValueOf(v)).Kind() != reflect.Struct {
+		return nil // raw JSON and arrays are checked element by element by the caller
 	}
 	if err := validate.Struct(v); err != nil {
 		return validationError(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -33,28 +34,37 @@ func (s *Server) knowledgeRoutes(api *echo.Group) {
 	api.POST("/unanswered/:id/resolve", s.resolveUnanswered, admin)
 }
 
-// articleInput is an article as clients write it.
+// articleInput is an article as clients write it: the knowledge base's own
+// rules (knowledge.ArticleInput), plus the version an edit was based on.
 type articleInput struct {
-	Slug    string   `json:"slug" validate:"required,min=2,max=80,slug"`
-	Lang    string   `json:"lang" validate:"required,oneof=zh en"`
-	Title   string   `json:"title" validate:"required,max=200"`
-	Body    string   `json:"body" validate:"required,max=20000"`
-	Tags    []string `json:"tags" validate:"max=20,dive,required,max=40"`
-	Status  string   `json:"status" validate:"omitempty,oneof=draft published"`
-	Version int      `json:"version" validate:"gte=0"`
+	knowledge.ArticleInput
+	Version int `json:"version"`
 }
 
-func (in articleInput) article() *gridline.Article {
-	status := in.Status
-	if status == "" {
-		status = gridline.ArticleDraft
+// decodeArticle reads one article, defaulting a missing status, and checks it by
+// the knowledge base's rules.
+func decodeArticle(data []byte, defaultStatus string) (articleInput, error) {
+	var in articleInput
+	if err := json.Unmarshal(data, &in); err != nil {
+		return in, gridline.Errorf(gridline.EINVALID, "not an article object: %s", jsonProblem(err))
 	}
-	tags := make([]string, 0, len(in.Tags))
-	for _, t := range in.Tags {
-		tags = append(tags, strings.ToLower(strings.TrimSpace(t)))
+	if in.Status == "" {
+		in.Status = defaultStatus
 	}
-	return &gridline.Article{Slug: in.Slug, Lang: in.Lang, Title: strings.TrimSpace(in.Title),
-		Body: in.Body, Tags: tags, Status: status}
+	if in.Version < 0 {
+		return in, &gridline.Error{Code: gridline.EINVALID, Message: "the article is invalid", Fields: map[string]string{"version": "must be at least 0"}}
+	}
+	in.ArticleInput = knowledge.InputOf(in.ArticleInput.Article())
+	return in, in.ArticleInput.Validate()
+}
+
+// bindArticle reads an article from a request body.
+func bindArticle(c echo.Context) (articleInput, error) {
+	var raw json.RawMessage
+	if err := bind(c, &raw); err != nil {
+		return articleInput{}, err
+	}
+	return decodeArticle(raw, gridline.ArticleDraft)
 }
 
 func pathID(c echo.Context, name string) (int64, error) {
@@ -99,11 +109,11 @@ func (s *Server) articleVersions(c echo.Context) error {
 }
 
 func (s *Server) createArticle(c echo.Context) error {
-	var in articleInput
-	if err := bind(c, &in); err != nil {
+	in, err := bindArticle(c)
+	if err != nil {
 		return err
 	}
-	a := in.article()
+	a := in.Article()
 	if err := s.cfg.Knowledge.Create(c.Request().Context(), a, currentUser(c).Email); err != nil {
 		return err
 	}
@@ -117,11 +127,11 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in articleInput
-	if err := bind(c, &in); err != nil {
+	in, err := bindArticle(c)
+	if err != nil {
 		return err
 	}
-	a := in.article()
+	a := in.Article()
 	a.ID = id
 	if err := s.cfg.Knowledge.Update(c.Request().Context(), a, in.Version, currentUser(c).Email); err != nil {
 		return err
@@ -156,22 +166,20 @@ func (s *Server) importArticles(c echo.Context) error {
 	fields := map[string]string{}
 	as := make([]*gridline.Article, 0, len(rows))
 	for i, raw := range rows {
-		var in articleInput
-		if err := json.Unmarshal(raw, &in); err != nil {
-			fields[strconv.Itoa(i)] = "not an article object"
-			continue
-		}
-		if err := validate.Struct(&in); err != nil {
-			for f, msg := range validationError(err).(*gridline.Error).Fields {
-				fields[fmt.Sprintf("%d.%s", i, f)] = msg
+		// Imports are usually finished content: published unless they say otherwise.
+		in, err := decodeArticle(raw, gridline.ArticlePublished)
+		if err != nil {
+			var e *gridline.Error
+			if errors.As(err, &e) && len(e.Fields) > 0 {
+				for f, msg := range e.Fields {
+					fields[fmt.Sprintf("%d.%s", i, f)] = msg
+				}
+			} else {
+				fields[strconv.Itoa(i)] = gridline.ErrorMessage(err)
 			}
 			continue
 		}
-		a := in.article()
-		if in.Status == "" {
-			a.Status = gridline.ArticlePublished // imports are usually finished content
-		}
-		as = append(as, a)
+		as = append(as, in.Article())
 	}
 	if len(fields) > 0 {
 		return &gridline.Error{Code: gridline.EINVALID, Message: fmt.Sprintf("%d problem(s) in the import; nothing was written", len(fields)), Fields: fields}

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+)
+
+func article(slug, lang, title, body string, tags ...string) map[string]any {
+	return map[string]any{"slug": slug, "lang": lang, "title": title, "body": body, "tags": tags, "status": "published"}
+}
+
+// TestArticlesAPI: admins write, agents read, edits keep history, a stale edit is
+// refused, validation names the fields, and the bot answers from what was saved.
+func TestArticlesAPI(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	_, agent := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+
+	// Agents may not write.
+	if status, _ := e.do("POST", "/api/v1/articles", agent, article("meter-test-en", "en", "Meter test", "We test meters.")); status != http.StatusForbidden {
+		t.Fatalf("agent creating an article: %d, want 403", status)
+	}
+	if status, _ := e.do("GET", "/api/v1/articles", "", nil); status != http.StatusUnauthorized {
+		t.Fatalf("anonymous list: %d, want 401", status)
+	}
+
+	var a gridline.Article
+	e.mustDo("POST", "/api/v1/articles", admin, article("meter-accuracy-test-en", "en", "My meter runs fast: meter accuracy testing",
+		"If you think your meter runs fast, ask for an accuracy test. A technician tests the meter on site within 5 working days; the test is free when the meter is found faulty.", "meter", "accuracy"), http.StatusCreated, &a)
+	if a.ID == 0 || a.Version != 1 || a.UpdatedBy != "ada@utility.test" {
+		t.Fatalf("created %+v", a)
+	}
+
+	// Validation names each bad field.
+	status, body := e.do("POST", "/api/v1/articles", admin, map[string]any{"slug": "Bad Slug", "lang": "fr", "title": "", "body": "x"})
+	if status != http.StatusBadRequest {
+		t.Fatalf("invalid article: %d %s", status, body)
+	}
+	var verr struct {
+		Error struct {
+			Code   string            `json:"code"`
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &verr)
+	for _, f := range []string{"slug", "lang", "title"} {
+		if _, ok := verr.Error.Fields[f]; !ok {
+			t.Errorf("invalid article: fields %v lack %q", verr.Error.Fields, f)
+		}
+	}
+	if status, _ := e.do("POST", "/api/v1/articles", admin, article("meter-accuracy-test-en", "en", "Dup", "Dup body")); status != http.StatusConflict {
+		t.Errorf("duplicate slug: %d, want 409", status)
+	}
+
+	// An edit based on version 1 succeeds once; a second edit based on version 1 is stale.
+	edit := article("meter-accuracy-test-en", "en", "My meter runs fast: free accuracy testing", a.Body, "meter")
+	edit["version"] = 1
+	var a2 gridline.Article
+	e.mustDo("PUT", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, edit, http.StatusOK, &a2)
+	if a2.Version != 2 {
+		t.Fatalf("after an edit version %d, want 2", a2.Version)
+	}
+	if status, body := e.do("PUT", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, edit); status != http.StatusConflict {
+		t.Fatalf("stale edit: %d %s, want 409", status, body)
+	}
+	var versions []gridline.Article
+	e.mustDo("GET", fmt.Sprintf("/api/v1/articles/%d/versions", a.ID), agent, nil, http.StatusOK, &versions)
+	if len(versions) != 2 || versions[0].Version != 2 || versions[1].Title != "My meter runs fast: meter accuracy testing" {
+		t.Fatalf("versions %+v", versions)
+	}
+
+	// Search and the bot see the saved article at once.
+	var hits []searchHit
+	e.mustDo("GET", "/api/v1/articles/search?q=meter+runs+fast", agent, nil, http.StatusOK, &hits)
+	if len(hits) == 0 || hits[0].ID != a.ID {
+		t.Fatalf("search hits %+v", hits)
+	}
+	var reply bot.Reply
+	e.mustDo("POST", "/api/v1/bot/ask", agent, map[string]string{"text": "my meter runs fast, can you test it?"}, http.StatusOK, &reply)
+	if reply.Action != bot.ActionAnswer || len(reply.Citations) == 0 || reply.Citations[0].ID != a.ID || !strings.Contains(reply.Text, "5 working days") {
+		t.Fatalf("bot/ask: %+v", reply)
+	}
+	if status, _ := e.do("POST", "/api/v1/bot/ask", agent, map[string]string{"text": ""}); status != http.StatusBadRequest {
+		t.Fatalf("empty ask: %d, want 400", status)
+	}
+
+	// Unpublishing takes it out of the bot's reach.
+	edit["version"], edit["status"] = 2, "draft"
+	e.mustDo("PUT", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, edit, http.StatusOK, nil)
+	e.mustDo("POST", "/api/v1/bot/ask", agent, map[string]string{"text": "my meter runs fast, can you test it?"}, http.StatusOK, &reply)
+	for _, c := range reply.Citations {
+		if c.ID == a.ID {
+			t.Fatalf("the bot cites a draft: %+v", reply)
+		}
+	}
+
+	e.mustDo("DELETE", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, nil, http.StatusNoContent, nil)
+	if status, _ := e.do("GET", fmt.Sprintf("/api/v1/articles/%d", a.ID), agent, nil); status != http.StatusNotFound {
+		t.Fatalf("deleted article: %d, want 404", status)
+	}
+	if status, _ := e.do("GET", "/api/v1/articles/not-a-number", agent, nil); status != http.StatusNotFound {
+		t.Fatalf("bad id: %d, want 404", status)
+	}
+}
+
+// TestArticlesImportExport: an import with a bad row writes nothing and names the
+// row; a good import upserts by slug; export returns everything.
+func TestArticlesImportExport(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	ctx := context.Background()
+
+	bad := []any{
+		article("pay-bill-en", "en", "Pay your bill", "Pay in the app or at a bank."),
+		article("pay-bill-zh", "zh", "缴纳电费", "可以在应用或银行缴费。"),
+		map[string]any{"slug": "NOT OK", "lang": "en", "title": "x", "body": "y"},
+		"not an object",
+	}
+	status, body := e.do("POST", "/api/v1/articles/import", admin, bad)
+	if status != http.StatusBadRequest || !strings.Contains(string(body), `"2.slug"`) || !strings.Contains(string(body), `"3"`) {
+		t.Fatalf("import with bad rows: %d %s", status, body)
+	}
+	if as, _ := e.store.ListArticles(ctx, gridline.ArticleFilter{}); len(as) != 0 {
+		t.Fatalf("a refused import wrote %d articles", len(as))
+	}
+
+	good := bad[:2]
+	e.mustDo("POST", "/api/v1/articles/import", admin, good, http.StatusOK, nil)
+	updated := []any{article("pay-bill-en", "en", "Pay your electricity bill", "Pay in the app, at a bank, or by auto-debit.")}
+	e.mustDo("POST", "/api/v1/articles/import", admin, updated, http.StatusOK, nil)
+	got, err := e.store.ArticleBySlug(ctx, "pay-bill-en")
+	if err != nil || got.Version != 2 || got.Title != "Pay your electricity bill" {
+		t.Fatalf("upserted article %+v %v", got, err)
+	}
+
+	var exported []gridline.Article
+	e.mustDo("GET", "/api/v1/articles/export", admin, nil, http.StatusOK, &exported)
+	if len(exported) != 2 {
+		t.Fatalf("exported %d articles, want 2", len(exported))
+	}
+	if status, _ := e.do("POST", "/api/v1/articles/import", admin, []any{}); status != http.StatusBadRequest {
+		t.Fatalf("empty import: %d, want 400", status)
+	}
+}
+
+// TestUnansweredAPI: what the bot could not answer is listed by count, and an
+// admin closes it by linking an article.
+func TestUnansweredAPI(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("pay-bill-en", "en", "Pay your electricity bill", "Pay in the app, at a bank, or by auto-debit."),
+	}, http.StatusOK, nil)
+	ctx := context.Background()
+	for range 3 {
+		if err := e.store.RecordUnanswered(ctx, "can i pay with bitcoin", "en", "fallback"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var open []gridline.Unanswered
+	e.mustDo("GET", "/api/v1/unanswered", admin, nil, http.StatusOK, &open)
+	if len(open) != 1 || open[0].Count != 3 {
+		t.Fatalf("unanswered %+v", open)
+	}
+	a, _ := e.store.ArticleBySlug(ctx, "pay-bill-en")
+	if status, _ := e.do("POST", fmt.Sprintf("/api/v1/unanswered/%d/resolve", open[0].ID), admin, map[string]any{"article_id": 999999}); status != http.StatusBadRequest {
+		t.Fatalf("resolve with a missing article: %d, want 400", status)
+	}
+	e.mustDo("POST", fmt.Sprintf("/api/v1/unanswered/%d/resolve", open[0].ID), admin, map[string]any{"article_id": a.ID}, http.StatusNoContent, nil)
+	e.mustDo("GET", "/api/v1/unanswered", admin, nil, http.StatusOK, &open)
+	if len(open) != 0 {
+		t.Fatalf("still open after resolving: %+v", open)
+	}
+}
