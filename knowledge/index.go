@@ -370,14 +370,14 @@ type queryTerm struct {
 
 func queryTerms(query string, p *rankParams) []queryTerm {
 	var qs []queryTerm
+	at := map[string]int{} // a long message repeats terms; keep lookups linear
 	analyze(query, func(t string) {
 		w := weightOf(t, p.unigramWeight, p.phraseWeight)
-		for i := range qs {
-			if qs[i].text == t {
-				qs[i].weight += w
-				return
-			}
+		if i, ok := at[t]; ok {
+			qs[i].weight += w
+			return
 		}
+		at[t] = len(qs)
 		qs = append(qs, queryTerm{text: t, weight: w, unigram: isUnigram(t)})
 	})
 	return qs

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -110,6 +111,10 @@ func TestIndexDraftsAndLanguages(t *testing.T) {
 	}
 	if n := len(ix.Search("meter", SearchOptions{Limit: 1})); n != 1 {
 		t.Errorf("Limit 1 returned %d hits", n)
+	}
+	long := strings.Repeat("my meter runs fast and the bill is high 电表走得快 ", 200) // 10 KB
+	if hits := ix.Search(long, SearchOptions{Lang: "en"}); topID(hits) != 2 {
+		t.Errorf("a long message: top hit %d, want 2", topID(hits))
 	}
 	if hits := ix.Search("the of and", SearchOptions{}); len(hits) != 0 {
 		t.Errorf("a stop-word query found %v", hits)
