@@ -259,6 +259,9 @@ func TestExcerptParts(t *testing.T) {
 		{"Answer.\nHow it works:", "Answer."},
 		{"答案。\n需要了解的是：\n想尽快来电：", "答案。"},
 		{"Steps:\n1. Pay.", "Steps:\n1. Pay."},
+		{"Ways to pay:\n1. In the app.\n2. At a bank.\n3.", "Ways to pay:\n1. In the app.\n2. At a bank."},
+		{"缴费方式：\n1. 应用缴费。\n5.", "缴费方式：\n1. 应用缴费。"},
+		{"Options:\n- app\n-", "Options:\n- app"},
 	}
 	for _, tt := range drops {
 		if got := dropDanglingHeading(tt.in); got != tt.want {

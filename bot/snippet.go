@@ -46,17 +46,22 @@ func excerpt(a *gridline.Article, query string, max int) string {
 }
 
 // dropDanglingHeading removes a last line that only introduces what was cut
-// ("How it works:"), so that an answer does not end on a promise.
+// ("How it works:") or is a bare list marker whose item was cut ("5."), so that
+// an answer does not end on a promise.
 func dropDanglingHeading(s string) string {
 	for {
 		i := strings.LastIndexByte(s, '\n')
 		last := strings.TrimSpace(s[i+1:])
-		if i < 0 || !strings.HasSuffix(last, ":") && !strings.HasSuffix(last, "：") {
+		dangling := strings.HasSuffix(last, ":") || strings.HasSuffix(last, "：") || bareListMarker.MatchString(last)
+		if i < 0 || !dangling {
 			return s
 		}
 		s = strings.TrimSpace(s[:i])
 	}
 }
+
+// bareListMarker is a list item's number or bullet with nothing after it.
+var bareListMarker = regexp.MustCompile(`^(\d{1,3}[.)、．]|[-*+•])$`)
 
 // leadParagraph is the article's first paragraph that is not a heading, as
 // plain text.
