@@ -234,6 +234,7 @@ func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
 }
 
 // Run keeps this replica's index in step with changes made on other replicas:
+// once subscribed it reloads from the store (closing the gap since Load), then
 // it refreshes each changed article from the store as its event arrives, and
 // reloads everything every Resync in case an event was lost. It returns when ctx
 // is done (with ctx's error) or the subscription ends. Without a Board it only
@@ -247,6 +248,12 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		defer sub.Close()
 		events = sub.Events()
+		// Changes made elsewhere between the caller's Load and this subscription
+		// carried events nobody here heard; one reload now closes that gap (it
+		// costs a list: unchanged articles are skipped).
+		if err := s.Load(ctx); err != nil {
+			s.log().Warn("knowledge: reload after subscribing", "err", err)
+		}
 	}
 	var tick <-chan time.Time
 	if every := s.resyncEvery(); every > 0 {
