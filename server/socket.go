@@ -28,6 +28,8 @@ type socket struct {
 	done    chan struct{} // closed when the writer has finished and the conn is closed
 	once    sync.Once
 	limiter *bucket
+	// dropped is called once when the client is dropped for not reading.
+	dropped func()
 }
 
 type closeReq struct {
@@ -55,6 +57,10 @@ func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socke
 		return nil // the upgrader has answered the client
 	}
 	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
+	sk.dropped = func() {
+		s.metrics.dropped.Inc()
+		s.logger.Warn("socket dropped: client stopped reading", "kind", kind, "remote", c.RealIP())
+	}
 	if !s.track(sk) {
 		sk.close(websocket.CloseGoingAway, "server shutting down")
 		sk.writeLoop()
@@ -125,7 +131,12 @@ func (s *socket) sendJSON(v any) bool {
 	case s.send <- data:
 		return true
 	default:
-		s.close(websocket.ClosePolicyViolation, "client too slow")
+		s.once.Do(func() {
+			if s.dropped != nil {
+				s.dropped()
+			}
+			s.closing <- closeReq{code: websocket.ClosePolicyViolation, reason: "client too slow"}
+		})
 		return false
 	}
 }

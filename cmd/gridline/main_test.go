@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/server"
 )
 
@@ -489,5 +490,66 @@ func TestUnknownAPIPathIs404(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown path: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestSlowClientDropped: a customer's tab that stops reading is dropped once its
+// send buffer fills, while another tab on the same conversation keeps up.
+func TestSlowClientDropped(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	s := newSession(t, app, "en")
+	ctx := context.Background()
+
+	fast := mustDialChat(t, app, s.VisitorToken)
+	fast.send(map[string]any{"type": "hello", "last_seq": 0})
+	fast.next(botMessage, "greeting")
+
+	u := strings.Replace(app.URL(), "http://", "ws://", 1) + "/ws/chat?token=" + url.QueryEscape(s.VisitorToken)
+	slow, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if err := slow.WriteJSON(map[string]any{"type": "hello", "last_seq": 0}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "two sockets open", func() bool { return app.Server.OpenSockets() == 2 })
+
+	// 64 KiB frames: the slow tab's kernel buffers fill after a few hundred,
+	// then its send queue, then it is dropped. The fast tab reads them all.
+	payload := strings.Repeat("x", 64<<10)
+	topic := handoff.ConversationTopic(s.ConversationID)
+	const events = 600
+	go func() {
+		for i := range events {
+			_ = app.Board.Publish(ctx, topic, handoff.NewEvent("notice", s.ConversationID, map[string]any{"n": i, "pad": payload}))
+			time.Sleep(200 * time.Microsecond) // stay within the fast reader's subscriber buffer
+		}
+	}()
+	got := 0
+	for got < events {
+		fast.next(ofType("notice"), fmt.Sprintf("notice %d", got))
+		got++
+	}
+	waitUntil(t, "the slow socket dropped", func() bool { return app.Server.OpenSockets() == 1 })
+	resp, err := http.Get(app.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte("gridline_slow_clients_dropped_total 1")) {
+		t.Fatalf("metrics do not count the dropped client")
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
