@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
 )
 
 // MaxInputRunes caps how much of one message the bot reads. A customer's question
@@ -24,7 +25,7 @@ func Normalize(s string) string {
 	space := false
 	n := 0
 	for _, r := range s {
-		r = foldWidth(r)
+		r = knowledge.FoldWidth(r)
 		if r == utf8.RuneError || unicode.IsControl(r) && !unicode.IsSpace(r) {
 			continue
 		}
@@ -44,18 +45,6 @@ func Normalize(s string) string {
 		n++
 	}
 	return b.String()
-}
-
-// foldWidth maps full-width ASCII variants (U+FF01–U+FF5E) and the ideographic
-// space to plain ASCII; every other rune is returned as it is.
-func foldWidth(r rune) rune {
-	switch {
-	case r >= 0xFF01 && r <= 0xFF5E:
-		return r - 0xFEE0
-	case r == 0x3000:
-		return ' '
-	}
-	return r
 }
 
 // matchText is the lower-cased form detectors search, with Chinese sentence

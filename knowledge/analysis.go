@@ -105,7 +105,7 @@ func analyze(text string, emit func(string)) {
 	}
 	rs := []rune(text)
 	for i, r := range rs {
-		r = unicode.ToLower(fold(r))
+		r = unicode.ToLower(FoldWidth(r))
 		switch {
 		case isCJK(r):
 			flushWord()
@@ -123,7 +123,7 @@ func analyze(text string, emit func(string)) {
 			word = append(word, r)
 		case (r == '\'' || r == '’') && len(word) > 0:
 			// don't → dont, meter's → meters: apostrophes join, they do not split.
-		case (r == '.' || r == ',') && hasNum && len(word) > 0 && i+1 < len(rs) && unicode.IsDigit(fold(rs[i+1])):
+		case (r == '.' || r == ',') && hasNum && len(word) > 0 && i+1 < len(rs) && unicode.IsDigit(FoldWidth(rs[i+1])):
 			// 0.56 and 1,000 stay one number; the separator is dropped.
 		default:
 			flushWord()
@@ -137,10 +137,10 @@ func analyze(text string, emit func(string)) {
 	flushHan()
 }
 
-// fold maps full-width ASCII forms (Ａ, １, ？) and the ideographic space to their
-// ASCII equivalents, which is what NFKC does for the characters Chinese input
-// methods produce.
-func fold(r rune) rune {
+// FoldWidth maps full-width ASCII forms (Ａ, １, ？) and the ideographic space to
+// their ASCII equivalents, which is what NFKC does for the characters Chinese
+// input methods produce. The bot normalises customers' text with it too.
+func FoldWidth(r rune) rune {
 	switch {
 	case r >= 0xFF01 && r <= 0xFF5E:
 		return r - 0xFEE0
