@@ -16,7 +16,7 @@ import (
 // how much of the question the article covers, not on keyword lists; and the
 // top article must itself mention what the question is about (see coverage).
 func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delta func(string)) Reply {
-	hits := b.search(text, lang)
+	hits := b.search(ctx, text, lang)
 	top, cov := 0.0, 0.0
 	if len(hits) > 0 {
 		top, cov = hits[0].Confidence, coverage(text, hits[0].Article)

@@ -308,7 +308,7 @@ func (b *Bot) topicAnswer(ctx context.Context, conv, id, lang string) Reply {
 	if lang == gridline.LangZH {
 		q = topics[id].zh
 	}
-	hits := b.search(q, lang)
+	hits := b.search(ctx, q, lang)
 	more := options(lang, OptionHuman, OptionMain)
 	if len(hits) == 0 {
 		return Reply{Action: ActionFallback, Text: say(lang, "topic.none"), QuickReplies: more}
@@ -323,10 +323,21 @@ func (b *Bot) topicAnswer(ctx context.Context, conv, id, lang string) Reply {
 	return r
 }
 
-// search queries the knowledge base in lang; no knowledge base finds nothing.
-func (b *Bot) search(q, lang string) []knowledge.Hit {
+// search queries the knowledge base in lang, by meaning too when the knowledge
+// base can (hybrid retrieval); no knowledge base finds nothing.
+func (b *Bot) search(ctx context.Context, q, lang string) []knowledge.Hit {
 	if b.kb == nil {
 		return nil
 	}
-	return b.kb.Search(q, knowledge.SearchOptions{Lang: lang, Limit: 5})
+	opts := knowledge.SearchOptions{Lang: lang, Limit: 5}
+	if h, ok := b.kb.(hybridRetriever); ok {
+		return h.SearchContext(ctx, q, opts)
+	}
+	return b.kb.Search(q, opts)
+}
+
+// hybridRetriever is a Retriever that may also embed the question
+// (knowledge.Service with vectors).
+type hybridRetriever interface {
+	SearchContext(ctx context.Context, query string, opts knowledge.SearchOptions) []knowledge.Hit
 }

@@ -21,6 +21,9 @@ type Service struct {
 	Index  *Index
 	Board  handoff.Switchboard
 	Logger *slog.Logger
+	// Vectors, when set, adds meaning to the words: articles are embedded as they
+	// change and SearchContext fuses the nearest ones into the ranking.
+	Vectors *Vectors
 	// Resync is how often Run reloads the whole index from the store, to heal
 	// any change event the switchboard lost (delivery is best effort). Zero means
 	// 10 minutes; negative turns it off.
@@ -76,7 +79,24 @@ func (s *Service) Load(ctx context.Context) error {
 			s.Index.Delete(id)
 		}
 	}
+	s.syncVectors(ctx, as, true) // also forgets the vectors of deleted articles
 	return nil
+}
+
+// vectorSyncTimeout bounds embedding changed articles during a write.
+const vectorSyncTimeout = 20 * time.Second
+
+// syncVectors embeds changed articles when hybrid retrieval is on. A failure
+// only leaves those articles to the word index until the next sync.
+func (s *Service) syncVectors(ctx context.Context, as []*gridline.Article, all bool) {
+	if s.Vectors == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, vectorSyncTimeout)
+	defer cancel()
+	if err := s.Vectors.Sync(ctx, as, all); err != nil {
+		s.log().Warn("knowledge: embedding articles failed; they are found by words only until the next sync", "err", err)
+	}
 }
 
 // normalise validates a and tidies it in place (trimmed title, lower-case tags,
@@ -105,6 +125,7 @@ func (s *Service) Create(ctx context.Context, a *gridline.Article, by string) er
 		return err
 	}
 	s.Index.Put(a)
+	s.syncVectors(ctx, []*gridline.Article{a}, false)
 	s.publish(ctx, a.ID, false)
 	return nil
 }
@@ -131,6 +152,7 @@ func (s *Service) Update(ctx context.Context, a *gridline.Article, expectVersion
 		return err
 	}
 	s.Index.Put(a)
+	s.syncVectors(ctx, []*gridline.Article{a}, false)
 	s.publish(ctx, a.ID, false)
 	return nil
 }
@@ -141,6 +163,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	s.Index.Delete(id)
+	if s.Vectors != nil {
+		s.Vectors.Drop(id)
+	}
 	s.publish(ctx, id, true)
 	return nil
 }
@@ -183,6 +208,7 @@ func (s *Service) Import(ctx context.Context, as []*gridline.Article, by string)
 	for _, a := range as {
 		s.Index.Put(a)
 	}
+	s.syncVectors(ctx, as, false)
 	if len(as) > bulkImport {
 		s.publish(ctx, 0, false) // other replicas reload once instead of refetching each row
 	} else {
@@ -218,6 +244,28 @@ func (s *Service) SeedIfEmpty(ctx context.Context, as []*gridline.Article) (bool
 // Search ranks the indexed articles for a query; see Index.Search.
 func (s *Service) Search(query string, opts SearchOptions) []Hit {
 	return s.Index.Search(query, opts)
+}
+
+// SearchContext is Search with hybrid retrieval when Vectors is set: the
+// question is embedded (within Vectors.QueryTimeout) and the articles nearest
+// in meaning are fused into the word ranking. Without vectors, or when the
+// embedding fails, it is Search.
+func (s *Service) SearchContext(ctx context.Context, query string, opts SearchOptions) []Hit {
+	if s.Vectors == nil || s.Vectors.Len() == 0 {
+		return s.Index.Search(query, opts)
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	wide := opts
+	wide.Limit = max(limit*4, 20)
+	lexical := s.Index.Search(query, wide)
+	qv := s.Vectors.embedQuery(ctx, query)
+	if qv == nil {
+		return lexical[:min(limit, len(lexical))]
+	}
+	return s.Vectors.fuse(s.Index, lexical, qv, opts, limit)
 }
 
 // publish tells every replica that an article changed. A lost event only delays
@@ -319,5 +367,6 @@ func (s *Service) refresh(ctx context.Context, ev handoff.Event) {
 		s.log().Warn("knowledge: refresh article", "article", ae.ID, "err", err)
 	default:
 		s.Index.putNewer(a)
+		s.syncVectors(ctx, []*gridline.Article{a}, false)
 	}
 }

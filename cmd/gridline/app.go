@@ -90,7 +90,15 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		return nil, err
 	}
 
+	var model *llm.Client
+	if cfg.LLMModel != "" && cfg.LLMBaseURL != "" {
+		model = llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel,
+			EmbeddingModel: cfg.LLMEmbedModel, Timeout: cfg.LLMTimeout})
+	}
 	a.Knowledge = &knowledge.Service{Store: a.Store, Index: knowledge.NewIndex(), Board: a.Board, Logger: logger}
+	if model != nil && cfg.LLMEmbedModel != "" {
+		a.Knowledge.Vectors = &knowledge.Vectors{Embedder: model, Logger: logger}
+	}
 	if err := a.Knowledge.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load knowledge base: %w", err)
 	}
@@ -106,12 +114,11 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	var model bot.LLM
-	if cfg.LLMModel != "" && cfg.LLMBaseURL != "" {
-		model = llm.New(llm.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel,
-			EmbeddingModel: cfg.LLMEmbedModel, Timeout: cfg.LLMTimeout})
+	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
+	if model != nil {
+		botCfg.LLM = model
 	}
-	a.Bot = bot.New(bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, LLM: model, Logger: logger})
+	a.Bot = bot.New(botCfg)
 	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
 	if cfg.RedisURL == "" {
 		// The in-process queue starts empty: rebuild it and agents' loads from the

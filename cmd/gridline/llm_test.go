@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot/llm/llmtest"
 )
 
@@ -99,5 +101,29 @@ func TestLLMDeadEndpoint(t *testing.T) {
 			}
 			t.Logf("answered in %v with the model %s", time.Since(start).Round(time.Millisecond), name)
 		})
+	}
+}
+
+// TestLLMEmbeddings: with an embedding model configured, the knowledge base is
+// embedded at start and questions are embedded as they are asked.
+func TestLLMEmbeddings(t *testing.T) {
+	model := llmtest.NewServer(t, llmtest.Options{APIKey: "test-key"})
+	cfg := testConfig(t)
+	cfg.LLMBaseURL, cfg.LLMAPIKey, cfg.LLMModel, cfg.LLMEmbedModel = model.URL, "test-key", "test-model", "test-embed"
+	app := startApp(t, cfg)
+	n, err := app.Store.ListArticles(context.Background(), gridline.ArticleFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := app.Knowledge.Vectors.Len(); got != len(n) {
+		t.Fatalf("%d of %d articles embedded at start", got, len(n))
+	}
+	before := model.Embeds()
+	_, final := askThroughWidget(t, app, "en", "How can I pay my electricity bill?")
+	if cits, _ := final["citations"].([]any); len(cits) == 0 {
+		t.Fatalf("no cited answer with hybrid retrieval: %v", final)
+	}
+	if model.Embeds() == before {
+		t.Fatal("the question was not embedded")
 	}
 }
