@@ -301,8 +301,23 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.page == "/" {
-				// The widget's launcher is on the demo page, labelled in the same language.
-				if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && document.querySelector('[data-gridline-widget]').shadowRoot.querySelector('.launcher').getAttribute('aria-label')`, 10*time.Second); err != nil {
+				// The widget's launcher is on the demo page, labelled in the page's
+				// language, and follows the page's language switch.
+				const launcher = `document.querySelector('[data-gridline-widget]').shadowRoot.querySelector('.launcher')`
+				if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && `+launcher+`.getAttribute('aria-label')`, 10*time.Second); err != nil {
+					t.Fatal(err)
+				}
+				before, err := browsertest.Eval[string](tab, launcher+`.getAttribute('aria-label')`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("lang"))); err != nil {
+					t.Fatal(err)
+				}
+				if err := browsertest.WaitFor(tab, launcher+`.getAttribute('aria-label') !== `+jsString(before)+` && document.querySelector('h1').textContent.trim() !== `+string(want), 5*time.Second); err != nil {
+					t.Fatal(err)
+				}
+				if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("lang"))); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -320,4 +335,9 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 			}
 		})
 	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

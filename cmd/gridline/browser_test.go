@@ -457,15 +457,8 @@ func TestBrowserAdmin(t *testing.T) {
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.conflict') && document.querySelector('.conflict').textContent.includes(`+js(tc.conflict)+`)`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-conflict-"+tc.lang)
 
-			// An import with a bad second row writes nothing and names the row.
-			file := filepath.Join(t.TempDir(), "articles.json")
-			must(t, os.WriteFile(file, []byte(`[{"slug":"import-ok-`+tc.lang[:2]+`","lang":"en","title":"Fine","body":"Fine body"},{"slug":"Bad Slug!","lang":"xx","title":"","body":"x"}]`), 0o644))
-			must(t, chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file})))
-			must(t, browsertest.WaitFor(tab, `document.querySelector('.import-errors') && document.querySelector('.import-errors').textContent.includes(`+js(tc.rowLabel)+`) && document.querySelector('.import-errors').textContent.includes('slug')`, 10*time.Second))
-			browsertest.Screenshot(t, tab, dir, "admin-import-errors-"+tc.lang)
-
 			// Test the bot: the action, a confidence bar and the citations show.
-			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-bot"))))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-bot').click()`)))
 			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("ask-text"), tc.question+"\r")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.result [role=meter]') && document.querySelector('.result .tag[class*=action-]')`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-bot-"+tc.lang)
@@ -473,19 +466,39 @@ func TestBrowserAdmin(t *testing.T) {
 			// A question the bot cannot answer is listed; linking an article resolves it.
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('#ask-text').value = ''`), chromedp.SendKeys(chromedp.ID("ask-text"), "zxqv wobble frobnicate "+tc.lang+"\r")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.result .tag[class*=action-]') && !document.querySelector('.result .action-answer')`, 10*time.Second))
-			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-unanswered"))))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-unanswered').click()`)))
 			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate'))`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-unanswered-"+tc.lang)
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const row = [...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes('frobnicate'));
   const sel = row.querySelector('select'); sel.selectedIndex = 1; row.querySelector('button').click(); })()`)))
 			must(t, browsertest.WaitFor(tab, `![...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate `+tc.lang+`'))`, 10*time.Second))
 
-			// Users and figures.
-			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-users"))))
+			// Users: the list, and a new agent added through the form.
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-users').click()`)))
 			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === 'admin@example.com')`, 10*time.Second))
-			must(t, chromedp.Do(tab, chromedp.Click(chromedp.ID("tab-stats"))))
+			email := "agent-" + tc.lang + "@example.com"
+			must(t, chromedp.Do(tab,
+				chromedp.SendKeys(chromedp.ID("u-new-name"), "Agent "+tc.lang),
+				chromedp.SendKeys(chromedp.ID("u-new-email"), email),
+				chromedp.SendKeys(chromedp.ID("u-new-pass"), "a-long-password"),
+				chromedp.Click(chromedp.ID("u-new-skill-repair")),
+				chromedp.Click(chromedp.CSS("form.user-form button.primary")),
+			))
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === `+js(email)+`)`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-users-"+tc.lang)
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-stats').click()`)))
 			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('.stat').length === 7`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-stats-"+tc.lang)
+
+			// An import with a bad second row writes nothing and names the row.
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-articles').click()`)))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#import-file') && document.querySelector('#article-list .article-row')`, 10*time.Second))
+			file := filepath.Join(t.TempDir(), "articles.json")
+			must(t, os.WriteFile(file, []byte(`[{"slug":"import-ok-`+tc.lang[:2]+`","lang":"en","title":"Fine","body":"Fine body"},{"slug":"Bad Slug!","lang":"xx","title":"","body":"x"}]`), 0o644))
+			must(t, chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file})))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.import-errors') && document.querySelector('.import-errors').textContent.includes(`+js(tc.rowLabel)+`) && document.querySelector('.import-errors').textContent.includes('slug')`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-import-errors-"+tc.lang)
+
 			noPageErrors(t, tab)
 		})
 	}

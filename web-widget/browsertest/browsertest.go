@@ -39,9 +39,23 @@ func ExecPath() string {
 	return ""
 }
 
+// TabTimeout bounds everything a test does in one tab. chromedp waits for an
+// element for as long as its context lives, so without a bound a missing element
+// would hang the test until go test's own timeout, with no useful message.
+const TabTimeout = 2 * time.Minute
+
+// bounded returns ctx with TabTimeout, cancelled when t ends. The tab already
+// runs, so the deadline limits actions only, not the life of the browser.
+func bounded(t testing.TB, ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, TabTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // NewBrowser starts headless Chromium for t and returns the context of its first
 // tab. The browser stops when t ends. A test is skipped, saying why, only when no
 // Chromium is installed; CI installs it, so there the browser tests always run.
+// Actions in the returned tab fail after TabTimeout.
 func NewBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := ExecPath()
@@ -68,6 +82,21 @@ func NewBrowser(t testing.TB) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("browsertest: start %s: %v", path, err)
 	}
+	return withBrowser(bounded(t, ctx), ctx)
+}
+
+// browserKey finds the unbounded browser context behind a bounded tab, so that
+// new tabs are children of the browser, not of another tab's deadline.
+type browserKey struct{}
+
+func withBrowser(ctx, browser context.Context) context.Context {
+	return context.WithValue(ctx, browserKey{}, browser)
+}
+
+func browserOf(ctx context.Context) context.Context {
+	if b, ok := ctx.Value(browserKey{}).(context.Context); ok {
+		return b
+	}
 	return ctx
 }
 
@@ -75,24 +104,24 @@ func NewBrowser(t testing.TB) context.Context {
 // cookies and storage; use NewIncognitoTab for a second, separate visitor.
 func NewTab(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
-	tab, cancel := chromedp.NewContext(ctx)
+	tab, cancel := chromedp.NewContext(browserOf(ctx))
 	t.Cleanup(cancel)
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("browsertest: open tab: %v", err)
 	}
-	return tab
+	return withBrowser(bounded(t, tab), browserOf(ctx))
 }
 
 // NewIncognitoTab opens a tab in a fresh browser context: its own cookies and
 // localStorage, as a different person on a different computer would have.
 func NewIncognitoTab(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
-	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	tab, cancel := chromedp.NewContext(browserOf(ctx), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("browsertest: open incognito tab: %v", err)
 	}
-	return tab
+	return withBrowser(bounded(t, tab), browserOf(ctx))
 }
 
 // SetLanguage makes every document the tab loads from now on see tag (e.g.

@@ -78,7 +78,10 @@ async function load(tab) {
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
   } catch (err) { toast(err.message, 'error'); }
-  if (S.tab === tab) renderPage();
+  if (S.tab !== tab) return;
+  // The articles page keeps its search box and file input (and their focus);
+  // only the list changes.
+  if (tab === 'articles') renderList(); else renderPage();
 }
 
 // ---- articles ------------------------------------------------------------------
