@@ -380,6 +380,15 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.rating-send').click()`)))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.rating').hidden`, 5*time.Second))
 
+	// Writing again after the resolution opens a new matter: a new conversation,
+	// the message in it, answered by the bot again.
+	oldConv, err := browsertest.Eval[string](customer, `JSON.parse(localStorage.getItem('gridline.widget:' + location.origin)).conv`)
+	must(t, err)
+	say(t, customer, "One more question about my meter")
+	must(t, browsertest.WaitFor(customer, `JSON.parse(localStorage.getItem('gridline.widget:' + location.origin)).conv !== `+js(oldConv)+
+		` && [...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('One more question'))`, 20*time.Second))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot') && `+widgetRoot+`.querySelector('.conn').hidden`, 15*time.Second))
+
 	// The agent closes the call-back once done.
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('+86 138 0000 1234')).querySelector('button:last-child').click()`)))
 	must(t, browsertest.WaitFor(agent, `![...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 10*time.Second))

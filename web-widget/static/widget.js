@@ -298,7 +298,9 @@
     });
 
     // ---- connection ------------------------------------------------------------
-    let ws = null, connected = false, attempt = 0, retryTimer = 0, refreshSession = false, welcomed = false;
+    // refreshSession starts true: the first connection of a page view renews the
+    // visitor token and learns whether the last conversation was resolved.
+    let ws = null, connected = false, attempt = 0, retryTimer = 0, refreshSession = true, moving = false;
 
     function setConn(ok) {
       connected = ok;
@@ -328,13 +330,20 @@
       save();
     }
 
+    // resetConversation starts showing another conversation (the last one was
+    // resolved): its seqs start again at 1, so the old lines go. Unsent lines
+    // stay — they are the customer's first words in the new one.
     function resetConversation(id) {
+      const unsent = st.msgs.filter((m) => m.pending);
       st.conv = id;
       st.lastSeq = 0;
       st.msgs = [];
       st.status = '';
       nodes.clear();
       logEl.textContent = '';
+      ratingForm.hidden = true; // a rating now would land on the new conversation
+      delete st.pendingRating;
+      for (const m of unsent) addMessage(m, { persist: false });
     }
 
     async function connect() {
@@ -355,7 +364,6 @@
       let opened = false;
       sock.onopen = () => {
         opened = true;
-        welcomed = false;
         sock.send(JSON.stringify({ type: 'hello', last_seq: st.lastSeq }));
         flushOutbox();
       };
@@ -366,6 +374,7 @@
       };
       sock.onclose = (e) => {
         if (ws === sock) ws = null;
+        if (moving) { moving = false; connect(); return; } // to a new conversation, at once
         // A socket that never opened, or was refused, most likely holds a stale
         // token: get a fresh one before the next try.
         if (!opened || e.code === 1008 || e.code === 4001) refreshSession = true;
@@ -414,6 +423,13 @@
     // queueSend shows the customer's words at once as "sending…" and keeps the
     // frame until the server acks its client_id.
     function queueSend(frame, shownText) {
+      if (st.status === 'resolved') {
+        // That matter is closed: the next words open a new conversation. The
+        // frame waits in the outbox while the socket moves over.
+        st.status = '';
+        refreshSession = true;
+        if (ws && ws !== 'connecting') { moving = true; ws.close(); }
+      }
       frame.client_id = newClientID();
       st.outbox.push(frame);
       addMessage({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
@@ -462,7 +478,6 @@
             resetConversation(f.conversation_id);
             sendFrame({ type: 'hello', last_seq: 0 });
           } else if (f.conversation_id) st.conv = f.conversation_id;
-          welcomed = true;
           setConn(true);
           setStatus(f.status);
           break;
