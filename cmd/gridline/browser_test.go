@@ -252,6 +252,13 @@ func TestBrowserWidgetCrossOrigin(t *testing.T) {
 	noPageErrors(t, tab)
 }
 
+// clickJS clicks the first element matching sel from script: a sticky header
+// may cover an element that is in the viewport, and a mouse click at its
+// centre would land on the header instead.
+func clickJS(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => { const el = document.querySelector(` + js(sel) + `); if (!el) throw new Error('no element ' + ` + js(sel) + `); el.click(); })()`)
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestBrowserAgentHandoff puts a customer and an agent in two browsers. The
@@ -443,7 +450,7 @@ func TestBrowserAdmin(t *testing.T) {
 			browsertest.Screenshot(t, tab, dir, "admin-editor-"+tc.lang)
 			version, err := browsertest.Eval[string](tab, `document.querySelector('#editor-box .row .small.muted').textContent`)
 			must(t, err)
-			must(t, chromedp.Do(tab, chromedp.Click(chromedp.CSS("#editor-box .row.end button.primary"))))
+			must(t, chromedp.Do(tab, clickJS("#editor-box .row.end button.primary")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('#editor-box .row .small.muted').textContent !== `+js(version), 10*time.Second))
 
 			// Another admin saves the same article meanwhile: our next save is refused and said so.
@@ -462,9 +469,28 @@ func TestBrowserAdmin(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("concurrent edit: %d", res.StatusCode)
 			}
-			must(t, chromedp.Do(tab, chromedp.KeyEvent("one more line\n"), chromedp.Click(chromedp.CSS("#editor-box .row.end button.primary"))))
+			must(t, chromedp.Do(tab, chromedp.KeyEvent("one more line\n"), clickJS("#editor-box .row.end button.primary")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.conflict') && document.querySelector('.conflict').textContent.includes(`+js(tc.conflict)+`)`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-conflict-"+tc.lang)
+
+			// A new article: create as a draft, publish, see both versions, delete.
+			slug := "browser-check-" + tc.lang[:2]
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('.toolbar .primary').click()`)))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#a-slug') && document.querySelector('#a-slug').value === ''`, 5*time.Second))
+			must(t, chromedp.Do(tab,
+				chromedp.SendKeys(chromedp.ID("a-title"), "Browser check article"),
+				chromedp.SendKeys(chromedp.ID("a-slug"), slug),
+				chromedp.SendKeys(chromedp.ID("a-tags"), "test, browser"),
+				chromedp.SendKeys(chromedp.ID("a-body"), "Checked **in a browser**."),
+				clickJS("#editor-box .row.end button.primary"),
+			))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#editor-box .tag.draft') && document.querySelector('#a-slug').value === `+js(slug), 10*time.Second))
+			must(t, chromedp.Do(tab, clickJS("#editor-box .row.end button.ghost"))) // publish
+			must(t, browsertest.WaitFor(tab, `!document.querySelector('#editor-box .editor-title + .tag.draft') && document.querySelector('#editor-box .row .small.muted').textContent.includes('2')`, 10*time.Second))
+			must(t, chromedp.Do(tab, clickJS("#editor-box .row button.ghost.small"))) // history
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('.versions li').length === 2`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), clickJS("#editor-box .danger")))
+			must(t, browsertest.WaitFor(tab, `!document.querySelector('#a-slug') && ![...document.querySelectorAll('#article-list .article-row')].some(r => r.textContent.includes(`+js(slug)+`))`, 10*time.Second))
 
 			// Test the bot: the action, a confidence bar and the citations show.
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-bot').click()`)))
