@@ -245,6 +245,13 @@ func TestBrowserWidgetCrossOrigin(t *testing.T) {
 
 	browser := browsertest.NewBrowser(t)
 	tab := openWidget(t, browser, site.URL, "en-US")
+	// Say plainly what breaks when it does: the widget's first call is the session.
+	cors, err := browsertest.Eval[string](tab, `fetch(`+js(app.URL()+"/api/v1/widget/sessions")+`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{"lang":"en"}'})
+  .then(r => r.ok ? '' : 'HTTP ' + r.status, e => String(e))`)
+	must(t, err)
+	if cors != "" {
+		t.Fatalf("the utility's page (%s) cannot start a chat session on %s: %s — the server must answer CORS (preflight included) for GRIDLINE_ALLOWED_ORIGINS on /api/v1/widget/*", site.URL, app.URL(), cors)
+	}
 	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
 	say(t, tab, "How can I pay my bill?")
 	must(t, browsertest.WaitFor(tab, widgetRoot+`.querySelector('.log .msg.customer:not(.pending)')`, 10*time.Second))
