@@ -341,3 +341,38 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestWidgetMobileLayout opens the widget on a phone-sized screen: the panel
+// takes the whole screen (no launcher floating over the text box) and its close
+// button brings the launcher back.
+func TestWidgetMobileLayout(t *testing.T) {
+	ts := httptest.NewServer(webwidget.Handler())
+	defer ts.Close()
+	ctx := browsertest.NewBrowser(t)
+	tab := browsertest.NewIncognitoTab(t, ctx)
+	if err := browsertest.SetLanguage(tab, "zh-CN"); err != nil {
+		t.Fatal(err)
+	}
+	const root = `document.querySelector('[data-gridline-widget]').shadowRoot`
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := browsertest.WaitFor(tab, `document.querySelector('[data-gridline-widget]') && `+root+`.querySelector('.launcher')`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](root+`.querySelector('.launcher').click()`)); err != nil {
+		t.Fatal(err)
+	}
+	full := `(() => { const r = ` + root + `.querySelector('.panel').getBoundingClientRect();
+  return !` + root + `.querySelector('.panel').hidden && r.width === innerWidth && Math.abs(r.height - innerHeight) < 2 && getComputedStyle(` + root + `.querySelector('.launcher')).display === 'none'; })()`
+	if err := browsertest.WaitFor(tab, full, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Screenshot(t, tab, browsertest.Dir(t), "widget-mobile-zh")
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](root+`.querySelector('.close').click()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := browsertest.WaitFor(tab, root+`.querySelector('.panel').hidden && getComputedStyle(`+root+`.querySelector('.launcher')).display !== 'none'`, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
