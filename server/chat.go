@@ -112,12 +112,19 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
+	ok, _ := s.widgetOriginAllowed(origin)
+	return ok
+}
+
+// widgetOriginAllowed tells the CORS middleware which sites may call the widget
+// API: the configured widget hosts ("*" for any).
+func (s *Server) widgetOriginAllowed(origin string) (bool, error) {
 	for _, allowed := range s.cfg.AllowedOrigins {
 		if allowed == "*" || strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // chatSocket is GET /ws/chat: one customer's live connection to their conversation.

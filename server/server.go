@@ -196,6 +196,14 @@ func (s *Server) routes() *echo.Echo {
 	}))
 	e.Use(s.metrics.middleware)
 	e.Use(bodyLimit)
+	// The widget calls the widget API from the sites it is embedded on.
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		Skipper:         func(c echo.Context) bool { return !strings.HasPrefix(c.Request().URL.Path, "/api/v1/widget/") },
+		AllowOriginFunc: s.widgetOriginAllowed,
+		AllowMethods:    []string{http.MethodPost, http.MethodOptions},
+		AllowHeaders:    []string{echo.HeaderContentType, echo.HeaderAuthorization},
+		MaxAge:          600,
+	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

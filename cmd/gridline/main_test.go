@@ -515,15 +515,16 @@ func TestSlowClientDropped(t *testing.T) {
 	}
 	waitUntil(t, "two sockets open", func() bool { return app.Server.OpenSockets() == 2 })
 
-	// 64 KiB frames: the slow tab's kernel buffers fill after a few hundred,
-	// then its send queue, then it is dropped. The fast tab reads them all.
-	payload := strings.Repeat("x", 64<<10)
+	// 32 KiB frames, ~10 MB/s: the slow tab's kernel buffers fill after a few
+	// hundred, then its send queue, then it is dropped. The fast tab, reading,
+	// keeps up with them all.
+	payload := strings.Repeat("x", 32<<10)
 	topic := handoff.ConversationTopic(s.ConversationID)
-	const events = 600
+	const events = 700
 	go func() {
 		for i := range events {
 			_ = app.Board.Publish(ctx, topic, handoff.NewEvent("notice", s.ConversationID, map[string]any{"n": i, "pad": payload}))
-			time.Sleep(200 * time.Microsecond) // stay within the fast reader's subscriber buffer
+			time.Sleep(3 * time.Millisecond) // a pace a reading client keeps up with, even under -race
 		}
 	}()
 	got := 0

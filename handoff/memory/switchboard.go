@@ -15,7 +15,7 @@ import (
 // SubscriberBuffer is how many events a subscriber may fall behind before it
 // starts losing them. Losing is safe (receivers refill from the store by seq);
 // blocking the publisher would let one stalled browser tab stall a conversation.
-const SubscriberBuffer = 64
+const SubscriberBuffer = 128
 
 // Switchboard fans events out to subscribers in this process. Use it while one
 // replica serves everyone; once two replicas share the work, a customer's socket

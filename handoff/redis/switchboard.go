@@ -26,7 +26,7 @@ const ChannelPrefix = "gridline:"
 
 // SubscriberBuffer is how many events a subscriber may fall behind before it
 // loses them; a slow subscriber never holds up the connection's reader.
-const SubscriberBuffer = 64
+const SubscriberBuffer = 128
 
 // keepalive is how long the reader waits on a quiet connection before it pings,
 // so a dead connection is noticed and go-redis reconnects and resubscribes.
