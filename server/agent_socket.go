@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -162,31 +161,12 @@ func (as *agentSession) unavailable(err error) {
 
 // readLoop handles console frames until the socket fails or closes.
 func (as *agentSession) readLoop(ctx context.Context) {
-	ws := as.sk.ws
-	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
-	for {
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				as.sk.close(websocket.CloseMessageTooBig, "frame too large")
-			}
-			return
+	as.s.readFrames(as.sk, "agent", func(f *Frame, err error) {
+		if f == nil {
+			f = &Frame{}
 		}
-		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
-		start := time.Now()
-		f, err := DecodeFrame(data)
-		if err != nil {
-			as.sendError("", "", err)
-			continue
-		}
-		if f.Type != frameTyping && !as.sk.limiter.allow() {
-			as.sendError(f.ConversationID, f.ClientID, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this was not done, try again in a moment"))
-			continue
-		}
-		as.handle(ctx, f)
-		as.s.metrics.frameLatency.WithLabelValues("agent", f.Type).Observe(time.Since(start).Seconds())
-	}
+		as.sendError(f.ConversationID, f.ClientID, err)
+	}, func(f *Frame) { as.handle(ctx, f) })
 }
 
 func (as *agentSession) handle(ctx context.Context, f *Frame) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -196,31 +195,13 @@ func (cs *chatSession) run() {
 
 // readLoop handles client frames until the socket fails or closes.
 func (cs *chatSession) readLoop(ctx context.Context) {
-	ws := cs.sk.ws
-	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
-	for {
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				cs.sk.close(websocket.CloseMessageTooBig, "frame too large")
-			}
-			return
+	cs.s.readFrames(cs.sk, "chat", func(f *Frame, err error) {
+		clientID := ""
+		if f != nil {
+			clientID = f.ClientID
 		}
-		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
-		start := time.Now()
-		f, err := DecodeFrame(data)
-		if err != nil {
-			cs.sendError(err)
-			continue
-		}
-		if f.Type != frameTyping && !cs.sk.limiter.allow() {
-			cs.sendErrorFor(f.ClientID, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this message was not sent, try again in a moment"))
-			continue
-		}
-		cs.handle(ctx, f)
-		cs.s.metrics.frameLatency.WithLabelValues("chat", f.Type).Observe(time.Since(start).Seconds())
-	}
+		cs.sendErrorFor(clientID, err)
+	}, func(f *Frame) { cs.handle(ctx, f) })
 }
 
 func (cs *chatSession) handle(ctx context.Context, f *Frame) {

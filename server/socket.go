@@ -2,11 +2,14 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
+
+	"github.com/gridline/gridline"
 )
 
 // Socket timings and buffers.
@@ -73,6 +76,39 @@ func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socke
 	go sk.writeLoop()
 	session(sk)
 	return nil
+}
+
+// readFrames reads and decodes a client's frames until the socket fails or
+// closes, keeping the connection alive by pongs, closing with 1009 on an
+// oversized frame and applying the socket's rate limit (typing is exempt). A
+// refused frame goes to refuse, with the decoded frame when there is one;
+// every other frame to handle, timed under kind in the metrics.
+func (s *Server) readFrames(sk *socket, kind string, refuse func(f *Frame, err error), handle func(f *Frame)) {
+	ws := sk.ws
+	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				sk.close(websocket.CloseMessageTooBig, "frame too large")
+			}
+			return
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+		start := time.Now()
+		f, err := DecodeFrame(data)
+		if err != nil {
+			refuse(nil, err)
+			continue
+		}
+		if f.Type != frameTyping && !sk.limiter.allow() {
+			refuse(f, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this was not done, try again in a moment"))
+			continue
+		}
+		handle(f)
+		s.metrics.frameLatency.WithLabelValues(kind, f.Type).Observe(time.Since(start).Seconds())
+	}
 }
 
 // writeLoop runs until the socket closes: it writes queued frames, pings, and the
