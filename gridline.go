@@ -245,6 +245,26 @@ type Request struct {
 	ClosedBy       string     `json:"closed_by,omitempty"`
 }
 
+// Figures are the counts behind the admins' service figures, over the
+// conversations created since a time. A conversation was handed off when it was
+// ever queued, assigned or owned; engaged when the customer wrote at least once;
+// bot-only when engaged and never handed off.
+type Figures struct {
+	Conversations int
+	Handoffs      int
+	Engaged       int
+	BotOnly       int
+	// Waited counts conversations both queued and assigned; WaitSeconds sums
+	// their time from queued to assigned.
+	Waited      int
+	WaitSeconds float64
+	Ratings     int
+	RatingSum   int
+	// OpenRequests and OpenUnanswered are counts now, whatever the window.
+	OpenRequests   int
+	OpenUnanswered int
+}
+
 // Store is the persistence seam. SQLite (the embedded default) and PostgreSQL
 // implement it in package store; store/storetest is the contract both pass.
 type Store interface {
@@ -269,6 +289,9 @@ type Store interface {
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	// ListConversations returns the newest first.
 	ListConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
+	// Figures counts over conversations created at or after since (zero: all),
+	// in the database, however many there are.
+	Figures(ctx context.Context, since time.Time) (*Figures, error)
 
 	// AppendMessage stores m with the conversation's next Seq and sets m.Seq and
 	// m.CreatedAt. When m.ClientID is set and a message with that client id is

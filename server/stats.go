@@ -7,15 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/gridline/gridline"
 )
-
-// statsScanLimit bounds how many conversations GET /stats reads. The figures are
-// computed from the store seam as it is (ListConversations), which is linear in the
-// number of conversations; past this many, the answer says it is a sample of the
-// newest ones.
-const statsScanLimit = 100_000
 
 // Stats are the desk's headline figures for supervisors and admins.
 type Stats struct {
@@ -34,10 +26,8 @@ type Stats struct {
 	// OpenRequests counts messages and call-backs no one has closed yet.
 	OpenRequests int `json:"open_requests"`
 	// Unanswered counts distinct questions the bot could not answer, still open.
-	Unanswered int `json:"unanswered"`
-	// Sampled is true when the store held more conversations than were read.
-	Sampled bool       `json:"sampled,omitempty"`
-	Since   *time.Time `json:"since,omitempty"`
+	Unanswered int        `json:"unanswered"`
+	Since      *time.Time `json:"since,omitempty"`
 }
 
 type statsQuery struct {
@@ -57,64 +47,27 @@ func (s *Server) stats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// computeStats reads the store and counts. Conversations created before since
-// (when set) are left out; requests and unanswered questions are always the open
-// ones now.
+// computeStats asks the store for the counts, which it computes in the database
+// whatever the number of conversations. Conversations created before since
+// (when set) are left out; requests and unanswered questions are the open ones now.
 func (s *Server) computeStats(ctx context.Context, since time.Time) (*Stats, error) {
-	convs, err := s.cfg.Store.ListConversations(ctx, gridline.ConversationFilter{Limit: statsScanLimit + 1})
+	f, err := s.cfg.Store.Figures(ctx, since)
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{}
-	if len(convs) > statsScanLimit {
-		convs, st.Sampled = convs[:statsScanLimit], true
+	st := &Stats{
+		Conversations:   f.Conversations,
+		Handoffs:        f.Handoffs,
+		BotResolvedRate: ratio(float64(f.BotOnly), f.Engaged),
+		AvgWaitSeconds:  ratio(f.WaitSeconds, f.Waited),
+		AvgRating:       ratio(float64(f.RatingSum), f.Ratings),
+		Ratings:         f.Ratings,
+		OpenRequests:    f.OpenRequests,
+		Unanswered:      f.OpenUnanswered,
 	}
 	if !since.IsZero() {
 		st.Since = &since
 	}
-	var engaged, botOnly, waited int
-	var waitSum float64
-	var ratingSum int
-	for _, conv := range convs {
-		if !since.IsZero() && conv.CreatedAt.Before(since) {
-			continue
-		}
-		st.Conversations++
-		handed := conv.QueuedAt != nil || conv.AssignedAt != nil || conv.OwnerID != "" ||
-			conv.Status == gridline.StatusQueued || conv.Status == gridline.StatusActive
-		if handed {
-			st.Handoffs++
-		}
-		// Seq 1 is the greeting; a customer who never wrote is not counted either way.
-		if conv.LastSeq > 1 {
-			engaged++
-			if !handed {
-				botOnly++
-			}
-		}
-		if conv.QueuedAt != nil && conv.AssignedAt != nil && !conv.AssignedAt.Before(*conv.QueuedAt) {
-			waitSum += conv.AssignedAt.Sub(*conv.QueuedAt).Seconds()
-			waited++
-		}
-		if conv.Rating > 0 {
-			ratingSum += conv.Rating
-			st.Ratings++
-		}
-	}
-	st.BotResolvedRate = ratio(float64(botOnly), engaged)
-	st.AvgWaitSeconds = ratio(waitSum, waited)
-	st.AvgRating = ratio(float64(ratingSum), st.Ratings)
-
-	reqs, err := s.cfg.Store.ListRequests(ctx, "open")
-	if err != nil {
-		return nil, err
-	}
-	st.OpenRequests = len(reqs)
-	unanswered, err := s.cfg.Store.ListUnanswered(ctx, false, statsScanLimit)
-	if err != nil {
-		return nil, err
-	}
-	st.Unanswered = len(unanswered)
 	return st, nil
 }
 

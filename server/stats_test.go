@@ -98,7 +98,7 @@ func TestRatio(t *testing.T) {
 }
 
 // BenchmarkStats measures GET /stats's computation over stores of growing size:
-// it reads every conversation through the store seam, so it grows linearly.
+// the store counts in one SQL pass (a scan, so it still grows linearly).
 func BenchmarkStats(b *testing.B) {
 	for _, n := range []int{1_000, 10_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"ImportArticlesAllOrNothing", testImportAllOrNothing},
 		{"Unanswered", testUnanswered},
 		{"Request", testRequest},
+		{"Figures", testFigures},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
