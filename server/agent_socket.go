@@ -52,8 +52,9 @@ func (s *Server) agentSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	tokenHash := hashToken(sessionToken(r))
 	return s.serveSocket(c, "agent", func(sk *socket) {
-		as := &agentSession{s: s, sk: sk, user: u, tokenHash: hashToken(sessionToken(r)),
+		as := &agentSession{s: s, sk: sk, user: u, tokenHash: tokenHash,
 			watches: make(map[string]*watch), queuesDirty: make(chan struct{}, 1)}
 		as.run()
 	})

@@ -51,30 +51,35 @@ func newSocket(ws *websocket.Conn, rate float64, burst int) *socket {
 	}
 }
 
-// serveSocket upgrades the request to a WebSocket and runs session with it,
-// counted for shutdown and in the open-sockets gauge under kind. It returns when
-// session has returned and the socket is closed.
+// serveSocket upgrades the request to a WebSocket and runs session with it on a
+// goroutine of its own, counted for shutdown and in the open-sockets gauge under
+// kind. The HTTP handler returns at once, so the request's goroutine, its deep
+// stack and its buffers are not held for the socket's whole life; session must
+// not use the request or the Echo context.
 func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socket)) error {
 	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
 	if err != nil {
 		return nil // the upgrader has answered the client
 	}
 	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
+	remote := c.RealIP()
 	sk.dropped = func() {
 		s.metrics.dropped.Inc()
-		s.logger.Warn("socket dropped: client stopped reading", "kind", kind, "remote", c.RealIP())
+		s.logger.Warn("socket dropped: client stopped reading", "kind", kind, "remote", remote)
 	}
 	if !s.track(sk) {
 		sk.close(websocket.CloseGoingAway, "server shutting down")
 		sk.writeLoop()
 		return nil
 	}
-	defer s.untrack(sk)
 	gauge := s.metrics.sockets.WithLabelValues(kind)
 	gauge.Inc()
-	defer gauge.Dec()
-	go sk.writeLoop()
-	session(sk)
+	go func() {
+		defer s.untrack(sk)
+		defer gauge.Dec()
+		go sk.writeLoop()
+		session(sk)
+	}()
 	return nil
 }
 

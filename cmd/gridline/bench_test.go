@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,6 +176,8 @@ func BenchmarkIdleSockets(b *testing.B) {
 
 	settle()
 	before := rss(b)
+	var msBefore, msAfter runtime.MemStats
+	runtime.ReadMemStats(&msBefore)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSocketHolder$")
 	cmd.Env = append(os.Environ(), "GRIDLINE_SOCKET_HOLDER="+app.URL()+"|"+f.Name())
 	stdin, _ := cmd.StdinPipe()
@@ -198,7 +201,11 @@ func BenchmarkIdleSockets(b *testing.B) {
 	open := waitSockets(app, count)
 	settle()
 	after := rss(b)
+	runtime.ReadMemStats(&msAfter)
 	b.ReportMetric(float64(after-before)/float64(open), "B/socket")
+	// Where it goes: goroutine stacks and live heap, per socket.
+	b.ReportMetric(float64(msAfter.StackInuse-msBefore.StackInuse)/float64(open), "stack-B/socket")
+	b.ReportMetric(float64(int64(msAfter.HeapInuse)-int64(msBefore.HeapInuse))/float64(open), "heap-B/socket")
 	b.ReportMetric(float64(open), "sockets")
 }
 
