@@ -287,6 +287,9 @@ type Store interface {
 	// rating and the time fields; LastSeq is the store's own. The owner, once set,
 	// is never changed (first-inquiry responsibility). Returns ENOTFOUND.
 	UpdateConversation(ctx context.Context, c *Conversation) error
+	// RateConversation records the customer's rating (1-5) and nothing else, so
+	// that it cannot undo a concurrent claim, transfer or resolve. Returns ENOTFOUND.
+	RateConversation(ctx context.Context, id string, score int) error
 	// ListConversations returns the newest first.
 	ListConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
 	// Figures counts over conversations created at or after since (zero: all),

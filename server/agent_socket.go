@@ -132,10 +132,11 @@ func (as *agentSession) run() {
 	sk.sendJSON(map[string]any{"type": "welcome", "user": u})
 	as.sendQueues(ctx)
 
-	as.pumps.Add(3)
+	as.pumps.Add(4)
 	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents) }()
 	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine) }()
 	go func() { defer as.pumps.Done(); as.refreshQueues(ctx) }()
+	go func() { defer as.pumps.Done(); as.recheck(ctx) }()
 
 	as.readLoop(ctx)
 	cancel()
@@ -216,6 +217,51 @@ func (as *agentSession) status(ctx context.Context, status string) {
 	}
 }
 
+// recheckEvery is how often a console's session and access are checked again
+// without waiting for the console's own status frames.
+const recheckEvery = 30 * time.Second
+
+// recheck closes the console once its session has ended (logout, expiry, a
+// disabled account) and stops watches its user may no longer see (a changed
+// role), whether or not the console sends status frames.
+func (as *agentSession) recheck(ctx context.Context) {
+	t := time.NewTicker(recheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		u, err := as.reauthenticate(ctx)
+		if err != nil {
+			if gridline.ErrorCode(err) == gridline.EUNAUTHORIZED {
+				as.sendError("", "", err)
+				as.sk.close(websocket.ClosePolicyViolation, "session ended")
+				return
+			}
+			continue // the store is down: keep the console, try again later
+		}
+		as.mu.Lock()
+		watches := make([]*watch, 0, len(as.watches))
+		for _, w := range as.watches {
+			watches = append(watches, w)
+		}
+		as.mu.Unlock()
+		for _, w := range watches {
+			if _, err := as.s.conversationFor(ctx, u, w.id); gridline.ErrorCode(err) == gridline.ENOTFOUND {
+				as.unwatch(w.id, "no longer yours")
+				continue
+			}
+			w.mu.Lock()
+			if err := w.catchUpLocked(ctx); err != nil {
+				as.s.logger.Warn("agent: catch up", "err", err, "conversation", w.id)
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
 func (as *agentSession) reauthenticate(ctx context.Context) (*gridline.User, error) {
 	s := as.s
 	gone := gridline.Errorf(gridline.EUNAUTHORIZED, "session ended; log in again")
@@ -258,11 +304,22 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 		return
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.conv = conv
 	as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, conv)})
 	if err := w.replayLocked(ctx, lastSeq, conv.LastSeq); err != nil {
 		as.sendError(convID, "", err)
+	}
+	// The conversation may have changed hands between the access check and the
+	// subscription going live, and that status event was held back: look again
+	// now that events flow.
+	fresh, err := s.conversationFor(ctx, u, convID)
+	if err == nil && (fresh.Status != conv.Status || fresh.HandlerID != conv.HandlerID) {
+		w.conv = fresh
+		as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, fresh)})
+	}
+	w.mu.Unlock()
+	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+		as.unwatch(convID, "no longer yours")
 	}
 }
 
@@ -287,7 +344,13 @@ func (as *agentSession) watchFor(ctx context.Context, convID string) (*watch, er
 	}
 	w := &watch{id: convID, sub: sub, cancel: cancel}
 	// Staff see everything, internal notes included.
-	w.feed = feed{store: as.s.cfg.Store, convID: convID, send: func(m *gridline.Message) { as.sk.sendJSON(messageFrame(m)) }}
+	w.feed = feed{store: as.s.cfg.Store, convID: convID, send: func(m *gridline.Message, wait bool) {
+		if wait {
+			as.sk.sendWait(messageFrame(m))
+		} else {
+			as.sk.sendJSON(messageFrame(m))
+		}
+	}}
 
 	as.mu.Lock()
 	if as.watches == nil { // the socket is closing

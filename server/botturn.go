@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
@@ -16,11 +17,66 @@ func botName(lang string) string {
 	return "Gridline Assistant"
 }
 
-// botTurn lets the bot answer one customer input. Turns of one conversation run
-// one at a time, in order; a conversation a person has taken gets no bot reply.
+// maxPendingTurns bounds the inputs waiting for the bot in one conversation; a
+// customer who types faster than the bot answers loses the oldest waiting turn,
+// not the newest.
+const maxPendingTurns = 4
+
+// botTurns queues bot turns per conversation, so that one worker takes each
+// conversation's inputs in the order they were stored.
+type botTurns struct {
+	mu      sync.Mutex
+	pending map[string][]bot.Input // an entry exists while a worker runs
+}
+
+// enqueue adds in and reports whether a worker must be started for the
+// conversation, and whether an older waiting input was dropped to make room.
+func (t *botTurns) enqueue(convID string, in bot.Input) (start, dropped bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending == nil {
+		t.pending = make(map[string][]bot.Input)
+	}
+	q, running := t.pending[convID]
+	if len(q) >= maxPendingTurns {
+		q, dropped = q[1:], true
+	}
+	t.pending[convID] = append(q, in)
+	return !running, dropped
+}
+
+// next takes the conversation's next input; when none is left the worker ends.
+func (t *botTurns) next(convID string) (bot.Input, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	q := t.pending[convID]
+	if len(q) == 0 {
+		delete(t.pending, convID)
+		return bot.Input{}, false
+	}
+	t.pending[convID] = q[1:]
+	return q[0], true
+}
+
+// queueBotTurn queues a customer input for the bot, starting the conversation's
+// worker when none runs. Called in the order inputs are stored.
+func (s *Server) queueBotTurn(convID string, in bot.Input) {
+	start, dropped := s.turns.enqueue(convID, in)
+	if dropped {
+		s.logger.Warn("bot: customer is typing faster than the bot answers; an older turn was skipped", "conversation", convID)
+	}
+	if start {
+		s.goBackground(func(ctx context.Context) {
+			for in, ok := s.turns.next(convID); ok; in, ok = s.turns.next(convID) {
+				s.botTurn(ctx, convID, in)
+			}
+		})
+	}
+}
+
+// botTurn lets the bot answer one customer input; a conversation a person has
+// taken, or that was closed, gets no bot reply.
 func (s *Server) botTurn(ctx context.Context, convID string, in bot.Input) {
-	unlock := s.locks.lock(convID)
-	defer unlock()
 	ctx, cancel := context.WithTimeout(ctx, botTimeout)
 	defer cancel()
 
@@ -42,6 +98,11 @@ func (s *Server) botTurn(ctx context.Context, convID string, in bot.Input) {
 	if err != nil {
 		s.logger.Error("bot: respond", "err", err, "conversation", convID)
 		reply = bot.Reply{Action: bot.ActionHandoff, Skill: gridline.SkillGeneral, Text: botTrouble(conv.Lang)}
+	}
+	// The answer may have taken a while: if a person took the chat or closed it
+	// meanwhile, the bot stays silent.
+	if now, err := s.cfg.Store.Conversation(ctx, convID); err != nil || now.Status != gridline.StatusBot {
+		return
 	}
 	if err := s.postBotReply(ctx, conv, reply); err != nil {
 		s.logger.Error("bot: post reply", "err", err, "conversation", convID)

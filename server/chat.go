@@ -145,11 +145,15 @@ func (s *Server) chatSocket(c echo.Context) error {
 	}
 	return s.serveSocket(c, "chat", func(sk *socket) {
 		cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
-		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message) {
+		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message, wait bool) {
 			if m.Author.Kind == gridline.AuthorSystem && m.Author.ID == InternalNoteID {
 				return // staff only
 			}
-			sk.sendJSON(messageFrame(m))
+			if wait {
+				sk.sendWait(messageFrame(m))
+			} else {
+				sk.sendJSON(messageFrame(m))
+			}
 		}}
 		cs.run()
 	})
@@ -163,6 +167,8 @@ type chatSession struct {
 	convID     string
 
 	feed // ready once hello has been received
+
+	lastTyping time.Time // read loop only
 }
 
 func (cs *chatSession) run() {
@@ -223,8 +229,13 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 		}
 		cs.customerMessage(ctx, clientID, label, bot.Input{Option: f.Option})
 	case frameTyping:
-		_ = s.cfg.Board.Publish(ctx, handoff.ConversationTopic(cs.convID),
-			handoff.NewEvent(handoff.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
+		// Typing is exempt from the frame limit but not free: at most one event a
+		// second reaches the switchboard, so a flood cannot crowd out messages.
+		if now := time.Now(); now.Sub(cs.lastTyping) >= typingEvery {
+			cs.lastTyping = now
+			_ = s.cfg.Board.Publish(ctx, handoff.ConversationTopic(cs.convID),
+				handoff.NewEvent(handoff.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
+		}
 	case frameRating:
 		cs.rate(ctx, f.Score, f.Comment)
 	default:
@@ -241,12 +252,15 @@ func (cs *chatSession) isReady() bool {
 // hello replays what the client missed after lastSeq, then lets live events flow.
 func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 	s := cs.s
+	// Read the conversation under the lock that holds live events back, so a
+	// status change published meanwhile is delivered after the welcome, not lost.
+	cs.mu.Lock()
 	conv, err := s.cfg.Store.Conversation(ctx, cs.convID)
 	if err != nil {
+		cs.mu.Unlock()
 		cs.sendError(err)
 		return
 	}
-	cs.mu.Lock()
 	cs.sk.sendJSON(map[string]any{"type": "welcome", "conversation_id": conv.ID, "status": conv.Status, "lang": conv.Lang, "last_seq": conv.LastSeq})
 	err = cs.replayLocked(ctx, lastSeq, conv.LastSeq)
 	cs.mu.Unlock()
@@ -261,6 +275,8 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 // forward relays the conversation's live events to the client, filling any gap in
 // message seqs from the store.
 func (cs *chatSession) forward(ctx context.Context, sub handoff.Subscription) {
+	catchUp := time.NewTicker(catchUpEvery)
+	defer catchUp.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -270,6 +286,12 @@ func (cs *chatSession) forward(ctx context.Context, sub handoff.Subscription) {
 				return
 			}
 			cs.deliver(ctx, ev)
+		case <-catchUp.C:
+			cs.mu.Lock()
+			if err := cs.catchUpLocked(ctx); err != nil {
+				cs.s.logger.Warn("chat: catch up", "err", err, "conversation", cs.convID)
+			}
+			cs.mu.Unlock()
 		}
 	}
 }
@@ -280,10 +302,21 @@ func (cs *chatSession) deliver(ctx context.Context, ev handoff.Event) {
 	if !cs.ready {
 		return // hello will replay it from the store
 	}
-	if ev.Type != handoff.EventMessage {
-		if ev.Type == handoff.EventTyping && bytes.Contains(ev.Data, []byte(`"kind":"customer"`)) {
-			return // the customer's own typing
+	switch ev.Type {
+	case handoff.EventMessage:
+	case handoff.EventTyping:
+		if !bytes.Contains(ev.Data, []byte(`"kind":"customer"`)) { // not the customer's own
+			cs.sk.sendJSON(eventFrame(ev))
 		}
+		return
+	case handoff.EventStatus:
+		// Customers see where their conversation stands, not staff ids or ratings.
+		var conv gridline.Conversation
+		if json.Unmarshal(ev.Data, &conv) == nil && conv.Status != "" {
+			cs.sk.sendJSON(map[string]any{"type": handoff.EventStatus, "status": conv.Status})
+		}
+		return
+	default:
 		cs.sk.sendJSON(eventFrame(ev))
 		return
 	}
@@ -313,7 +346,7 @@ func (cs *chatSession) customerMessage(ctx context.Context, clientID, text strin
 	}
 	s.metrics.messages.WithLabelValues(string(gridline.AuthorCustomer)).Inc()
 	in.ConversationID = cs.convID
-	s.goBackground(func(ctx context.Context) { s.botTurn(ctx, cs.convID, in) })
+	s.queueBotTurn(cs.convID, in)
 }
 
 // optionLabel finds the label of a quick reply the customer pressed, so their
@@ -340,13 +373,7 @@ func (cs *chatSession) optionLabel(ctx context.Context, option string) string {
 // rate records the customer's satisfaction score and comment.
 func (cs *chatSession) rate(ctx context.Context, score int, comment string) {
 	s := cs.s
-	conv, err := s.cfg.Store.Conversation(ctx, cs.convID)
-	if err != nil {
-		cs.sendError(err)
-		return
-	}
-	conv.Rating = score
-	if err := s.cfg.Store.UpdateConversation(ctx, conv); err != nil {
+	if err := s.cfg.Store.RateConversation(ctx, cs.convID, score); err != nil {
 		cs.sendError(err)
 		return
 	}

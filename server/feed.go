@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/gridline/gridline"
 )
@@ -15,8 +16,10 @@ import (
 type feed struct {
 	store  gridline.Store
 	convID string
-	// send writes one message to the client; it is called with mu held.
-	send func(m *gridline.Message)
+	// send writes one message to the client; it is called with mu held. wait
+	// says the message is part of a replay or gap fill, which may send many at
+	// once: it should wait for room rather than drop the client.
+	send func(m *gridline.Message, wait bool)
 
 	mu        sync.Mutex
 	delivered int64 // highest seq given to send
@@ -46,17 +49,27 @@ func (f *feed) fillLocked(ctx context.Context, upTo int64) error {
 		if upTo > 0 && m.Seq > upTo {
 			break
 		}
-		f.deliverLocked(m)
+		f.deliverLocked(m, true)
 	}
 	return nil
 }
 
-func (f *feed) deliverLocked(m *gridline.Message) {
+func (f *feed) deliverLocked(m *gridline.Message, wait bool) {
 	if m.Seq <= f.delivered {
 		return
 	}
 	f.delivered = m.Seq
-	f.send(m)
+	f.send(m, wait)
+}
+
+// catchUpLocked sends whatever the store has beyond what was delivered: live
+// delivery is best effort, and a lost event for the last message of a
+// conversation would otherwise go unnoticed until the next one.
+func (f *feed) catchUpLocked(ctx context.Context) error {
+	if !f.ready {
+		return nil
+	}
+	return f.fillLocked(ctx, 0)
 }
 
 // liveLocked delivers a message event's message, first filling any gap before
@@ -66,10 +79,15 @@ func (f *feed) liveLocked(ctx context.Context, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &m); err != nil || m.Seq == 0 {
 		return nil
 	}
-	var err error
 	if m.Seq > f.delivered+1 {
-		err = f.fillLocked(ctx, m.Seq-1)
+		if err := f.fillLocked(ctx, m.Seq-1); err != nil {
+			return err // deliver nothing past the gap: the next event or catch-up retries
+		}
 	}
-	f.deliverLocked(&m)
-	return err
+	f.deliverLocked(&m, false)
+	return nil
 }
+
+// catchUpEvery is how often a socket checks the store for messages whose live
+// event it never received.
+const catchUpEvery = 20 * time.Second

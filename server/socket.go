@@ -172,14 +172,47 @@ func (s *socket) sendJSON(v any) bool {
 	case s.send <- data:
 		return true
 	default:
-		s.once.Do(func() {
-			if s.dropped != nil {
-				s.dropped()
-			}
-			s.closing <- closeReq{code: websocket.ClosePolicyViolation, reason: "client too slow"}
-		})
+		s.drop()
 		return false
 	}
+}
+
+// sendWait queues v, waiting up to writeWait for room: for a replay, which
+// sends many frames at once to a client that is reading. A client that makes no
+// room in that time is dropped.
+func (s *socket) sendWait(v any) bool {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	select {
+	case s.send <- data:
+		return true
+	case <-s.done:
+		return false
+	default:
+	}
+	t := time.NewTimer(writeWait)
+	defer t.Stop()
+	select {
+	case s.send <- data:
+		return true
+	case <-s.done:
+		return false
+	case <-t.C:
+		s.drop()
+		return false
+	}
+}
+
+// drop closes the socket of a client that stopped reading.
+func (s *socket) drop() {
+	s.once.Do(func() {
+		if s.dropped != nil {
+			s.dropped()
+		}
+		s.closing <- closeReq{code: websocket.ClosePolicyViolation, reason: "client too slow"}
+	})
 }
 
 // close asks the writer to send a close frame with code and shut the socket.

@@ -554,3 +554,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestLongReplay: a client coming back to a long conversation gets the whole
+// history, not a disconnect for being "too slow" while the replay is queued.
+func TestLongReplay(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	s := newSession(t, app, "en")
+	ctx := context.Background()
+	const n = 600
+	for i := range n {
+		m := &gridline.Message{ConversationID: s.ConversationID, Text: fmt.Sprintf("line %d %s", i, strings.Repeat("x", 500)),
+			Author: gridline.Author{Kind: gridline.AuthorAgent, Name: "Ann"}}
+		if _, err := app.Store.AppendMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := mustDialChat(t, app, s.VisitorToken)
+	c.send(map[string]any{"type": "hello", "last_seq": 0})
+	last := c.next(func(f map[string]any) bool { return f["type"] == "message" && seqOf(f) == n+1 }, "the last message of the replay")
+	if last["text"] == "" {
+		t.Fatal("empty message")
+	}
+	// Still connected: a message goes through.
+	c.send(map[string]any{"type": "message", "client_id": "after-replay", "text": "still here"})
+	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-replay" }, "ack after the replay")
+}
+
+// TestTypingFlood: typing frames are not rate-limited errors, but a flood of
+// them neither disconnects the customer nor crowds out their messages.
+func TestTypingFlood(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	s := newSession(t, app, "en")
+	c := mustDialChat(t, app, s.VisitorToken)
+	c.send(map[string]any{"type": "hello", "last_seq": 0})
+	c.next(botMessage, "greeting")
+	for range 500 {
+		c.send(map[string]any{"type": "typing"})
+	}
+	c.send(map[string]any{"type": "message", "client_id": "after-typing", "text": "how do I pay my bill"})
+	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-typing" }, "ack after the typing flood")
+	c.next(botMessage, "the bot's answer")
+}

@@ -109,7 +109,10 @@ func TestTwoReplicas(t *testing.T) {
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("resolve on B: %d %s", r.StatusCode, body)
 	}
-	widget.next(func(f map[string]any) bool { return f["type"] == "status" && f["status"] == "resolved" }, "resolved on A")
+	resolved := widget.next(func(f map[string]any) bool { return f["type"] == "status" && f["status"] == "resolved" }, "resolved on A")
+	if _, leaked := resolved["handler_id"]; leaked {
+		t.Fatalf("the customer was sent staff fields: %v", resolved)
+	}
 }
 
 // dialAgent opens the agent console's socket with a session token.

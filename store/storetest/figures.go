@@ -30,8 +30,7 @@ func testFigures(t *testing.T, st gridline.Store) {
 	say(botOnly, gridline.AuthorBot)
 	say(botOnly, gridline.AuthorCustomer)
 	say(botOnly, gridline.AuthorBot)
-	botOnly.Rating = 5
-	must(t, st.UpdateConversation(ctx(t), botOnly))
+	must(t, st.RateConversation(ctx(t), botOnly.ID, 5))
 	// Handed off: queued, assigned 90 s later, rated 2.
 	handed := newConversation(t, st)
 	say(handed, gridline.AuthorBot)
@@ -72,4 +71,20 @@ func testFigures(t *testing.T, st gridline.Store) {
 	if later.Conversations != 0 || later.OpenRequests != 1 {
 		t.Fatalf("figures since an hour from now: %+v", later)
 	}
+}
+
+// testRateConversation: a rating touches the rating alone, not what an agent
+// changed meanwhile.
+func testRateConversation(t *testing.T, st gridline.Store) {
+	c := newConversation(t, st)
+	stale := *c
+	c.Status, c.HandlerID, c.OwnerID = gridline.StatusActive, "agent-1", "agent-1"
+	must(t, st.UpdateConversation(ctx(t), c))
+	must(t, st.RateConversation(ctx(t), stale.ID, 4))
+	got, err := st.Conversation(ctx(t), c.ID)
+	must(t, err)
+	if got.Rating != 4 || got.Status != gridline.StatusActive || got.HandlerID != "agent-1" {
+		t.Fatalf("after rating: %+v", got)
+	}
+	wantCode(t, st.RateConversation(ctx(t), "no-such-conversation", 3), gridline.ENOTFOUND)
 }

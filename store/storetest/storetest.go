@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"Unanswered", testUnanswered},
 		{"Request", testRequest},
 		{"Figures", testFigures},
+		{"RateConversation", testRateConversation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
