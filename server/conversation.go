@@ -289,19 +289,11 @@ func (s *Server) transferConversation(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	d, err := s.desk()
+	d, u, conv, err := s.actOn(c, "transfer")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	u := currentUser(c)
-	conv, err := s.conversationFor(ctx, u, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !mayAct(u, conv) {
-		return gridline.Errorf(gridline.EFORBIDDEN, "only the agent handling this conversation or a supervisor may transfer it")
-	}
 	if in.ToAgentID != "" {
 		to, err := s.cfg.Store.User(ctx, in.ToAgentID)
 		if err != nil || to.Disabled {
@@ -318,23 +310,33 @@ func (s *Server) transferConversation(c echo.Context) error {
 // resolveConversation is POST /api/v1/conversations/:id/resolve: the matter is
 // closed and the customer's widget asks for a rating.
 func (s *Server) resolveConversation(c echo.Context) error {
-	d, err := s.desk()
+	d, u, conv, err := s.actOn(c, "resolve")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	conv, err := s.conversationFor(ctx, u, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !mayAct(u, conv) {
-		return gridline.Errorf(gridline.EFORBIDDEN, "only the agent handling this conversation or a supervisor may resolve it")
-	}
-	if err := d.Resolve(ctx, u, conv.ID); err != nil {
+	if err := d.Resolve(c.Request().Context(), u, conv.ID); err != nil {
 		return err
 	}
 	return s.respondConversation(c, conv.ID)
+}
+
+// actOn loads the conversation of the request's :id for a change that only its
+// handler or a supervisor may make (verb names it in the refusal): 404 outside
+// the caller's reach, 403 when they may see but not act.
+func (s *Server) actOn(c echo.Context, verb string) (Desk, *gridline.User, *gridline.Conversation, error) {
+	d, err := s.desk()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u := currentUser(c)
+	conv, err := s.conversationFor(c.Request().Context(), u, c.Param("id"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !mayAct(u, conv) {
+		return nil, nil, nil, gridline.Errorf(gridline.EFORBIDDEN, "only the agent handling this conversation or a supervisor may %s it", verb)
+	}
+	return d, u, conv, nil
 }
 
 // respondConversation answers with the conversation as stored now.

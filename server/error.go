@@ -108,27 +108,24 @@ func bind(c echo.Context, v any) error {
 	return nil
 }
 
-// statusOf maps an error code to its HTTP status; only this package does that.
+// statusOfCode maps each error code to its HTTP status; only this package does
+// that. Any other code is a 500.
+var statusOfCode = map[string]int{
+	gridline.EINVALID:        http.StatusBadRequest,
+	gridline.EUNAUTHORIZED:   http.StatusUnauthorized,
+	gridline.EFORBIDDEN:      http.StatusForbidden,
+	gridline.ENOTFOUND:       http.StatusNotFound,
+	gridline.ECONFLICT:       http.StatusConflict,
+	gridline.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	gridline.ERATELIMITED:    http.StatusTooManyRequests,
+	gridline.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	gridline.ENOTIMPLEMENTED: http.StatusNotImplemented,
+}
+
+// statusOf maps an error code to its HTTP status.
 func statusOf(code string) int {
-	switch code {
-	case gridline.EINVALID:
-		return http.StatusBadRequest
-	case gridline.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case gridline.EFORBIDDEN:
-		return http.StatusForbidden
-	case gridline.ENOTFOUND:
-		return http.StatusNotFound
-	case gridline.ECONFLICT:
-		return http.StatusConflict
-	case gridline.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case gridline.ERATELIMITED:
-		return http.StatusTooManyRequests
-	case gridline.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case gridline.ENOTIMPLEMENTED:
-		return http.StatusNotImplemented
+	if status, ok := statusOfCode[code]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }
@@ -180,23 +177,15 @@ func (s *Server) httpErrorHandler(err error, c echo.Context) {
 }
 
 // codeOfStatus names the code for an HTTP status Echo produced itself (404 route,
-// 405 method, 413 body limit…).
+// 405 method, 413 body limit…), by the same table read backwards.
 func codeOfStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return gridline.EINVALID
-	case http.StatusUnauthorized:
-		return gridline.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return gridline.EFORBIDDEN
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
+	if status == http.StatusMethodNotAllowed {
 		return gridline.ENOTFOUND
-	case http.StatusRequestEntityTooLarge:
-		return gridline.ETOOLARGE
-	case http.StatusTooManyRequests:
-		return gridline.ERATELIMITED
-	case http.StatusServiceUnavailable:
-		return gridline.EUNAVAILABLE
+	}
+	for code, st := range statusOfCode {
+		if st == status {
+			return code
+		}
 	}
 	return gridline.EINTERNAL
 }
