@@ -62,7 +62,7 @@ type Desk struct {
 	Store    gridline.Store
 	Queue    Queue
 	Presence Presence
-	Board    Switchboard
+	Board    gridline.Switchboard
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Grace is how long an agent whose heartbeat lapsed keeps their chats before
@@ -155,8 +155,8 @@ func (d *Desk) RequestHuman(ctx context.Context, conversationID, skill string, p
 	if err := d.Queue.Enqueue(ctx, t); err != nil {
 		return 0, 0, err
 	}
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", t))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", t))
 	d.refreshPositions(ctx, skill)
 	if err := d.AutoAssign(ctx); err != nil {
 		d.log().Warn("handoff: auto-assign after a request", "conversation", conv.ID, "err", err)
@@ -415,10 +415,10 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 		return nil, err
 	}
 	d.say(ctx, conv, msgJoined, agent.Name)
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventAgentJoined, conv.ID, JoinedFrame{AgentRef{agent.ID, agent.Name}}))
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, AgentTopic(agent.ID), NewEvent(EventAssigned, conv.ID, conv))
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", nil))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{agent.ID, agent.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.AgentTopic(agent.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
 	d.refreshPositions(ctx, t.Skill)
 	return conv, nil
 }
@@ -495,13 +495,13 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	}
 	d.note(ctx, by, conv, note)
 	d.say(ctx, conv, msgJoined, to.Name)
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventAgentJoined, conv.ID, JoinedFrame{AgentRef{to.ID, to.Name}}))
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, AgentTopic(to.ID), NewEvent(EventAssigned, conv.ID, conv))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{to.ID, to.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.AgentTopic(to.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	if from != "" {
-		d.publish(ctx, AgentTopic(from), NewEvent(EventStatus, conv.ID, conv))
+		d.publish(ctx, gridline.AgentTopic(from), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	}
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", nil))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
 	return nil
 }
 
@@ -529,11 +529,11 @@ func (d *Desk) transferToSkill(ctx context.Context, by *gridline.User, conv *gri
 	}
 	d.note(ctx, by, conv, note)
 	d.say(ctx, conv, msgTransferred, skillName(conv.Lang, skill))
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	if from != "" {
-		d.publish(ctx, AgentTopic(from), NewEvent(EventStatus, conv.ID, conv))
+		d.publish(ctx, gridline.AgentTopic(from), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	}
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", t))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", t))
 	d.refreshPositions(ctx, skill)
 	if err := d.AutoAssign(ctx); err != nil {
 		d.log().Warn("handoff: auto-assign after a transfer", "conversation", conv.ID, "err", err)
@@ -572,15 +572,15 @@ func (d *Desk) Resolve(ctx context.Context, by *gridline.User, conversationID st
 	case gridline.StatusActive:
 		if conv.HandlerID != "" {
 			d.release(ctx, conv.HandlerID)
-			d.publish(ctx, AgentTopic(conv.HandlerID), NewEvent(EventStatus, conv.ID, conv))
+			d.publish(ctx, gridline.AgentTopic(conv.HandlerID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 		}
 		if conv.AssignedAt != nil {
 			d.recordHandleTime(ctx, now.Sub(*conv.AssignedAt))
 		}
 	}
 	d.say(ctx, conv, msgResolved)
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", nil))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
 	if err := d.AutoAssign(ctx); err != nil {
 		d.log().Warn("handoff: auto-assign after resolving", "conversation", conv.ID, "err", err)
 	}
@@ -767,9 +767,9 @@ func (d *Desk) requeue(ctx context.Context, conversationID, handler string) erro
 	}
 	d.release(ctx, handler)
 	d.say(ctx, conv, msgRequeued)
-	d.publish(ctx, ConversationTopic(conv.ID), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, AgentTopic(handler), NewEvent(EventStatus, conv.ID, conv))
-	d.publish(ctx, TopicAgents, NewEvent(EventQueueChange, "", t))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.AgentTopic(handler), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", t))
 	d.log().Info("handoff: returned a vanished agent's chat to the queue", "conversation", conv.ID, "agent", handler)
 	return nil
 }
@@ -841,7 +841,7 @@ func (d *Desk) refreshPositions(ctx context.Context, skill string) {
 		positions[t.Skill]++
 		pos := positions[t.Skill]
 		frame := QueueFrame{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
-		d.publish(ctx, ConversationTopic(t.ConversationID), NewEvent(EventQueue, t.ConversationID, frame))
+		d.publish(ctx, gridline.ConversationTopic(t.ConversationID), gridline.NewEvent(gridline.EventQueue, t.ConversationID, frame))
 	}
 }
 
@@ -867,7 +867,7 @@ func (d *Desk) release(ctx context.Context, agentID string) {
 
 // publish sends an event, logging a failure: the store already holds the truth
 // and every client resynchronises from it.
-func (d *Desk) publish(ctx context.Context, topic string, ev Event) {
+func (d *Desk) publish(ctx context.Context, topic string, ev gridline.Event) {
 	if err := d.Board.Publish(ctx, topic, ev); err != nil {
 		d.log().Warn("handoff: publish", "topic", topic, "type", ev.Type, "err", err)
 	}
@@ -877,7 +877,7 @@ func (d *Desk) publish(ctx context.Context, topic string, ev Event) {
 func (d *Desk) say(ctx context.Context, conv *gridline.Conversation, key string, args ...any) {
 	m := &gridline.Message{ConversationID: conv.ID, Author: gridline.Author{Kind: gridline.AuthorSystem},
 		Text: fmt.Sprintf(text(conv.Lang, key), args...)}
-	if _, err := Post(ctx, d.Store, d.Board, m); err != nil {
+	if _, err := gridline.Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a system message", "conversation", conv.ID, "err", err)
 	}
 }
@@ -890,7 +890,7 @@ func (d *Desk) note(ctx context.Context, by *gridline.User, conv *gridline.Conve
 	}
 	m := &gridline.Message{ConversationID: conv.ID,
 		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: NoteAuthorID, Name: by.Name}, Text: note}
-	if _, err := Post(ctx, d.Store, d.Board, m); err != nil {
+	if _, err := gridline.Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a transfer note", "conversation", conv.ID, "err", err)
 	}
 }

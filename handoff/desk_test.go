@@ -135,7 +135,7 @@ func (f *fixture) load(agentID string) int {
 	return n
 }
 
-func (f *fixture) subscribe(topic string) handoff.Subscription {
+func (f *fixture) subscribe(topic string) gridline.Subscription {
 	f.t.Helper()
 	sub, err := f.sb.Subscribe(f.ctx, topic)
 	if err != nil {
@@ -153,7 +153,7 @@ func (f *fixture) must(err error) {
 }
 
 // next returns the next event of type typ on sub, skipping others.
-func next(t *testing.T, sub handoff.Subscription, typ string) handoff.Event {
+func next(t *testing.T, sub gridline.Subscription, typ string) gridline.Event {
 	t.Helper()
 	deadline := time.After(2 * time.Second)
 	for {
@@ -169,14 +169,14 @@ func next(t *testing.T, sub handoff.Subscription, typ string) handoff.Event {
 }
 
 // lastQueueFrame drains sub and returns the newest queue frame on it.
-func lastQueueFrame(t *testing.T, sub handoff.Subscription) handoff.QueueFrame {
+func lastQueueFrame(t *testing.T, sub gridline.Subscription) handoff.QueueFrame {
 	t.Helper()
 	var frame handoff.QueueFrame
 	found := false
 	for {
 		select {
 		case ev := <-sub.Events():
-			if ev.Type == handoff.EventQueue {
+			if ev.Type == gridline.EventQueue {
 				if err := json.Unmarshal(ev.Data, &frame); err != nil {
 					t.Fatal(err)
 				}
@@ -201,7 +201,7 @@ func assertCode(t *testing.T, err error, code string) {
 func TestDeskRequestHumanQueuesWhileNobodyIsOnline(t *testing.T) {
 	f := newFixture(t)
 	c1, c2, c3 := f.conversation("", "en"), f.conversation("", "en"), f.conversation("", "zh")
-	sub1, agents := f.subscribe(handoff.ConversationTopic(c1.ID)), f.subscribe(handoff.TopicAgents)
+	sub1, agents := f.subscribe(gridline.ConversationTopic(c1.ID)), f.subscribe(gridline.TopicAgents)
 
 	if pos, eta := f.request(c1, gridline.SkillBilling, gridline.PriorityNormal); pos != 1 || eta != 300 {
 		t.Fatalf("first request: position %d, eta %d; want 1, 300 (default handle time, one slot)", pos, eta)
@@ -213,7 +213,7 @@ func TestDeskRequestHumanQueuesWhileNobodyIsOnline(t *testing.T) {
 	if frame := lastQueueFrame(t, sub1); frame.Position != 1 || frame.ETASeconds != 300 {
 		t.Fatalf("queue frame %+v", frame)
 	}
-	next(t, agents, handoff.EventQueueChange)
+	next(t, agents, gridline.EventQueueChange)
 
 	if pos, eta := f.request(c2, gridline.SkillBilling, gridline.PriorityNormal); pos != 2 || eta != 600 {
 		t.Fatalf("second request: position %d, eta %d", pos, eta)
@@ -295,8 +295,8 @@ func TestDeskClaimJoinsAndTellsEveryone(t *testing.T) {
 	zh, en := f.conversation("", "zh"), f.conversation("", "en")
 	f.request(zh, gridline.SkillBilling, 0)
 	f.request(en, gridline.SkillBilling, 0)
-	convSub, enSub := f.subscribe(handoff.ConversationTopic(zh.ID)), f.subscribe(handoff.ConversationTopic(en.ID))
-	annSub, agents := f.subscribe(handoff.AgentTopic(ann.ID)), f.subscribe(handoff.TopicAgents)
+	convSub, enSub := f.subscribe(gridline.ConversationTopic(zh.ID)), f.subscribe(gridline.ConversationTopic(en.ID))
+	annSub, agents := f.subscribe(gridline.AgentTopic(ann.ID)), f.subscribe(gridline.TopicAgents)
 
 	got, err := f.desk.Claim(f.ctx, ann, "")
 	if err != nil {
@@ -310,14 +310,14 @@ func TestDeskClaimJoinsAndTellsEveryone(t *testing.T) {
 		t.Fatalf("the customer was told %+v", last)
 	}
 	var joined handoff.JoinedFrame
-	if err := json.Unmarshal(next(t, convSub, handoff.EventAgentJoined).Data, &joined); err != nil || joined.Agent.Name != "Ann" || joined.Agent.ID != ann.ID {
+	if err := json.Unmarshal(next(t, convSub, gridline.EventAgentJoined).Data, &joined); err != nil || joined.Agent.Name != "Ann" || joined.Agent.ID != ann.ID {
 		t.Fatalf("agent.joined = %+v, %v", joined, err)
 	}
-	next(t, convSub, handoff.EventStatus)
+	next(t, convSub, gridline.EventStatus)
 	if ev := next(t, annSub, handoff.EventAssigned); ev.ConversationID != zh.ID {
 		t.Fatalf("assignment event %+v", ev)
 	}
-	next(t, agents, handoff.EventQueueChange)
+	next(t, agents, gridline.EventQueueChange)
 	if frame := lastQueueFrame(t, enSub); frame.Position != 1 {
 		t.Fatalf("the customer still waiting was told position %d", frame.Position)
 	}
@@ -367,7 +367,7 @@ func TestDeskTransferChangesTheHandlerNeverTheOwner(t *testing.T) {
 	assertCode(t, f.desk.Transfer(f.ctx, ann, c.ID, "", "", ""), gridline.EINVALID)
 	assertCode(t, f.desk.Transfer(f.ctx, ann, c.ID, dan.ID, "", ""), gridline.ECONFLICT)
 
-	bobSub := f.subscribe(handoff.AgentTopic(bob.ID))
+	bobSub := f.subscribe(gridline.AgentTopic(bob.ID))
 	f.must(f.desk.Transfer(f.ctx, ann, c.ID, bob.ID, "", "Meter photo received; needs a re-read."))
 	got := f.conv(c.ID)
 	if got.HandlerID != bob.ID || got.OwnerID != ann.ID || got.Status != gridline.StatusActive {
@@ -470,7 +470,7 @@ func TestDeskVanishedAgentsChatsGoBackToTheHeadOfTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.must(f.desk.Heartbeat(f.ctx, ann, handoff.AgentOnline))
-	pickedSub := f.subscribe(handoff.ConversationTopic(picked.ID))
+	pickedSub := f.subscribe(gridline.ConversationTopic(picked.ID))
 	f.must(f.desk.Sweep(f.ctx))
 
 	// Ann's heartbeat (TTL 30s) lapses; for the grace period (60s from the last

@@ -1,63 +1,15 @@
 // Package handoff moves conversations between customers, the bot and human agents:
-// the Switchboard fans live events out to every subscriber on every replica, the
-// Queue holds conversations waiting for a person, and Presence tracks which agents
-// are online and how loaded they are. handoff/memory implements the seams in
+// the Queue holds conversations waiting for a person, Presence tracks which agents
+// are online and how loaded they are, and the Desk routes between them.
+// handoff/memory implements these seams, and the root gridline.Switchboard, in
 // process (one machine); handoff/redis implements them over Redis (several
 // replicas). handoff/handofftest is the contract both pass.
 package handoff
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
-
-// Topics events are published on.
-const (
-	// TopicAgents carries queue changes and assignments every agent console watches.
-	TopicAgents = "agents"
-	// TopicKnowledge carries article changes so that every replica refreshes its index.
-	TopicKnowledge = "knowledge"
-)
-
-// ConversationTopic is the topic of one conversation's events.
-func ConversationTopic(id string) string { return "conv:" + id }
-
-// AgentTopic is the topic of events for one agent (assignments, transfers).
-func AgentTopic(userID string) string { return "agent:" + userID }
-
-// Event is one thing that happened, as published on a topic. Type is the frame
-// type clients see ("message", "queue", "agent.joined", …); Data is the frame
-// body. Seq is the message seq for message events, so that receivers notice gaps.
-type Event struct {
-	Type           string          `json:"type"`
-	ConversationID string          `json:"conversation_id,omitempty"`
-	Seq            int64           `json:"seq,omitempty"`
-	Data           json.RawMessage `json:"data,omitempty"`
-	// Origin is the publishing replica's id, so a replica may skip its own events.
-	Origin string `json:"origin,omitempty"`
-}
-
-// Switchboard fans events out to subscribers of a topic, on this replica and on
-// every other one. Delivery is best effort: a subscriber that cannot keep up loses
-// events, and fills the gap from the store by Seq.
-type Switchboard interface {
-	// Publish sends ev to every current subscriber of topic.
-	Publish(ctx context.Context, topic string, ev Event) error
-	// Subscribe starts delivery of topic's events; it returns once the subscription
-	// is live, so that an event published after it returns is delivered.
-	Subscribe(ctx context.Context, topic string) (Subscription, error)
-	// Ping reports whether the switchboard works.
-	Ping(ctx context.Context) error
-	Close() error
-}
-
-// Subscription is a live subscription to one topic.
-type Subscription interface {
-	// Events delivers the topic's events; it is closed by Close.
-	Events() <-chan Event
-	Close() error
-}
 
 // Ticket is a conversation waiting in a skill queue.
 type Ticket struct {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 )
 
 // Service is the knowledge base as the rest of Gridline uses it: every write goes
@@ -19,7 +18,7 @@ import (
 type Service struct {
 	Store  gridline.Store
 	Index  *Index
-	Board  handoff.Switchboard
+	Board  gridline.Switchboard
 	Logger *slog.Logger
 	// Vectors, when set, adds meaning to the words: articles are embedded as they
 	// change and SearchContext fuses the nearest ones into the ranking.
@@ -42,7 +41,7 @@ type ImportError struct {
 // is published instead of one event per article.
 const bulkImport = 50
 
-// articleEvent is the Data of a handoff.EventArticle. ID 0 means that many
+// articleEvent is the Data of a gridline.EventArticle. ID 0 means that many
 // articles changed at once (a bulk import): reload them all.
 type articleEvent struct {
 	ID      int64 `json:"id"`
@@ -275,8 +274,8 @@ func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
 	if s.Board == nil {
 		return
 	}
-	ev := handoff.NewEvent(handoff.EventArticle, "", articleEvent{ID: id, Deleted: deleted})
-	if err := s.Board.Publish(ctx, handoff.TopicKnowledge, ev); err != nil {
+	ev := gridline.NewEvent(gridline.EventArticle, "", articleEvent{ID: id, Deleted: deleted})
+	if err := s.Board.Publish(ctx, gridline.TopicKnowledge, ev); err != nil {
 		s.log().Warn("knowledge: publish article change", "article", id, "err", err)
 	}
 }
@@ -288,9 +287,9 @@ func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
 // is done (with ctx's error) or the subscription ends. Without a Board it only
 // resyncs.
 func (s *Service) Run(ctx context.Context) error {
-	var events <-chan handoff.Event
+	var events <-chan gridline.Event
 	if s.Board != nil {
-		sub, err := s.Board.Subscribe(ctx, handoff.TopicKnowledge)
+		sub, err := s.Board.Subscribe(ctx, gridline.TopicKnowledge)
 		if err != nil {
 			return fmt.Errorf("knowledge: subscribe: %w", err)
 		}
@@ -324,7 +323,7 @@ func (s *Service) Run(ctx context.Context) error {
 				}
 				return fmt.Errorf("knowledge: subscription closed")
 			}
-			if ev.Type == handoff.EventArticle {
+			if ev.Type == gridline.EventArticle {
 				s.refresh(ctx, ev)
 			}
 		}
@@ -343,7 +342,7 @@ func (s *Service) resyncEvery() time.Duration {
 
 // refresh applies one change event: the article is read again from the store,
 // which is the truth (the event may be older than the row).
-func (s *Service) refresh(ctx context.Context, ev handoff.Event) {
+func (s *Service) refresh(ctx context.Context, ev gridline.Event) {
 	var ae articleEvent
 	if err := json.Unmarshal(ev.Data, &ae); err != nil {
 		s.log().Warn("knowledge: bad article event", "data", string(ev.Data))

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
 	hredis "github.com/gridline/gridline/handoff/redis"
 	"github.com/gridline/gridline/knowledge"
@@ -24,13 +23,13 @@ import (
 type setup struct {
 	name  string
 	store func(t *testing.T) gridline.Store
-	board func(t *testing.T) handoff.Switchboard
+	board func(t *testing.T) gridline.Switchboard
 }
 
 // setups lists the shapes the service is tested in.
 func setups() []setup {
 	return []setup{
-		{"sqlite+memory", openSQLite, func(t *testing.T) handoff.Switchboard {
+		{"sqlite+memory", openSQLite, func(t *testing.T) gridline.Switchboard {
 			sb := memory.NewSwitchboard()
 			t.Cleanup(func() { sb.Close() })
 			return sb
@@ -57,7 +56,7 @@ func openPostgres(t *testing.T) gridline.Store {
 	return db
 }
 
-func openRedisBoard(t *testing.T) handoff.Switchboard {
+func openRedisBoard(t *testing.T) gridline.Switchboard {
 	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
 	if url == "" {
 		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the Redis switchboard (CI sets it)")
@@ -71,7 +70,7 @@ func openRedisBoard(t *testing.T) handoff.Switchboard {
 	return sb
 }
 
-func newService(st gridline.Store, sb handoff.Switchboard) *knowledge.Service {
+func newService(st gridline.Store, sb gridline.Switchboard) *knowledge.Service {
 	return &knowledge.Service{Store: st, Index: knowledge.NewIndex(), Board: sb, Resync: -1}
 }
 
@@ -314,9 +313,9 @@ func waitSubscribed(t *testing.T, ss ...*knowledge.Service) {
 	if err := ss[0].Store.CreateArticle(context.Background(), probe); err != nil {
 		t.Fatal(err)
 	}
-	ev := handoff.NewEvent(handoff.EventArticle, "", map[string]any{"id": probe.ID, "deleted": false})
+	ev := gridline.NewEvent(gridline.EventArticle, "", map[string]any{"id": probe.ID, "deleted": false})
 	eventually(t, "both replicas subscribed", func() bool {
-		_ = ss[0].Board.Publish(context.Background(), handoff.TopicKnowledge, ev)
+		_ = ss[0].Board.Publish(context.Background(), gridline.TopicKnowledge, ev)
 		for _, s := range ss {
 			if s.Index.Get(probe.ID) == nil {
 				return false

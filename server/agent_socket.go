@@ -94,7 +94,7 @@ type agentSession struct {
 // a duplicate.
 type watch struct {
 	id     string
-	sub    handoff.Subscription
+	sub    gridline.Subscription
 	cancel context.CancelFunc
 
 	feed       // its mutex also guards the fields below
@@ -116,13 +116,13 @@ func (as *agentSession) run() {
 	u := as.currentUser()
 
 	// Subscribe before the first queues frame, so that no change falls between.
-	agents, err := s.cfg.Board.Subscribe(ctx, handoff.TopicAgents)
+	agents, err := s.cfg.Board.Subscribe(ctx, gridline.TopicAgents)
 	if err != nil {
 		as.unavailable(err)
 		return
 	}
 	defer agents.Close()
-	mine, err := s.cfg.Board.Subscribe(ctx, handoff.AgentTopic(u.ID))
+	mine, err := s.cfg.Board.Subscribe(ctx, gridline.AgentTopic(u.ID))
 	if err != nil {
 		as.unavailable(err)
 		return
@@ -336,7 +336,7 @@ func (as *agentSession) watchFor(ctx context.Context, convID string) (*watch, er
 	as.mu.Unlock()
 
 	wctx, cancel := context.WithCancel(as.ctx)
-	sub, err := as.s.cfg.Board.Subscribe(wctx, handoff.ConversationTopic(convID))
+	sub, err := as.s.cfg.Board.Subscribe(wctx, gridline.ConversationTopic(convID))
 	if err != nil {
 		cancel()
 		as.s.logger.Error("agent: subscribe conversation", "err", err, "conversation", convID)
@@ -443,18 +443,18 @@ func (as *agentSession) forwardConversation(ctx context.Context, w *watch) {
 // deliver sends one conversation event: messages in seq order with gaps filled
 // from the store, the conversation again when its status changes, everything else
 // as it comes with the conversation id added.
-func (as *agentSession) deliver(ctx context.Context, w *watch, ev handoff.Event) {
+func (as *agentSession) deliver(ctx context.Context, w *watch, ev gridline.Event) {
 	w.mu.Lock()
 	if !w.ready {
 		w.mu.Unlock()
 		return // subscribe replays it from the store
 	}
 	switch ev.Type {
-	case handoff.EventMessage:
+	case gridline.EventMessage:
 		if err := w.liveLocked(ctx, ev.Data); err != nil {
 			as.s.logger.Warn("agent: fill gap", "err", err, "conversation", w.id)
 		}
-	case handoff.EventStatus:
+	case gridline.EventStatus:
 		var conv gridline.Conversation
 		if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID != w.id {
 			// Not a conversation: pass it on as it is.
@@ -469,7 +469,7 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev handoff.Event)
 			return
 		}
 		as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": as.s.viewConversation(ctx, &conv)})
-	case handoff.EventTyping:
+	case gridline.EventTyping:
 		var t struct {
 			Author gridline.Author `json:"author"`
 		}
@@ -504,7 +504,7 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 	if !ok {
 		return
 	}
-	_ = as.s.cfg.Board.Publish(ctx, handoff.ConversationTopic(convID), handoff.NewEvent(handoff.EventTyping, convID,
+	_ = as.s.cfg.Board.Publish(ctx, gridline.ConversationTopic(convID), gridline.NewEvent(gridline.EventTyping, convID,
 		map[string]any{"author": gridline.Author{Kind: gridline.AuthorAgent, ID: u.ID, Name: u.Name}}))
 }
 
@@ -512,7 +512,7 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 // a queue change schedules a fresh queues frame, an assignment becomes
 // assigned{conversation}, a conversation leaving the agent becomes
 // conversation{conversation}, anything else passes as it is.
-func (as *agentSession) forwardDesk(ctx context.Context, sub handoff.Subscription) {
+func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscription) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -522,12 +522,12 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub handoff.Subscriptio
 				return
 			}
 			switch ev.Type {
-			case handoff.EventQueueChange:
+			case gridline.EventQueueChange:
 				select {
 				case as.queuesDirty <- struct{}{}:
 				default: // a refresh is already due
 				}
-			case handoff.EventAssigned, handoff.EventStatus:
+			case handoff.EventAssigned, gridline.EventStatus:
 				var conv gridline.Conversation
 				if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID == "" {
 					as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
@@ -598,7 +598,7 @@ func (as *agentSession) sendError(convID, clientID string, err error) {
 
 // agentEventFrame is an event as the console receives it: the event's data with
 // its type and, when the data lacks one, the conversation it belongs to.
-func agentEventFrame(ev handoff.Event, convID string) json.RawMessage {
+func agentEventFrame(ev gridline.Event, convID string) json.RawMessage {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(ev.Data, &fields); err != nil || fields == nil {
 		fields = make(map[string]json.RawMessage)

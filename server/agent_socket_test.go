@@ -18,18 +18,18 @@ import (
 func TestAgentEventFrame(t *testing.T) {
 	tests := []struct {
 		name string
-		ev   handoff.Event
+		ev   gridline.Event
 		conv string
 		want string
 	}{
-		{"typing gets its conversation", handoff.NewEvent(handoff.EventTyping, "c1", map[string]any{"author": map[string]string{"kind": "customer"}}),
+		{"typing gets its conversation", gridline.NewEvent(gridline.EventTyping, "c1", map[string]any{"author": map[string]string{"kind": "customer"}}),
 			"c1", `{"author":{"kind":"customer"},"conversation_id":"c1","type":"typing"}`},
-		{"no data", handoff.Event{Type: "agent.joined"}, "c2", `{"conversation_id":"c2","type":"agent.joined"}`},
-		{"data keeps its own conversation id", handoff.NewEvent("assigned", "x", map[string]any{"conversation_id": "c3"}),
+		{"no data", gridline.Event{Type: "agent.joined"}, "c2", `{"conversation_id":"c2","type":"agent.joined"}`},
+		{"data keeps its own conversation id", gridline.NewEvent("assigned", "x", map[string]any{"conversation_id": "c3"}),
 			"c9", `{"conversation_id":"c3","type":"assigned"}`},
-		{"data that is not an object", handoff.Event{Type: "queue.changed", Data: json.RawMessage(`[1]`)}, "",
+		{"data that is not an object", gridline.Event{Type: "queue.changed", Data: json.RawMessage(`[1]`)}, "",
 			`{"type":"queue.changed"}`},
-		{"type in data is overridden", handoff.Event{Type: "status", Data: json.RawMessage(`{"type":"evil","status":"resolved"}`)}, "c4",
+		{"type in data is overridden", gridline.Event{Type: "status", Data: json.RawMessage(`{"type":"evil","status":"resolved"}`)}, "c4",
 			`{"conversation_id":"c4","status":"resolved","type":"status"}`},
 	}
 	for _, tt := range tests {
@@ -192,7 +192,7 @@ func TestAgentResumesBySeq(t *testing.T) {
 	post := func(text string) int64 {
 		m := &gridline.Message{ConversationID: q.ConversationID, ClientID: gridline.NewID(), Text: text,
 			Author: gridline.Author{Kind: gridline.AuthorCustomer, ID: q.CustomerID}}
-		if _, err := handoff.Post(ctx, e.store, e.board, m); err != nil {
+		if _, err := gridline.Post(ctx, e.store, e.board, m); err != nil {
 			t.Fatal(err)
 		}
 		return m.Seq

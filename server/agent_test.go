@@ -34,7 +34,7 @@ type deskEnv struct {
 	srv      *Server
 	base     string // http://127.0.0.1:port
 	store    gridline.Store
-	board    handoff.Switchboard
+	board    gridline.Switchboard
 	queue    handoff.Queue
 	presence handoff.Presence
 	desk     *handoff.Desk
@@ -45,7 +45,7 @@ type deskEnv struct {
 // its own. Zero frame limits mean 50 frames a second in bursts of 100.
 type deskParts struct {
 	store      gridline.Store
-	board      handoff.Switchboard
+	board      gridline.Switchboard
 	queue      handoff.Queue
 	presence   handoff.Presence
 	frameRate  float64

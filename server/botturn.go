@@ -6,7 +6,6 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
-	"github.com/gridline/gridline/handoff"
 )
 
 // botName is how the assistant signs its messages.
@@ -88,12 +87,12 @@ func (s *Server) botTurn(ctx context.Context, convID string, in bot.Input) {
 	if conv.Status != gridline.StatusBot {
 		return
 	}
-	topic := handoff.ConversationTopic(convID)
-	_ = s.cfg.Board.Publish(ctx, topic, handoff.NewEvent(handoff.EventTyping, convID,
+	topic := gridline.ConversationTopic(convID)
+	_ = s.cfg.Board.Publish(ctx, topic, gridline.NewEvent(gridline.EventTyping, convID,
 		map[string]any{"author": gridline.Author{Kind: gridline.AuthorBot, Name: botName(conv.Lang)}}))
 	in.Lang = conv.Lang
 	reply, err := s.cfg.Bot.Respond(ctx, in, func(text string) {
-		_ = s.cfg.Board.Publish(ctx, topic, handoff.NewEvent(handoff.EventBotDelta, convID, map[string]string{"text": text}))
+		_ = s.cfg.Board.Publish(ctx, topic, gridline.NewEvent(gridline.EventBotDelta, convID, map[string]string{"text": text}))
 	})
 	if err != nil {
 		s.logger.Error("bot: respond", "err", err, "conversation", convID)
@@ -127,7 +126,7 @@ func (s *Server) botTurn(ctx context.Context, convID string, in bot.Input) {
 func (s *Server) postBotReply(ctx context.Context, conv *gridline.Conversation, reply bot.Reply) error {
 	m := &gridline.Message{ConversationID: conv.ID, Text: reply.Text, Citations: reply.Citations,
 		QuickReplies: reply.QuickReplies, Author: gridline.Author{Kind: gridline.AuthorBot, Name: botName(conv.Lang)}}
-	created, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m)
+	created, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m)
 	if created {
 		s.metrics.messages.WithLabelValues(string(gridline.AuthorBot)).Inc()
 		if err != nil {

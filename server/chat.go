@@ -175,7 +175,7 @@ func (cs *chatSession) run() {
 	s, sk := cs.s, cs.sk
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	sub, err := s.cfg.Board.Subscribe(ctx, handoff.ConversationTopic(cs.convID))
+	sub, err := s.cfg.Board.Subscribe(ctx, gridline.ConversationTopic(cs.convID))
 	if err != nil {
 		s.logger.Error("chat: subscribe", "err", err, "conversation", cs.convID)
 		cs.sendError(gridline.Errorf(gridline.EUNAVAILABLE, "chat is unavailable; reconnect shortly"))
@@ -233,8 +233,8 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 		// second reaches the switchboard, so a flood cannot crowd out messages.
 		if now := time.Now(); now.Sub(cs.lastTyping) >= typingEvery {
 			cs.lastTyping = now
-			_ = s.cfg.Board.Publish(ctx, handoff.ConversationTopic(cs.convID),
-				handoff.NewEvent(handoff.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
+			_ = s.cfg.Board.Publish(ctx, gridline.ConversationTopic(cs.convID),
+				gridline.NewEvent(gridline.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
 		}
 	case frameRating:
 		cs.rate(ctx, f.Score, f.Comment)
@@ -274,7 +274,7 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 
 // forward relays the conversation's live events to the client, filling any gap in
 // message seqs from the store.
-func (cs *chatSession) forward(ctx context.Context, sub handoff.Subscription) {
+func (cs *chatSession) forward(ctx context.Context, sub gridline.Subscription) {
 	catchUp := time.NewTicker(catchUpEvery)
 	defer catchUp.Stop()
 	for {
@@ -296,24 +296,24 @@ func (cs *chatSession) forward(ctx context.Context, sub handoff.Subscription) {
 	}
 }
 
-func (cs *chatSession) deliver(ctx context.Context, ev handoff.Event) {
+func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if !cs.ready {
 		return // hello will replay it from the store
 	}
 	switch ev.Type {
-	case handoff.EventMessage:
-	case handoff.EventTyping:
+	case gridline.EventMessage:
+	case gridline.EventTyping:
 		if !bytes.Contains(ev.Data, []byte(`"kind":"customer"`)) { // not the customer's own
 			cs.sk.sendJSON(eventFrame(ev))
 		}
 		return
-	case handoff.EventStatus:
+	case gridline.EventStatus:
 		// Customers see where their conversation stands, not staff ids or ratings.
 		var conv gridline.Conversation
 		if json.Unmarshal(ev.Data, &conv) == nil && conv.Status != "" {
-			cs.sk.sendJSON(map[string]any{"type": handoff.EventStatus, "status": conv.Status})
+			cs.sk.sendJSON(map[string]any{"type": gridline.EventStatus, "status": conv.Status})
 		}
 		return
 	default:
@@ -332,7 +332,7 @@ func (cs *chatSession) customerMessage(ctx context.Context, clientID, text strin
 	s := cs.s
 	m := &gridline.Message{ConversationID: cs.convID, ClientID: clientID, Text: text,
 		Author: gridline.Author{Kind: gridline.AuthorCustomer, ID: cs.customerID}}
-	created, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m)
+	created, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m)
 	if err != nil && !created {
 		cs.sendErrorFor(clientID, err)
 		return
@@ -383,7 +383,7 @@ func (cs *chatSession) rate(ctx context.Context, score int, comment string) {
 	}
 	m := &gridline.Message{ConversationID: cs.convID, Text: text,
 		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: InternalNoteID, Name: "rating"}}
-	if _, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
+	if _, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
 		s.logger.Warn("chat: rating note", "err", err)
 	}
 	cs.sk.sendJSON(map[string]any{"type": "rated", "score": score})
@@ -414,7 +414,7 @@ func messageFrame(m *gridline.Message) json.RawMessage {
 
 // eventFrame turns a switchboard event into the frame clients receive: the
 // event's data object with its type added.
-func eventFrame(ev handoff.Event) json.RawMessage {
+func eventFrame(ev gridline.Event) json.RawMessage {
 	return spliceType(ev.Type, ev.Data)
 }
 

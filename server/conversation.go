@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/knowledge"
 )
 
@@ -208,7 +207,7 @@ func (s *Server) postAgentMessage(ctx context.Context, u *gridline.User, convID,
 	}
 	m := &gridline.Message{ConversationID: conv.ID, ClientID: clientID, Text: text,
 		Author: gridline.Author{Kind: gridline.AuthorAgent, ID: u.ID, Name: u.Name}}
-	created, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m)
+	created, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m)
 	if err != nil && !created {
 		return nil, false, err
 	}

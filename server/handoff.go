@@ -58,7 +58,7 @@ func (s *Server) leaveForStaff(ctx context.Context, conv *gridline.Conversation,
 		text = "我们的工作人员会跟进这次对话。您也可以留言，或留下电话号码等待回电。"
 	}
 	m := &gridline.Message{ConversationID: conv.ID, Text: text, Author: gridline.Author{Kind: gridline.AuthorSystem}}
-	if _, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
+	if _, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
 		return err
 	}
 	s.offerMessage(ctx, conv.ID)
@@ -83,7 +83,7 @@ func (s *Server) anyAgentOnline(ctx context.Context) bool {
 
 // offerMessage tells the widget to show the leave-a-message / call-back form.
 func (s *Server) offerMessage(ctx context.Context, convID string) {
-	_ = s.cfg.Board.Publish(ctx, handoff.ConversationTopic(convID), handoff.NewEvent("offer", convID,
+	_ = s.cfg.Board.Publish(ctx, gridline.ConversationTopic(convID), gridline.NewEvent("offer", convID,
 		map[string]any{"kinds": []string{gridline.RequestMessage, gridline.RequestCallback}}))
 }
 
@@ -96,7 +96,7 @@ func (s *Server) sendQueueStatus(ctx context.Context, sk *socket, convID string)
 	if err != nil {
 		return
 	}
-	sk.sendJSON(map[string]any{"type": handoff.EventQueue, "position": pos, "eta_seconds": eta})
+	sk.sendJSON(map[string]any{"type": gridline.EventQueue, "position": pos, "eta_seconds": eta})
 }
 
 type widgetRequestInput struct {
@@ -142,7 +142,7 @@ func (s *Server) createWidgetRequest(c echo.Context) error {
 			}
 		}
 		m := &gridline.Message{ConversationID: conv.ID, Text: text, Author: gridline.Author{Kind: gridline.AuthorSystem}}
-		if _, err := handoff.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
+		if _, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
 			s.logger.Warn("widget request: confirm", "err", err)
 		}
 	}

@@ -28,7 +28,7 @@ import (
 // Config is what a Server is built from. Store, Board and Bot are required.
 type Config struct {
 	Store gridline.Store
-	Board handoff.Switchboard
+	Board gridline.Switchboard
 	Bot   bot.Responder
 	// Desk routes conversations to agents; Presence tells who is online. Without a
 	// Desk, handoffs become requests for staff to close later.

@@ -31,7 +31,7 @@ type App struct {
 	Config    Config
 	Logger    *slog.Logger
 	Store     *store.DB
-	Board     handoff.Switchboard
+	Board     gridline.Switchboard
 	Queue     handoff.Queue
 	Presence  handoff.Presence
 	Knowledge *knowledge.Service

@@ -20,7 +20,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/server"
 )
 
@@ -519,11 +518,11 @@ func TestSlowClientDropped(t *testing.T) {
 	// hundred, then its send queue, then it is dropped. The fast tab, reading,
 	// keeps up with them all.
 	payload := strings.Repeat("x", 32<<10)
-	topic := handoff.ConversationTopic(s.ConversationID)
+	topic := gridline.ConversationTopic(s.ConversationID)
 	const events = 700
 	go func() {
 		for i := range events {
-			_ = app.Board.Publish(ctx, topic, handoff.NewEvent("notice", s.ConversationID, map[string]any{"n": i, "pad": payload}))
+			_ = app.Board.Publish(ctx, topic, gridline.NewEvent("notice", s.ConversationID, map[string]any{"n": i, "pad": payload}))
 			time.Sleep(3 * time.Millisecond) // a pace a reading client keeps up with, even under -race
 		}
 	}()

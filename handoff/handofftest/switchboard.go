@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 )
 
 // wait bounds how long a test waits for an event that must arrive.
@@ -23,12 +22,12 @@ const wait = 5 * time.Second
 // unsubscribing, that a stalled subscriber never blocks a publisher, and Close.
 // open returns a fresh switchboard; the suite closes it. Topics are random, so
 // the suite may share a Redis with other tests.
-func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
+func RunSwitchboard(t *testing.T, open func(t *testing.T) gridline.Switchboard) {
 	t.Run("DeliversAfterSubscribeReturns", func(t *testing.T) {
 		sb := openBoard(t, open)
 		topic := randomTopic()
 		sub := subscribe(t, sb, topic)
-		want := handoff.Event{Type: handoff.EventMessage, ConversationID: "c1", Seq: 7, Data: json.RawMessage(`{"text":"停电了"}`)}
+		want := gridline.Event{Type: gridline.EventMessage, ConversationID: "c1", Seq: 7, Data: json.RawMessage(`{"text":"停电了"}`)}
 		if err := sb.Publish(context.Background(), topic, want); err != nil {
 			t.Fatal(err)
 		}
@@ -43,10 +42,10 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 		a, b := randomTopic(), randomTopic()
 		a1, a2, b1 := subscribe(t, sb, a), subscribe(t, sb, a), subscribe(t, sb, b)
 		ctx := context.Background()
-		if err := sb.Publish(ctx, a, handoff.Event{Type: "x", Seq: 1}); err != nil {
+		if err := sb.Publish(ctx, a, gridline.Event{Type: "x", Seq: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if err := sb.Publish(ctx, b, handoff.Event{Type: "y", Seq: 2}); err != nil {
+		if err := sb.Publish(ctx, b, gridline.Event{Type: "y", Seq: 2}); err != nil {
 			t.Fatal(err)
 		}
 		if ev := receive(t, a1); ev.Type != "x" {
@@ -67,7 +66,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 		sub := subscribe(t, sb, topic)
 		const n = 100
 		for i := 1; i <= n; i++ {
-			if err := sb.Publish(context.Background(), topic, handoff.Event{Type: "message", Seq: int64(i)}); err != nil {
+			if err := sb.Publish(context.Background(), topic, gridline.Event{Type: "message", Seq: int64(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -91,7 +90,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 		if _, ok := <-drain(first); ok {
 			t.Fatal("a closed subscription's channel is still open")
 		}
-		if err := sb.Publish(context.Background(), topic, handoff.Event{Type: "after"}); err != nil {
+		if err := sb.Publish(context.Background(), topic, gridline.Event{Type: "after"}); err != nil {
 			t.Fatal(err)
 		}
 		if ev := receive(t, second); ev.Type != "after" {
@@ -102,7 +101,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 			t.Fatal(err)
 		}
 		third := subscribe(t, sb, topic)
-		if err := sb.Publish(context.Background(), topic, handoff.Event{Type: "again"}); err != nil {
+		if err := sb.Publish(context.Background(), topic, gridline.Event{Type: "again"}); err != nil {
 			t.Fatal(err)
 		}
 		if ev := receive(t, third); ev.Type != "again" {
@@ -120,7 +119,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 		done := make(chan error, 1)
 		go func() {
 			for i := 1; i <= n; i++ {
-				if err := sb.Publish(context.Background(), topic, handoff.Event{Type: "message", Seq: int64(i)}); err != nil {
+				if err := sb.Publish(context.Background(), topic, gridline.Event{Type: "message", Seq: int64(i)}); err != nil {
 					done <- err
 					return
 				}
@@ -155,7 +154,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 		// case it was dropped while the live buffer was full) must arrive.
 		deadline := time.Now().Add(4 * wait)
 		for {
-			if err := sb.Publish(context.Background(), topic, handoff.Event{Type: "end"}); err != nil {
+			if err := sb.Publish(context.Background(), topic, gridline.Event{Type: "end"}); err != nil {
 				t.Fatal(err)
 			}
 			ev, ok := receiveWithin(live, 100*time.Millisecond)
@@ -186,7 +185,7 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 						t.Error(err)
 						return
 					}
-					if err := sb.Publish(ctx, topic, handoff.Event{Type: "churn"}); err != nil {
+					if err := sb.Publish(ctx, topic, gridline.Event{Type: "churn"}); err != nil {
 						t.Error(err)
 					}
 					// The subscriber's own event must reach it: it was live.
@@ -228,14 +227,14 @@ func RunSwitchboard(t *testing.T, open func(t *testing.T) handoff.Switchboard) {
 	})
 }
 
-func openBoard(t *testing.T, open func(t *testing.T) handoff.Switchboard) handoff.Switchboard {
+func openBoard(t *testing.T, open func(t *testing.T) gridline.Switchboard) gridline.Switchboard {
 	t.Helper()
 	sb := open(t)
 	t.Cleanup(func() { sb.Close() })
 	return sb
 }
 
-func subscribe(t *testing.T, sb handoff.Switchboard, topic string) handoff.Subscription {
+func subscribe(t *testing.T, sb gridline.Switchboard, topic string) gridline.Subscription {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -247,7 +246,7 @@ func subscribe(t *testing.T, sb handoff.Switchboard, topic string) handoff.Subsc
 	return sub
 }
 
-func receive(t *testing.T, sub handoff.Subscription) handoff.Event {
+func receive(t *testing.T, sub gridline.Subscription) gridline.Event {
 	t.Helper()
 	ev, ok := receiveWithin(sub, wait)
 	if !ok {
@@ -256,17 +255,17 @@ func receive(t *testing.T, sub handoff.Subscription) handoff.Event {
 	return ev
 }
 
-func receiveWithin(sub handoff.Subscription, d time.Duration) (handoff.Event, bool) {
+func receiveWithin(sub gridline.Subscription, d time.Duration) (gridline.Event, bool) {
 	select {
 	case ev, ok := <-sub.Events():
 		return ev, ok
 	case <-time.After(d):
-		return handoff.Event{}, false
+		return gridline.Event{}, false
 	}
 }
 
 // assertQuiet fails if any subscription receives something within a short while.
-func assertQuiet(t *testing.T, subs ...handoff.Subscription) {
+func assertQuiet(t *testing.T, subs ...gridline.Subscription) {
 	t.Helper()
 	time.Sleep(100 * time.Millisecond)
 	for _, sub := range subs {
@@ -280,8 +279,8 @@ func assertQuiet(t *testing.T, subs ...handoff.Subscription) {
 
 // drain discards buffered events and returns a channel that yields the
 // subscription's final state: closed (ok false) or still open (ok true).
-func drain(sub handoff.Subscription) <-chan handoff.Event {
-	out := make(chan handoff.Event, 1)
+func drain(sub gridline.Subscription) <-chan gridline.Event {
+	out := make(chan gridline.Event, 1)
 	go func() {
 		for {
 			select {
@@ -292,7 +291,7 @@ func drain(sub handoff.Subscription) <-chan handoff.Event {
 				}
 				_ = ev
 			case <-time.After(wait):
-				out <- handoff.Event{}
+				out <- gridline.Event{}
 				return
 			}
 		}

@@ -4,13 +4,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/handofftest"
 	"github.com/gridline/gridline/handoff/memory"
 )
 
 func TestSwitchboard(t *testing.T) {
-	handofftest.RunSwitchboard(t, func(t *testing.T) handoff.Switchboard { return memory.NewSwitchboard() })
+	handofftest.RunSwitchboard(t, func(t *testing.T) gridline.Switchboard { return memory.NewSwitchboard() })
 }
 
 func TestQueue(t *testing.T) {

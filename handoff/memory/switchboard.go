@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 )
 
 // SubscriberBuffer is how many events a subscriber may fall behind before it
@@ -27,7 +26,7 @@ type Switchboard struct {
 	closed bool
 }
 
-var _ handoff.Switchboard = (*Switchboard)(nil)
+var _ gridline.Switchboard = (*Switchboard)(nil)
 
 // NewSwitchboard returns an empty, open switchboard.
 func NewSwitchboard() *Switchboard {
@@ -36,7 +35,7 @@ func NewSwitchboard() *Switchboard {
 
 // Publish delivers ev to every subscriber of topic that has room; a subscriber
 // whose buffer is full misses it. Publish never blocks on a subscriber.
-func (s *Switchboard) Publish(ctx context.Context, topic string, ev handoff.Event) error {
+func (s *Switchboard) Publish(ctx context.Context, topic string, ev gridline.Event) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -52,7 +51,7 @@ func (s *Switchboard) Publish(ctx context.Context, topic string, ev handoff.Even
 }
 
 // Subscribe registers a subscriber; it is live when Subscribe returns.
-func (s *Switchboard) Subscribe(ctx context.Context, topic string) (handoff.Subscription, error) {
+func (s *Switchboard) Subscribe(ctx context.Context, topic string) (gridline.Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -61,7 +60,7 @@ func (s *Switchboard) Subscribe(ctx context.Context, topic string) (handoff.Subs
 	if s.closed {
 		return nil, gridline.Errorf(gridline.EUNAVAILABLE, "switchboard is closed")
 	}
-	sub := &subscription{board: s, topic: topic, ch: make(chan handoff.Event, SubscriberBuffer)}
+	sub := &subscription{board: s, topic: topic, ch: make(chan gridline.Event, SubscriberBuffer)}
 	subs := s.topics[topic]
 	if subs == nil {
 		subs = make(map[*subscription]struct{})
@@ -104,11 +103,11 @@ func (s *Switchboard) Close() error {
 type subscription struct {
 	board  *Switchboard
 	topic  string
-	ch     chan handoff.Event
+	ch     chan gridline.Event
 	closed bool // guarded by board.mu
 }
 
-func (sub *subscription) Events() <-chan handoff.Event { return sub.ch }
+func (sub *subscription) Events() <-chan gridline.Event { return sub.ch }
 
 func (sub *subscription) Close() error {
 	s := sub.board

@@ -33,7 +33,7 @@ func TestDeskTwoReplicas(t *testing.T) {
 	first := testClient(t)
 	prefix := testPrefix(t, first)
 	var desks []*handoff.Desk
-	var boards []handoff.Switchboard
+	var boards []gridline.Switchboard
 	for i := 0; i < 2; i++ {
 		client := testClient(t) // each replica has its own client
 		sb := redis.NewSwitchboard(client, fmt.Sprintf("replica-%d", i))
@@ -54,7 +54,7 @@ func TestDeskTwoReplicas(t *testing.T) {
 		users = append(users, u)
 	}
 	var convs []*gridline.Conversation
-	var subs []handoff.Subscription
+	var subs []gridline.Subscription
 	for i := 0; i < customers; i++ {
 		cust := &gridline.Customer{Lang: gridline.LangEN}
 		if err := st.CreateCustomer(ctx, cust); err != nil {
@@ -66,7 +66,7 @@ func TestDeskTwoReplicas(t *testing.T) {
 		}
 		convs = append(convs, c)
 		// The customer's socket is on the other replica from the request.
-		sub, err := boards[(i+1)%2].Subscribe(ctx, handoff.ConversationTopic(c.ID))
+		sub, err := boards[(i+1)%2].Subscribe(ctx, gridline.ConversationTopic(c.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +135,7 @@ func TestDeskTwoReplicas(t *testing.T) {
 		if joins != 1 {
 			t.Errorf("%s: %d agents joined", c.ID, joins)
 		}
-		if !heard(subs[i], handoff.EventAgentJoined) {
+		if !heard(subs[i], gridline.EventAgentJoined) {
 			t.Errorf("%s: the customer on the other replica never heard agent.joined", c.ID)
 		}
 	}
@@ -155,7 +155,7 @@ func TestDeskTwoReplicas(t *testing.T) {
 }
 
 // heard reports whether an event of type typ arrives on sub within a few seconds.
-func heard(sub handoff.Subscription, typ string) bool {
+func heard(sub gridline.Subscription, typ string) bool {
 	deadline := time.After(5 * time.Second)
 	for {
 		select {

@@ -62,7 +62,7 @@ func testPrefix(tb testing.TB, client *goredis.Client) string {
 
 func TestSwitchboard(t *testing.T) {
 	client := testClient(t)
-	handofftest.RunSwitchboard(t, func(t *testing.T) handoff.Switchboard {
+	handofftest.RunSwitchboard(t, func(t *testing.T) gridline.Switchboard {
 		return redis.NewSwitchboard(client, "test-"+gridline.NewID())
 	})
 }
@@ -90,13 +90,13 @@ func TestSwitchboardAcrossReplicas(t *testing.T) {
 	a, b := redis.NewSwitchboard(client, "replica-a"), redis.NewSwitchboard(other, "replica-b")
 	t.Cleanup(func() { a.Close(); b.Close() })
 	ctx := context.Background()
-	topic := handoff.ConversationTopic(gridline.NewID())
+	topic := gridline.ConversationTopic(gridline.NewID())
 	sub, err := b.Subscribe(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	if err := a.Publish(ctx, topic, handoff.Event{Type: handoff.EventMessage, Seq: 1}); err != nil {
+	if err := a.Publish(ctx, topic, gridline.Event{Type: gridline.EventMessage, Seq: 1}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -117,9 +117,9 @@ func TestSwitchboardSharesOneConnection(t *testing.T) {
 	sb := redis.NewSwitchboard(client, "conns")
 	t.Cleanup(func() { sb.Close() })
 	ctx := context.Background()
-	var subs []handoff.Subscription
+	var subs []gridline.Subscription
 	for i := 0; i < 50; i++ {
-		sub, err := sb.Subscribe(ctx, handoff.ConversationTopic(gridline.NewID()))
+		sub, err := sb.Subscribe(ctx, gridline.ConversationTopic(gridline.NewID()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +170,7 @@ func TestSwitchboardSurvivesAReconnect(t *testing.T) {
 	sb := redis.NewSwitchboard(client, "reconnect")
 	t.Cleanup(func() { sb.Close() })
 	ctx := context.Background()
-	topic := handoff.ConversationTopic(gridline.NewID())
+	topic := gridline.ConversationTopic(gridline.NewID())
 	sub, err := sb.Subscribe(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestSwitchboardSurvivesAReconnect(t *testing.T) {
 	}
 
 	resumed := func() bool {
-		if err := sb.Publish(ctx, topic, handoff.Event{Type: "after-reconnect"}); err != nil {
+		if err := sb.Publish(ctx, topic, gridline.Event{Type: "after-reconnect"}); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -219,7 +219,7 @@ func TestSwitchboardSurvivesAReconnect(t *testing.T) {
 			t.Fatal("the subscription never resumed after the connection was killed")
 		}
 	}
-	other, err := sb.Subscribe(ctx, handoff.ConversationTopic(gridline.NewID()))
+	other, err := sb.Subscribe(ctx, gridline.ConversationTopic(gridline.NewID()))
 	if err != nil {
 		t.Fatalf("Subscribe after a reconnect: %v", err)
 	}

@@ -15,7 +15,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 )
 
 // ChannelPrefix is prepended to a topic to name its Redis pub/sub channel.
@@ -57,7 +56,7 @@ type Switchboard struct {
 	closed bool
 }
 
-var _ handoff.Switchboard = (*Switchboard)(nil)
+var _ gridline.Switchboard = (*Switchboard)(nil)
 
 // NewSwitchboard starts a switchboard on client. origin names this replica; it
 // is stamped on published events that carry none, so a replica may recognise
@@ -78,7 +77,7 @@ func NewSwitchboard(client *goredis.Client, origin string) *Switchboard {
 }
 
 // Publish sends ev to every subscriber of topic on every replica.
-func (s *Switchboard) Publish(ctx context.Context, topic string, ev handoff.Event) error {
+func (s *Switchboard) Publish(ctx context.Context, topic string, ev gridline.Event) error {
 	if ev.Origin == "" {
 		ev.Origin = s.origin
 	}
@@ -96,9 +95,9 @@ func (s *Switchboard) Publish(ctx context.Context, topic string, ev handoff.Even
 // SUBSCRIBE (when this is the topic's first local subscriber) it sends a PING
 // with a fresh payload on the same connection and waits for that PONG, which
 // Redis answers only after every command before it.
-func (s *Switchboard) Subscribe(ctx context.Context, topic string) (handoff.Subscription, error) {
+func (s *Switchboard) Subscribe(ctx context.Context, topic string) (gridline.Subscription, error) {
 	channel := ChannelPrefix + topic
-	sub := &subscription{board: s, channel: channel, ch: make(chan handoff.Event, SubscriberBuffer)}
+	sub := &subscription{board: s, channel: channel, ch: make(chan gridline.Event, SubscriberBuffer)}
 	nonce := "gridline-barrier-" + strconv.FormatUint(s.nonce.Add(1), 10)
 	pong := make(chan struct{})
 
@@ -228,7 +227,7 @@ func (s *Switchboard) read(ctx context.Context) {
 // deliver hands a message to every local subscriber of its channel that has
 // room; the others miss it.
 func (s *Switchboard) deliver(m *goredis.Message) {
-	var ev handoff.Event
+	var ev gridline.Event
 	if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 		slog.Warn("redis switchboard: dropping a malformed event", "channel", m.Channel, "err", err)
 		return
@@ -249,11 +248,11 @@ func (s *Switchboard) deliver(m *goredis.Message) {
 type subscription struct {
 	board   *Switchboard
 	channel string
-	ch      chan handoff.Event
+	ch      chan gridline.Event
 	closed  bool // guarded by board.mu
 }
 
-func (sub *subscription) Events() <-chan handoff.Event { return sub.ch }
+func (sub *subscription) Events() <-chan gridline.Event { return sub.ch }
 
 // Close ends the subscription; the last subscriber of a topic unsubscribes the
 // Redis channel.
