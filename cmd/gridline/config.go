@@ -36,24 +36,14 @@ type Config struct {
 	FrameRate float64
 }
 
-// parseConfig reads the environment, then the flags of a subcommand.
+// parseConfig reads the environment, then the server's flags.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
-	return parseConfigWith(name, args, getenv, stderr, nil)
-}
-
-// parseConfigWith is parseConfig with extra flags that a subcommand defines.
-func parseConfigWith(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
+	env := envOr(getenv)
 	cfg := Config{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", env("GRIDLINE_ADDR", ":8080"), "listen address (GRIDLINE_ADDR)")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), databaseURLUsage)
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("GRIDLINE_REDIS_URL", ""), "redis:// URL; empty: in-process queues (GRIDLINE_REDIS_URL)")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", env("GRIDLINE_REDIS_PREFIX", "gridline:"), "prefix of this deployment's Redis keys (GRIDLINE_REDIS_PREFIX)")
 	fs.StringVar(&cfg.LLMBaseURL, "llm-base-url", env("GRIDLINE_LLM_BASE_URL", ""), "OpenAI-compatible API base URL (GRIDLINE_LLM_BASE_URL)")
@@ -69,9 +59,6 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
 	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
-	if extra != nil {
-		extra(fs)
-	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
@@ -85,6 +72,38 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 		return cfg, fs, fmt.Errorf("GRIDLINE_ADMIN_EMAIL and GRIDLINE_ADMIN_PASSWORD go together")
 	}
 	return cfg, fs, nil
+}
+
+// databaseURLUsage explains -database-url wherever a command takes it.
+const databaseURLUsage = "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)"
+
+// parseStoreFlags parses the flags of a command that only works on the store
+// (migrate, user, kb): the database URL and the command's own flags, so that its
+// -h lists what it reads and not the server's settings. usage heads the -h text.
+func parseStoreFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, own func(*flag.FlagSet)) (databaseURL string, fs *flag.FlagSet, err error) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&databaseURL, "database-url", envOr(getenv)("GRIDLINE_DATABASE_URL", ""), databaseURLUsage)
+	if own != nil {
+		own(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprintln(fs.Output(), "\nflags:")
+		fs.PrintDefaults()
+	}
+	err = fs.Parse(args)
+	return databaseURL, fs, err
+}
+
+// envOr reads a variable, falling back to def when it is unset or empty.
+func envOr(getenv func(string) string) func(key, def string) string {
+	return func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
 }
 
 func envBool(v string, def bool) bool {
