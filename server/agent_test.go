@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,9 +21,8 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/handoff"
-	"github.com/gridline/gridline/handoff/memory"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/knowledge"
-	"github.com/gridline/gridline/store"
 )
 
 // deskEnv is a whole desk on a real listener: a SQLite store, the in-process
@@ -60,15 +58,9 @@ func newDeskEnv(t testing.TB) *deskEnv {
 // memoryParts is a fresh SQLite store and in-process switchboard, queue and presence.
 func memoryParts(t testing.TB) deskParts {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	board := memory.NewSwitchboard()
-	t.Cleanup(func() { board.Close() })
-	return deskParts{store: st, board: board, queue: memory.NewQueue(), presence: memory.NewPresence(nil)}
+	env := testenv.Embedded(t)
+	h := env.Handoff(t, "")
+	return deskParts{store: env.Store(t), board: h.Board, queue: h.Queue, presence: h.Presence}
 }
 
 // startDesk runs a desk and a server over parts until the test ends.

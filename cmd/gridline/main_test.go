@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -20,15 +19,22 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/server"
 )
 
-// testConfig is a server on a free port with its own SQLite file, in-process
-// queues, the starter knowledge base and a known admin.
-func testConfig(t testing.TB) Config {
+// testConfig is a server on a free port in the embedded shape (a SQLite file of
+// its own, in-process queues), with the starter knowledge base and a known admin.
+func testConfig(t testing.TB) Config { return configFor(testenv.Embedded(t)) }
+
+// configFor is testConfig in a shape testenv gives; every test that boots a
+// server has state of its own, so such tests may run in parallel.
+func configFor(env *testenv.Setup) Config {
 	return Config{
 		Addr:            "127.0.0.1:0",
-		DatabaseURL:     filepath.Join(t.TempDir(), "gridline.db"),
+		DatabaseURL:     env.DatabaseURL,
+		RedisURL:        env.RedisURL,
+		RedisPrefix:     env.RedisPrefix,
 		AdminEmail:      "admin@example.com",
 		AdminPassword:   "correct-horse-battery",
 		Secret:          "test-secret",

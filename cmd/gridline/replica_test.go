@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/server"
 )
 
@@ -20,14 +20,7 @@ import (
 // Redis. A customer connected to one and an agent connected to the other talk
 // live both ways, from the request for a person to the resolution.
 func TestTwoReplicas(t *testing.T) {
-	redisURL := os.Getenv("GRIDLINE_TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the two-replica test")
-	}
-	cfg := testConfig(t)
-	cfg.DatabaseURL = postgresTestURL(t)
-	cfg.RedisURL = redisURL
-	cfg.RedisPrefix = "gltest:" + gridline.NewID()[:12] + ":"
+	cfg := configFor(testenv.ScaleOut(t))
 	a := startApp(t, cfg)
 	b := startApp(t, cfg)
 	ctx := context.Background()
