@@ -24,6 +24,7 @@ func cli(t *testing.T, db string, stdin string, args ...string) (string, error) 
 }
 
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "cli.db")
 	if out, err := cli(t, db, "", "migrate"); err != nil || !strings.Contains(out, "migrations applied (sqlite)") {
 		t.Fatalf("migrate: %v %s", err, out)
@@ -100,6 +101,7 @@ func (f *fakeTerminal) ReadSecret(prompt string) (string, error) {
 // (asked twice, not echoed) or from one line of standard input, never a flag;
 // and `user add -h` lists its own flags, not the server's.
 func TestUserAddPassword(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "cli.db")
 	env := map[string]string{"GRIDLINE_DATABASE_URL": db}
 	runWith := func(stdin io.Reader, args ...string) (string, error) {

@@ -234,6 +234,7 @@ func seqOf(f map[string]any) int64 { n, _ := f["seq"].(float64); return int64(n)
 // store-before-ack, idempotent resends, the bot's answer, and a resume that replays
 // exactly what the client missed.
 func TestChatEndToEnd(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	ctx := context.Background()
 	s := newSession(t, app, "en")
@@ -312,6 +313,7 @@ func TestChatEndToEnd(t *testing.T) {
 
 // TestChatHandshakeRefusals: a foreign origin gets 403, a forged or expired token 401.
 func TestChatHandshakeRefusals(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.AllowedOrigins = []string{"https://www.utility.example"}
 	app := startApp(t, cfg)
@@ -351,6 +353,7 @@ func TestChatHandshakeRefusals(t *testing.T) {
 // TestChatLimits: oversized text is refused with an error frame and nothing is
 // stored; an oversized frame closes the socket with 1009; bad JSON gets an error frame.
 func TestChatLimits(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "zh")
 	c := mustDialChat(t, app, s.VisitorToken)
@@ -404,6 +407,7 @@ func TestChatLimits(t *testing.T) {
 
 // TestChatRateLimit: a client that floods gets rate_limited errors, not acks.
 func TestChatRateLimit(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	c := mustDialChat(t, app, s.VisitorToken)
@@ -417,6 +421,7 @@ func TestChatRateLimit(t *testing.T) {
 
 // TestGracefulShutdown: open sockets are closed with 1001 and the process stops.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	app, err := NewApp(context.Background(), testConfig(t), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -444,6 +449,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 // TestOperations: health, readiness and metrics answer.
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 		resp, err := http.Get(app.URL() + path)
@@ -470,6 +476,7 @@ func TestOperations(t *testing.T) {
 
 // TestSessionRateLimit: one address cannot mint sessions without bound.
 func TestSessionRateLimit(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	var last int
 	for range 40 {
@@ -487,6 +494,7 @@ func TestSessionRateLimit(t *testing.T) {
 
 // TestUnknownAPIPathIs404: an unknown path is not found, whoever asks.
 func TestUnknownAPIPathIs404(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	resp, err := http.Get(app.URL() + "/api/v1/no-such-route")
 	if err != nil {
@@ -500,6 +508,8 @@ func TestUnknownAPIPathIs404(t *testing.T) {
 
 // TestSlowClientDropped: a customer's tab that stops reading is dropped once its
 // send buffer fills, while another tab on the same conversation keeps up.
+// It is not parallel: the fast tab must keep pace with the publisher, which a
+// machine busy with other tests cannot promise.
 func TestSlowClientDropped(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
@@ -563,6 +573,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // TestLongReplay: a client coming back to a long conversation gets the whole
 // history, not a disconnect for being "too slow" while the replay is queued.
 func TestLongReplay(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	ctx := context.Background()
@@ -588,6 +599,7 @@ func TestLongReplay(t *testing.T) {
 // TestTypingFlood: typing frames are not rate-limited errors, but a flood of
 // them neither disconnects the customer nor crowds out their messages.
 func TestTypingFlood(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	c := mustDialChat(t, app, s.VisitorToken)

@@ -20,6 +20,7 @@ import (
 // Redis. A customer connected to one and an agent connected to the other talk
 // live both ways, from the request for a person to the resolution.
 func TestTwoReplicas(t *testing.T) {
+	t.Parallel()
 	cfg := configFor(testenv.ScaleOut(t))
 	a := startApp(t, cfg)
 	b := startApp(t, cfg)

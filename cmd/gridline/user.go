@@ -35,7 +35,6 @@ otherwise it is read from -password-file, or else as one line of standard input:
 // A secretReader is a standard input that can read a line without echoing it:
 // a terminal. main hands run one when standard input is a terminal.
 type secretReader interface {
-	io.Reader
 	// ReadSecret shows prompt and reads one line that the terminal does not echo.
 	ReadSecret(prompt string) (string, error)
 }
