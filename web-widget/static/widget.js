@@ -20,11 +20,11 @@
   let pendingOpen = false;
   window.GridlineWidget = api;
 
-  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js')])
-    .then(([i18n, md]) => start(i18n, md))
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js')])
+    .then(([i18n, md, socket]) => start(i18n, md, socket))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md) {
+  function start(i18n, md, socket) {
     const storeKey = 'gridline.widget:' + server;
     const MAX_KEPT = 200;
     let lang = i18n.pickLang(fixedLang || navigator.language || '');
@@ -39,6 +39,7 @@
       const raw = localStorage.getItem(storeKey);
       if (raw) st = Object.assign(st, JSON.parse(raw));
     } catch { /* private mode or corrupt: start fresh */ }
+    const thread = new socket.Thread(st); // keeps st.lastSeq and st.outbox
     const save = () => {
       st.msgs = st.msgs.slice(-MAX_KEPT);
       try { localStorage.setItem(storeKey, JSON.stringify(st)); } catch { /* quota: keep going in memory */ }
@@ -300,11 +301,11 @@
     // ---- connection ------------------------------------------------------------
     // refreshSession starts true: the first connection of a page view renews the
     // visitor token and learns whether the last conversation was resolved.
-    let ws = null, connected = false, attempt = 0, retryTimer = 0, refreshSession = true, moving = false;
+    let connected = false, refreshSession = true;
 
     function setConn(ok) {
       connected = ok;
-      const show = !ok && (attempt > 0 || st.outbox.length > 0) && !panel.hidden;
+      const show = !ok && (sock.attempt > 0 || thread.outbox.length > 0) && !panel.hidden;
       connEl.hidden = !show;
       connEl.textContent = t('widget.reconnecting');
       $('.dot').classList.toggle('off', !ok);
@@ -336,7 +337,7 @@
     function resetConversation(id) {
       const unsent = st.msgs.filter((m) => m.pending);
       st.conv = id;
-      st.lastSeq = 0;
+      thread.restart();
       st.msgs = [];
       st.status = '';
       nodes.clear();
@@ -346,78 +347,39 @@
       for (const m of unsent) addMessage(m, { persist: false });
     }
 
-    async function connect() {
-      if (ws || !navigator.onLine && attempt > 0) return;
-      clearTimeout(retryTimer);
-      retryTimer = 0;
-      ws = 'connecting';
-      try {
+    const sock = new socket.Socket({
+      waitOnline: true,
+      async url() {
         if (!st.token || refreshSession) { await ensureSession(); refreshSession = false; }
-      } catch (err) {
-        ws = null;
-        retry();
-        return;
-      }
-      const url = server.replace(/^http/, 'ws') + '/ws/chat?token=' + encodeURIComponent(st.token);
-      const sock = new WebSocket(url);
-      ws = sock;
-      let opened = false;
-      sock.onopen = () => {
-        opened = true;
-        sock.send(JSON.stringify({ type: 'hello', last_seq: st.lastSeq }));
+        return server.replace(/^http/, 'ws') + '/ws/chat?token=' + encodeURIComponent(st.token);
+      },
+      onOpen() {
+        sendFrame({ type: 'hello', last_seq: thread.lastSeq });
         flushOutbox();
-      };
-      sock.onmessage = (e) => {
-        let f;
-        try { f = JSON.parse(e.data); } catch { return; }
-        handle(f);
-      };
-      sock.onclose = (e) => {
-        if (ws === sock) ws = null;
-        if (moving) { moving = false; connect(); return; } // to a new conversation, at once
+      },
+      onFrame: (f) => handle(f),
+      onClose(e, opened) {
         // A socket that never opened, or was refused, most likely holds a stale
         // token: get a fresh one before the next try.
         if (!opened || e.code === 1008 || e.code === 4001) refreshSession = true;
         setConn(false);
-        retry();
-      };
-    }
-
-    function retry() {
-      if (retryTimer) return;
-      // Exponential backoff with full jitter, so a restarted server is not hit by
-      // every widget at the same instant.
-      const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
-      const delay = 250 + Math.random() * cap;
-      attempt++;
-      setConn(false);
-      retryTimer = setTimeout(() => { retryTimer = 0; connect(); }, delay);
-    }
+      },
+      onRetry: () => setConn(false),
+    });
+    const connect = () => sock.connect();
 
     const connectNow = () => {
       if (!st.token && panel.hidden) return; // never opened: nothing to resume
-      if (!ws) { clearTimeout(retryTimer); retryTimer = 0; connect(); }
+      sock.reconnectNow();
     };
     window.addEventListener('online', connectNow);
     document.addEventListener('visibilitychange', () => { if (!document.hidden) connectNow(); });
 
-    function sendFrame(f) {
-      if (ws && ws !== 'connecting' && ws.readyState === WebSocket.OPEN) {
-        ws.send(JSON.stringify(f));
-        return true;
-      }
-      return false;
-    }
+    const sendFrame = (f) => sock.send(f);
 
     function flushOutbox() {
-      for (const f of st.outbox) sendFrame(f);
+      thread.resend(sendFrame);
       if (st.pendingRating) { sendFrame(st.pendingRating); }
-    }
-
-    function newClientID() {
-      if (crypto.randomUUID) return crypto.randomUUID();
-      const b = crypto.getRandomValues(new Uint8Array(16));
-      return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
     }
 
     // queueSend shows the customer's words at once as "sending…" and keeps the
@@ -428,13 +390,12 @@
         // frame waits in the outbox while the socket moves over.
         st.status = '';
         refreshSession = true;
-        if (ws && ws !== 'connecting') { moving = true; ws.close(); }
+        sock.restart();
       }
-      frame.client_id = newClientID();
-      st.outbox.push(frame);
+      thread.queue(frame);
       addMessage({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
       sendFrame(frame);
-      if (!ws) connect();
+      connect();
       setConn(connected);
     }
 
@@ -472,7 +433,6 @@
     function handle(f) {
       switch (f.type) {
         case 'welcome':
-          attempt = 0;
           if (f.conversation_id && st.conv && f.conversation_id !== st.conv) {
             // The server moved us to a new conversation: the old seqs mean nothing.
             resetConversation(f.conversation_id);
@@ -483,12 +443,12 @@
           break;
         case 'message': {
           const m = { seq: f.seq, conversation_id: f.conversation_id, author: f.author || { kind: 'bot' }, text: f.text || '', citations: f.citations || [], quick_replies: f.quick_replies || [], client_id: f.client_id || '', created_at: f.created_at };
-          if (m.client_id) st.outbox = st.outbox.filter((x) => x.client_id !== m.client_id);
+          if (m.client_id) thread.acked(m.client_id);
           // The server sends a conversation's messages in seq order and fills its
           // own gaps (some seqs are staff-only notes and never come), so the last
           // message frame's seq is where a resume starts. Acks do not count: an
           // earlier message may still be on its way when ours is acked.
-          if (m.seq > st.lastSeq) st.lastSeq = m.seq;
+          thread.seen(m.seq);
           const kind = m.author.kind;
           if (kind !== 'customer') {
             hideTyping();
@@ -498,7 +458,7 @@
           break;
         }
         case 'ack': {
-          st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
+          thread.acked(f.client_id);
           const m = st.msgs.find((x) => x.client_id === f.client_id);
           if (m && m.pending) {
             const el = nodes.get(keyOf(m));
@@ -583,10 +543,10 @@
     function failed(f) {
       if (f.code === 'rate_limited' || f.code === 'unavailable' || f.code === 'internal') {
         clearTimeout(resendTimer);
-        resendTimer = setTimeout(() => { for (const x of st.outbox) if (x.client_id === f.client_id) sendFrame(x); }, 5000);
+        resendTimer = setTimeout(() => { const x = thread.pending(f.client_id); if (x) sendFrame(x); }, 5000);
         return;
       }
-      st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
+      thread.acked(f.client_id);
       const m = st.msgs.find((x) => x.client_id === f.client_id && x.pending);
       if (m) {
         st.msgs = st.msgs.filter((x) => x !== m);
@@ -766,7 +726,7 @@
     window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
     // A returning visitor reconnects at once (their unread replies show on the
     // badge); a new visitor gets a session only when they open the panel.
-    if (st.token || st.outbox.length) connect();
+    if (st.token || thread.outbox.length) connect();
     if (pendingOpen) open();
   }
 
