@@ -34,6 +34,8 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/admin", "text/html", 200, false, "/static/admin.js"},
 		{"/static/i18n.js", "text/javascript", 200, true, "export const messages"},
 		{"/static/console.css", "text/css", 200, true, ":root"},
+		{"/static/widget.css", "text/css", 200, true, ":host"},
+		{"/static/socket.js", "text/javascript", 200, true, "export class Socket"},
 		{"/static/", "", 404, false, ""},
 		{"/static/../webwidget.go", "", 404, false, ""},
 		{"/static/nope.js", "", 404, false, ""},

@@ -501,7 +501,7 @@ func TestUnknownAPIPathIs404(t *testing.T) {
 // while an unknown file under /static/ is not found.
 func TestFrontEndServed(t *testing.T) {
 	app := startApp(t, testConfig(t))
-	paths := []string{"/static/i18n.js", "/static/socket.js", "/static/console.css"}
+	paths := []string{"/static/i18n.js", "/static/socket.js", "/static/widget.css", "/static/console.css"}
 	for p := range webwidget.Pages {
 		paths = append(paths, p)
 	}

@@ -7,7 +7,9 @@
 // a reconnect resumes from the last seq seen.
 //
 // This is a classic script (a site pastes a plain <script> tag), so the shared
-// text table and the markdown renderer arrive by dynamic import().
+// text table, the markdown renderer and the socket arrive by dynamic import(),
+// and the style sheet by fetch — all from the widget's own server, which sends
+// them with CORS so that they load on any site.
 (() => {
   'use strict';
   if (window.GridlineWidget) return; // pasted twice: one widget is enough
@@ -20,11 +22,15 @@
   let pendingOpen = false;
   window.GridlineWidget = api;
 
-  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js')])
-    .then(([i18n, md, socket]) => start(i18n, md, socket))
+  // The style sheet is fetched with the modules and drawn with the first frame:
+  // a <link> in the shadow root would show the launcher unstyled until it loads.
+  const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css])
+    .then(([i18n, md, socket, css]) => start(i18n, md, socket, css))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md, socket) {
+  function start(i18n, md, socket, css) {
     const storeKey = 'gridline.widget:' + server;
     const MAX_KEPT = 200;
     let lang = i18n.pickLang(fixedLang || navigator.language || '');
@@ -53,7 +59,7 @@
     host.setAttribute('data-gridline-widget', '');
     host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
     const root = host.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${CSS}</style>
+    root.innerHTML = `<style></style>
 <button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-chat"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-close"><path d="M6 6l12 12M18 6L6 18"/></svg>
@@ -93,6 +99,7 @@
   </form>
   <div class="foot"></div>
 </section>`;
+    root.querySelector('style').textContent = css;
     (document.body || document.documentElement).appendChild(host);
 
     const $ = (sel) => root.querySelector(sel);
@@ -729,101 +736,4 @@
     if (st.token || thread.outbox.length) connect();
     if (pendingOpen) open();
   }
-
-  const CSS = `
-:host { all: initial; }
-:host, * { box-sizing: border-box; }
-* { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
-[hidden] { display: none !important; }
-.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-svg { width: 22px; height: 22px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
-button { font: inherit; cursor: pointer; }
-button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-.launcher { position: fixed; right: 24px; bottom: 24px; z-index: 2147483646; width: 60px; height: 60px; border-radius: 50%; border: 0;
-  background: linear-gradient(135deg, #0f766e, #115e59); color: #fff; box-shadow: 0 10px 30px rgba(15,118,110,.45); display: grid; place-items: center;
-  transition: transform .15s ease; }
-.launcher:hover { transform: scale(1.06); }
-.launcher svg { width: 28px; height: 28px; }
-.launcher .ic-close, .launcher.open .ic-chat { display: none; }
-.launcher.open .ic-close { display: block; }
-.badge { position: absolute; top: -2px; right: -2px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #dc2626; color: #fff;
-  font: 700 12px/22px system-ui, sans-serif; text-align: center; border: 2px solid #fff; }
-.panel { position: fixed; right: 24px; bottom: 96px; z-index: 2147483647; width: 380px; height: min(620px, calc(100vh - 120px)); display: flex; flex-direction: column;
-  background: #f6faf9; border-radius: 18px; overflow: hidden; box-shadow: 0 24px 60px rgba(2,44,34,.28), 0 2px 8px rgba(2,44,34,.12);
-  color: #0f172a; font-size: 14px; line-height: 1.5; animation: pop .18s ease-out; }
-@keyframes pop { from { opacity: 0; transform: translateY(12px) scale(.98); } }
-@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100dvh; border-radius: 0; } .launcher.open { display: none; } }
-header { display: flex; align-items: center; gap: 12px; padding: 16px 14px 16px 18px; color: #fff; background: linear-gradient(135deg, #0f766e 0%, #115e59 70%, #134e4a 100%); }
-.logo { width: 40px; height: 40px; border-radius: 12px; background: rgba(255,255,255,.16); display: grid; place-items: center; flex: none; }
-.logo svg { fill: #fde047; stroke: #fde047; stroke-width: 1; }
-.head { flex: 1; min-width: 0; }
-h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
-.sub { margin: 2px 0 0; font-size: 12px; opacity: .9; display: flex; align-items: center; gap: 6px; }
-.dot { width: 8px; height: 8px; border-radius: 50%; background: #4ade80; box-shadow: 0 0 0 3px rgba(74,222,128,.25); }
-.dot.off { background: #fbbf24; box-shadow: 0 0 0 3px rgba(251,191,36,.25); }
-.close { background: transparent; border: 0; color: #fff; width: 36px; height: 36px; border-radius: 10px; display: grid; place-items: center; }
-.close:hover { background: rgba(255,255,255,.15); }
-.conn { background: #fef3c7; color: #92400e; font-size: 12px; padding: 6px 14px; text-align: center; }
-.banner { background: #ccfbf1; color: #115e59; font-size: 13px; padding: 8px 14px; text-align: center; font-weight: 600; border-bottom: 1px solid #99f6e4; }
-.scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; }
-@media (prefers-reduced-motion: reduce) { .panel, .dots i, .caret { animation: none; } }
-.msg { display: flex; flex-direction: column; align-items: flex-start; margin: 0 0 12px; max-width: 100%; }
-.msg.customer { align-items: flex-end; }
-.who { font-size: 11px; color: #64748b; margin: 0 0 3px 4px; font-weight: 600; }
-.customer .who { display: none; }
-.bubble { max-width: 86%; padding: 9px 13px; border-radius: 16px; border-top-left-radius: 4px; background: #fff; box-shadow: 0 1px 2px rgba(15,23,42,.08);
-  white-space: normal; overflow-wrap: anywhere; }
-.customer .bubble { background: #0f766e; color: #fff; border-radius: 16px; border-bottom-right-radius: 4px; white-space: pre-wrap; }
-.agent .bubble { background: #ecfeff; border: 1px solid #a5f3fc; }
-.pending .bubble { opacity: .7; }
-.bubble p { margin: 0 0 6px; } .bubble p:last-child { margin: 0; }
-.bubble ul, .bubble ol { margin: 4px 0 6px; padding-left: 20px; }
-.bubble h1, .bubble h2, .bubble h3, .bubble h4 { font-size: 14px; margin: 4px 0; }
-.bubble a { color: #0f766e; }
-.bubble code { background: #f1f5f9; padding: 0 4px; border-radius: 4px; }
-.meta { font-size: 10px; color: #94a3b8; margin: 3px 6px 0; }
-.pending .meta { color: #b45309; }
-.failed .bubble { background: #fee2e2; color: #7f1d1d; }
-.failed .meta { color: #b91c1c; }
-.note { align-self: center; font-size: 12px; color: #475569; background: #e2e8f0; padding: 4px 12px; border-radius: 999px; margin: 0 auto; text-align: center; }
-.msg.system { align-items: center; }
-.cites { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0; max-width: 86%; }
-.cites li { font-size: 11px; color: #115e59; background: #f0fdfa; border: 1px solid #99f6e4; border-radius: 6px; padding: 2px 8px; }
-.cites li::before { content: ""; display: inline-block; width: 7px; height: 9px; margin-right: 5px; border: 1.5px solid currentColor; border-radius: 1px; vertical-align: -1px; }
-.quick { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; max-width: 92%; }
-.quick button { border: 1.5px solid #0f766e; color: #0f766e; background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; transition: background .12s; }
-.quick button:hover:not(:disabled) { background: #0f766e; color: #fff; }
-.quick button:disabled { opacity: .45; cursor: default; border-color: #94a3b8; color: #64748b; }
-.caret { display: inline-block; width: 7px; height: 14px; background: #0f766e; margin-left: 2px; vertical-align: -2px; animation: blink 1s steps(1) infinite; }
-@keyframes blink { 50% { opacity: 0; } }
-.typing { display: flex; align-items: center; gap: 8px; color: #64748b; font-size: 12px; margin: 0 0 8px 2px; }
-.dots { display: inline-flex; gap: 3px; background: #fff; padding: 8px 10px; border-radius: 12px; box-shadow: 0 1px 2px rgba(15,23,42,.08); }
-.dots i { width: 6px; height: 6px; border-radius: 50%; background: #14b8a6; animation: bounce 1.2s infinite; }
-.dots i:nth-child(2) { animation-delay: .15s; } .dots i:nth-child(3) { animation-delay: .3s; }
-@keyframes bounce { 0%, 60%, 100% { transform: none; opacity: .5; } 30% { transform: translateY(-4px); opacity: 1; } }
-.card { margin: 0 12px 10px; padding: 12px 14px; background: #fff; border-radius: 14px; border: 1px solid #cbd5e1; box-shadow: 0 4px 14px rgba(15,23,42,.08); }
-.card h3 { margin: 0 0 8px; font-size: 14px; color: #115e59; }
-.card label { display: block; font-size: 12px; color: #334155; margin: 6px 0; }
-.card input[type=tel], .card textarea { display: block; width: 100%; margin-top: 3px; padding: 7px 9px; border: 1px solid #cbd5e1; border-radius: 8px; font: inherit; font-size: 13px; color: #0f172a; background: #fff; resize: vertical; }
-.kinds { display: flex; gap: 6px; }
-.chip { display: inline-flex !important; align-items: center; gap: 4px; margin: 0 !important; padding: 4px 10px; border: 1px solid #99f6e4; border-radius: 999px; background: #f0fdfa; cursor: pointer; }
-.form-error { color: #b91c1c; font-size: 12px; margin: 4px 0; min-height: 0; }
-.form-error:empty { display: none; }
-.row { display: flex; gap: 8px; margin-top: 8px; }
-.primary { background: #0f766e; color: #fff; border: 0; border-radius: 8px; padding: 7px 14px; font-weight: 600; }
-.primary:disabled { background: #94a3b8; cursor: default; }
-.ghost { background: transparent; border: 1px solid #cbd5e1; color: #334155; border-radius: 8px; padding: 7px 12px; }
-.stars { display: flex; gap: 4px; margin: 2px 0 4px; }
-.star { margin: 0 !important; cursor: pointer; color: #cbd5e1; }
-.star svg { width: 30px; height: 30px; fill: currentColor; stroke: none; }
-.star.on { color: #f59e0b; }
-.star:focus-within { outline: 3px solid #f59e0b; outline-offset: 1px; border-radius: 6px; }
-.composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; background: #fff; border-top: 1px solid #e2e8f0; }
-.composer textarea { flex: 1; resize: none; border: 1px solid #cbd5e1; border-radius: 12px; padding: 9px 12px; font: inherit; font-size: 14px; line-height: 20px; height: 40px; overflow-y: hidden; color: #0f172a; max-height: 120px; background: #f8fafc; }
-.composer textarea:focus, .composer textarea:focus-visible { border-color: #0f766e; background: #fff; outline: none; box-shadow: 0 0 0 3px rgba(20,184,166,.25); }
-.send { width: 40px; height: 40px; border-radius: 12px; border: 0; background: #0f766e; color: #fff; display: grid; place-items: center; flex: none; }
-.send:hover { background: #115e59; }
-.send svg { width: 20px; height: 20px; }
-.foot { font-size: 10px; color: #94a3b8; text-align: center; padding: 0 0 6px; background: #fff; }
-`;
 })();
