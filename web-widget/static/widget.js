@@ -10,6 +10,12 @@
 // text table, the markdown renderer and the socket arrive by dynamic import(),
 // and the style sheet by fetch — all from the widget's own server, which sends
 // them with CORS so that they load on any site.
+//
+// start wires the parts; each part is a function of the shared widget object w
+// (its language, state, DOM and the other parts) and returns what the others
+// may call: messageLog draws the conversation, launcherPanel opens and closes
+// it, connection keeps the session, socket and outbox, frameHandler acts on
+// what the server sends, and composerBox, offerCard and ratingCard are the forms.
 (() => {
   'use strict';
   if (window.GridlineWidget) return; // pasted twice: one widget is enough
@@ -22,6 +28,8 @@
   let pendingOpen = false;
   window.GridlineWidget = api;
 
+  const MAX_KEPT = 200;
+
   // The style sheet is fetched with the modules and drawn with the first frame:
   // a <link> in the shadow root would show the launcher unstyled until it loads.
   const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
@@ -31,15 +39,36 @@
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
   function start(i18n, md, socket, css) {
-    const storeKey = 'gridline.widget:' + server;
-    const MAX_KEPT = 200;
-    let lang = i18n.pickLang(fixedLang || navigator.language || '');
-    const t = (key, vars) => i18n.translate(lang, key, vars);
+    const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
+    w.t = (key, vars) => i18n.translate(w.lang, key, vars);
+    Object.assign(w, loadState(socket));
+    w.dom = buildDOM(css);
+    w.log = messageLog(w);
+    w.panel = launcherPanel(w);
+    w.conn = connection(w);
+    w.frames = frameHandler(w);
+    composerBox(w);
+    w.offer = offerCard(w);
+    w.rating = ratingCard(w);
 
-    // ---- persisted state -------------------------------------------------------
-    // token and conv identify the visitor's conversation; lastSeq is the seq of
-    // the last message frame received; msgs is a display cache; outbox holds
-    // frames not yet acked.
+    w.log.restore();
+    applyText(w);
+    api.open = w.panel.open;
+    api.close = w.panel.close;
+    api.setLang = (l) => { w.lang = i18n.pickLang(l); applyText(w); };
+    window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
+    // A returning visitor reconnects at once (their unread replies show on the
+    // badge); a new visitor gets a session only when they open the panel.
+    if (w.st.token || w.thread.outbox.length) w.conn.connect();
+    if (pendingOpen) w.panel.open();
+  }
+
+  // ---- persisted state ---------------------------------------------------------
+  // loadState reads the visitor's state from localStorage: token and conv
+  // identify the conversation; lastSeq is the seq of the last message frame
+  // received; msgs is a display cache; outbox holds frames not yet acked.
+  function loadState(socket) {
+    const storeKey = 'gridline.widget:' + server;
     let st = { token: '', conv: '', lastSeq: 0, msgs: [], outbox: [], rated: {}, status: '' };
     try {
       const raw = localStorage.getItem(storeKey);
@@ -50,17 +79,33 @@
       st.msgs = st.msgs.slice(-MAX_KEPT);
       try { localStorage.setItem(storeKey, JSON.stringify(st)); } catch { /* quota: keep going in memory */ }
     };
+    return { st, thread, save };
+  }
 
-    // ---- DOM -------------------------------------------------------------------
-    // A custom element name matches no site's div/section rules, and an inline
-    // !important reset beats even a site's !important ones, so nothing is
-    // inherited into the shadow tree from the page.
+  // ---- DOM ---------------------------------------------------------------------
+  // buildDOM draws the widget into the page. A custom element name matches no
+  // site's div/section rules, and an inline !important reset beats even a site's
+  // !important ones, so nothing is inherited into the shadow tree from the page.
+  function buildDOM(css) {
     const host = document.createElement('gridline-widget');
     host.setAttribute('data-gridline-widget', '');
     host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
     const root = host.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style></style>
-<button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
+    root.innerHTML = '<style></style>\n' + MARKUP;
+    root.querySelector('style').textContent = css;
+    (document.body || document.documentElement).appendChild(host);
+    const $ = (sel) => root.querySelector(sel);
+    return {
+      host, root, $,
+      launcher: $('.launcher'), panel: $('.panel'), badge: $('.badge'),
+      logEl: $('.log'), scroller: $('.scroller'), streamEl: $('.stream'), typingEl: $('.typing'),
+      connEl: $('.conn'), bannerEl: $('.banner'),
+      composer: $('.composer'), input: $('#gl-input'),
+      offerForm: $('.offer'), ratingForm: $('.rating'),
+    };
+  }
+
+  const MARKUP = `<button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-chat"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-close"><path d="M6 6l12 12M18 6L6 18"/></svg>
   <span class="badge" hidden></span>
@@ -99,60 +144,51 @@
   </form>
   <div class="foot"></div>
 </section>`;
-    root.querySelector('style').textContent = css;
-    (document.body || document.documentElement).appendChild(host);
 
-    const $ = (sel) => root.querySelector(sel);
-    const launcher = $('.launcher'), panel = $('.panel'), badge = $('.badge');
-    const logEl = $('.log'), scroller = $('.scroller'), streamEl = $('.stream'), typingEl = $('.typing');
-    const connEl = $('.conn'), bannerEl = $('.banner');
-    const composer = $('.composer'), input = $('#gl-input');
-    const offerForm = $('.offer'), ratingForm = $('.rating');
+  // ---- text --------------------------------------------------------------------
+  // applyText puts every word in the widget's language, including those inside
+  // bubbles already shown.
+  function applyText(w) {
+    const { t } = w;
+    const { host, $, input, logEl, ratingForm } = w.dom;
+    host.lang = w.lang === 'zh' ? 'zh-CN' : 'en';
+    $('#gl-title').textContent = t('widget.title');
+    $('.sub-text').textContent = t('widget.subtitle');
+    $('.close').setAttribute('aria-label', t('widget.close'));
+    $('label[for="gl-input"]').textContent = t('widget.inputLabel');
+    input.placeholder = t('widget.placeholder');
+    $('.send').setAttribute('aria-label', t('widget.send'));
+    logEl.setAttribute('aria-label', t('widget.logLabel'));
+    $('.foot').textContent = t('widget.footer');
+    $('.offer-title').textContent = t('widget.offerTitle');
+    $('.lbl-phone').textContent = t('widget.phone');
+    $('.lbl-text').textContent = t('widget.offerText');
+    $('.offer-send').textContent = t('widget.offerSend');
+    $('.offer-cancel').textContent = t('widget.cancel');
+    $('.rating-title').textContent = t('widget.ratingTitle');
+    $('.lbl-comment').textContent = t('widget.ratingComment');
+    ratingForm.comment.placeholder = t('widget.ratingComment');
+    $('.rating-send').textContent = t('widget.ratingSend');
+    $('.rating-skip').textContent = t('widget.ratingSkip');
+    $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
+    w.rating.renderStars();
+    w.offer.renderKinds();
+    w.panel.update();
+    w.conn.setConn(w.conn.connected);
+    w.frames.renderBanner();
+    w.log.rerender();
+  }
 
-    // ---- text ------------------------------------------------------------------
-    function applyText() {
-      host.lang = lang === 'zh' ? 'zh-CN' : 'en';
-      $('#gl-title').textContent = t('widget.title');
-      $('.sub-text').textContent = t('widget.subtitle');
-      $('.close').setAttribute('aria-label', t('widget.close'));
-      $('label[for="gl-input"]').textContent = t('widget.inputLabel');
-      input.placeholder = t('widget.placeholder');
-      $('.send').setAttribute('aria-label', t('widget.send'));
-      logEl.setAttribute('aria-label', t('widget.logLabel'));
-      $('.foot').textContent = t('widget.footer');
-      $('.offer-title').textContent = t('widget.offerTitle');
-      $('.lbl-phone').textContent = t('widget.phone');
-      $('.lbl-text').textContent = t('widget.offerText');
-      $('.offer-send').textContent = t('widget.offerSend');
-      $('.offer-cancel').textContent = t('widget.cancel');
-      $('.rating-title').textContent = t('widget.ratingTitle');
-      $('.lbl-comment').textContent = t('widget.ratingComment');
-      ratingForm.comment.placeholder = t('widget.ratingComment');
-      $('.rating-send').textContent = t('widget.ratingSend');
-      $('.rating-skip').textContent = t('widget.ratingSkip');
-      $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
-      renderStars();
-      renderKinds();
-      updateLauncher();
-      setConn(connected);
-      renderBanner();
-      // Authors and status words inside existing bubbles are re-rendered too.
-      for (const m of st.msgs) {
-        const el = nodes.get(keyOf(m));
-        if (!el) continue;
-        const fresh = renderMsg(m);
-        el.replaceWith(fresh);
-        nodes.set(keyOf(m), fresh);
-      }
-      refreshQuickReplies();
-    }
-
-    // ---- messages --------------------------------------------------------------
+  // ---- messages ----------------------------------------------------------------
+  // messageLog draws st.msgs in the log, one element per message, in seq order.
+  function messageLog(w) {
+    const { t, st, md } = w;
+    const { logEl, scroller } = w.dom;
     const nodes = new Map(); // key -> element in the log
     const keyOf = (m) => (m.seq ? 's' + m.seq : 'c' + m.client_id);
     const fmtTime = (iso) => {
       const d = iso ? new Date(iso) : new Date();
-      return isNaN(d) ? '' : d.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' });
+      return isNaN(d) ? '' : d.toLocaleTimeString(w.lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' });
     };
 
     function authorName(a) {
@@ -255,7 +291,7 @@
       nodes.set(keyOf(m), el);
       place(el, m);
       refreshQuickReplies();
-      if (persist) save();
+      if (persist) w.save();
       scrollDown();
       return true;
     }
@@ -274,9 +310,78 @@
       scrollDown();
     }
 
-    // ---- unread badge ----------------------------------------------------------
+    // rerender draws every shown message again: authors and status words change
+    // with the language.
+    function rerender() {
+      for (const m of st.msgs) {
+        const el = nodes.get(keyOf(m));
+        if (!el) continue;
+        const fresh = renderMsg(m);
+        el.replaceWith(fresh);
+        nodes.set(keyOf(m), fresh);
+      }
+      refreshQuickReplies();
+    }
+
+    // restore draws the messages kept from the last visit.
+    function restore() {
+      for (const m of st.msgs) {
+        const el = renderMsg(m);
+        nodes.set(keyOf(m), el);
+        place(el, m);
+        w.frames.learnBotName(m.author);
+      }
+      refreshQuickReplies();
+    }
+
+    // clear empties the log for another conversation.
+    function clear() {
+      nodes.clear();
+      logEl.textContent = '';
+    }
+
+    // acked turns the customer's "sending…" line into the stored message seq.
+    function acked(clientID, seq) {
+      const m = st.msgs.find((x) => x.client_id === clientID);
+      if (m && m.pending) {
+        const el = nodes.get(keyOf(m));
+        nodes.delete(keyOf(m));
+        if (st.msgs.some((x) => x.seq === seq && x !== m)) {
+          // The echo arrived first; drop the duplicate placeholder.
+          st.msgs = st.msgs.filter((x) => x !== m);
+          if (el) el.remove();
+        } else {
+          m.seq = seq; m.pending = false;
+          const fresh = renderMsg(m);
+          nodes.set(keyOf(m), fresh);
+          if (el) el.remove();
+          place(fresh, m);
+        }
+        refreshQuickReplies();
+      }
+    }
+
+    // failed marks a line the server will never take as not sent.
+    function failed(clientID) {
+      const m = st.msgs.find((x) => x.client_id === clientID && x.pending);
+      if (m) {
+        st.msgs = st.msgs.filter((x) => x !== m);
+        const el = nodes.get(keyOf(m));
+        nodes.delete(keyOf(m));
+        if (el) { el.classList.add('failed'); el.querySelector('.meta').textContent = t('widget.notSent'); }
+      }
+    }
+
+    return { authorName, add: addMessage, note: systemNote, scrollDown, rerender, restore, clear, acked, failed };
+  }
+
+  // ---- launcher and panel ------------------------------------------------------
+  // launcherPanel opens and closes the chat and counts replies while it is closed.
+  function launcherPanel(w) {
+    const { t } = w;
+    const { $, launcher, panel, badge, input } = w.dom;
     let unread = 0;
-    function updateLauncher() {
+    function update() {
       const open = !panel.hidden;
       launcher.setAttribute('aria-expanded', String(open));
       launcher.classList.toggle('open', open);
@@ -284,19 +389,17 @@
       badge.hidden = !unread || open;
       badge.textContent = unread > 9 ? '9+' : String(unread);
     }
-
-    // ---- panel open/close ------------------------------------------------------
     function open() {
       panel.hidden = false;
       unread = 0;
-      updateLauncher();
-      connect();
-      scrollDown();
+      update();
+      w.conn.connect();
+      w.log.scrollDown();
       setTimeout(() => input.focus(), 0);
     }
     function close() {
       panel.hidden = true;
-      updateLauncher();
+      update();
       launcher.focus();
     }
     launcher.addEventListener('click', () => (panel.hidden ? open() : close()));
@@ -304,8 +407,17 @@
     panel.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') { e.stopPropagation(); close(); }
     });
+    // unreadReply counts a reply that came while the panel was closed.
+    const unreadReply = () => { unread++; update(); };
+    return { open, close, update, unreadReply };
+  }
 
-    // ---- connection ------------------------------------------------------------
+  // ---- connection --------------------------------------------------------------
+  // connection keeps the visitor's session and the socket, and queues what the
+  // customer sends until the server acks it.
+  function connection(w) {
+    const { t, st, thread, socket } = w;
+    const { $, connEl, panel, ratingForm } = w.dom;
     // refreshSession starts true: the first connection of a page view renews the
     // visitor token and learns whether the last conversation was resolved.
     let connected = false, refreshSession = true;
@@ -319,7 +431,7 @@
     }
 
     async function ensureSession() {
-      const body = { lang };
+      const body = { lang: w.lang };
       if (st.token) body.visitor_token = st.token;
       let res = await fetch(server + '/api/v1/widget/sessions', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit',
@@ -328,14 +440,14 @@
         // The stored token expired or was revoked: start over as a new visitor.
         st.token = '';
         res = await fetch(server + '/api/v1/widget/sessions', {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang }), credentials: 'omit',
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang }), credentials: 'omit',
         });
       }
       if (!res.ok) throw new Error('session: HTTP ' + res.status);
       const s = await res.json();
       st.token = s.visitor_token;
       if (s.conversation_id && s.conversation_id !== st.conv) resetConversation(s.conversation_id);
-      save();
+      w.save();
     }
 
     // resetConversation starts showing another conversation (the last one was
@@ -347,11 +459,10 @@
       thread.restart();
       st.msgs = [];
       st.status = '';
-      nodes.clear();
-      logEl.textContent = '';
+      w.log.clear();
       ratingForm.hidden = true; // a rating now would land on the new conversation
       delete st.pendingRating;
-      for (const m of unsent) addMessage(m, { persist: false });
+      for (const m of unsent) w.log.add(m, { persist: false });
     }
 
     const sock = new socket.Socket({
@@ -364,7 +475,7 @@
         sendFrame({ type: 'hello', last_seq: thread.lastSeq });
         flushOutbox();
       },
-      onFrame: (f) => handle(f),
+      onFrame: (f) => w.frames.handle(f),
       onClose(e, opened) {
         // A socket that never opened, or was refused, most likely holds a stale
         // token: get a fresh one before the next try.
@@ -400,13 +511,26 @@
         sock.restart();
       }
       thread.queue(frame);
-      addMessage({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
+      w.log.add({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
       sendFrame(frame);
       connect();
       setConn(connected);
     }
 
-    // ---- incoming frames -------------------------------------------------------
+    return {
+      connect, sendFrame, queueSend, ensureSession, resetConversation, setConn,
+      get connected() { return connected; },
+    };
+  }
+
+  // ---- incoming frames ---------------------------------------------------------
+  // frameHandler acts on each frame the server sends: messages, acks, the bot's
+  // stream, typing, the queue, status, offers and errors.
+  function frameHandler(w) {
+    const { t, st, thread, md } = w;
+    const { $, panel, streamEl, typingEl, bannerEl } = w.dom;
+    const { authorName, scrollDown, note: systemNote } = w.log;
+
     let typingTimer = 0;
     function showTyping(author) {
       const name = author && author.kind === 'agent' ? authorName(author) : t('widget.botName');
@@ -433,8 +557,8 @@
       if (!s) return;
       st.status = s;
       renderBanner();
-      if (s === 'resolved' && !st.rated[st.conv]) showRating();
-      save();
+      if (s === 'resolved' && !st.rated[st.conv]) w.rating.show();
+      w.save();
     }
 
     function handle(f) {
@@ -442,10 +566,10 @@
         case 'welcome':
           if (f.conversation_id && st.conv && f.conversation_id !== st.conv) {
             // The server moved us to a new conversation: the old seqs mean nothing.
-            resetConversation(f.conversation_id);
-            sendFrame({ type: 'hello', last_seq: 0 });
+            w.conn.resetConversation(f.conversation_id);
+            w.conn.sendFrame({ type: 'hello', last_seq: 0 });
           } else if (f.conversation_id) st.conv = f.conversation_id;
-          setConn(true);
+          w.conn.setConn(true);
           setStatus(f.status);
           break;
         case 'message': {
@@ -461,30 +585,14 @@
             hideTyping();
             if (kind === 'bot') { streamEl.hidden = true; streamText = ''; if (m.author.name) botName = m.author.name; }
           }
-          if (addMessage(m) && kind !== 'customer' && panel.hidden) { unread++; updateLauncher(); }
+          if (w.log.add(m) && kind !== 'customer' && panel.hidden) w.panel.unreadReply();
           break;
         }
         case 'ack': {
           thread.acked(f.client_id);
-          const m = st.msgs.find((x) => x.client_id === f.client_id);
-          if (m && m.pending) {
-            const el = nodes.get(keyOf(m));
-            nodes.delete(keyOf(m));
-            if (st.msgs.some((x) => x.seq === f.seq && x !== m)) {
-              // The echo arrived first; drop the duplicate placeholder.
-              st.msgs = st.msgs.filter((x) => x !== m);
-              if (el) el.remove();
-            } else {
-              m.seq = f.seq; m.pending = false;
-              const fresh = renderMsg(m);
-              nodes.set(keyOf(m), fresh);
-              if (el) el.remove();
-              place(fresh, m);
-            }
-            refreshQuickReplies();
-          }
-          save();
-          setConn(connected);
+          w.log.acked(f.client_id, f.seq);
+          w.save();
+          w.conn.setConn(w.conn.connected);
           break;
         }
         case 'bot.delta':
@@ -529,10 +637,10 @@
           break;
         case 'rated':
           delete st.pendingRating;
-          save();
+          w.save();
           break;
         case 'offer':
-          showOffer(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
+          w.offer.show(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
           break;
         case 'error':
           if (f.client_id) failed(f);
@@ -550,18 +658,12 @@
     function failed(f) {
       if (f.code === 'rate_limited' || f.code === 'unavailable' || f.code === 'internal') {
         clearTimeout(resendTimer);
-        resendTimer = setTimeout(() => { const x = thread.pending(f.client_id); if (x) sendFrame(x); }, 5000);
+        resendTimer = setTimeout(() => { const x = thread.pending(f.client_id); if (x) w.conn.sendFrame(x); }, 5000);
         return;
       }
       thread.acked(f.client_id);
-      const m = st.msgs.find((x) => x.client_id === f.client_id && x.pending);
-      if (m) {
-        st.msgs = st.msgs.filter((x) => x !== m);
-        const el = nodes.get(keyOf(m));
-        nodes.delete(keyOf(m));
-        if (el) { el.classList.add('failed'); el.querySelector('.meta').textContent = t('widget.notSent'); }
-      }
-      save();
+      w.log.failed(f.client_id);
+      w.save();
     }
 
     function errorText(f) {
@@ -569,7 +671,19 @@
       return known[f.code] ? t(known[f.code]) : (f.message || t('widget.errGeneric'));
     }
 
-    // ---- composer --------------------------------------------------------------
+    // learnBotName keeps the name the server gives its bot, once a message shows it.
+    function learnBotName(a) {
+      if (a && a.kind === 'bot' && a.name) botName = a.name;
+    }
+
+    return { handle, renderBanner, learnBotName };
+  }
+
+  // ---- composer ----------------------------------------------------------------
+  // composerBox is the text box and the quick-reply buttons.
+  function composerBox(w) {
+    const { composer, input, logEl } = w.dom;
+    const { sendFrame, queueSend } = w.conn;
     let lastTypingSent = 0;
     function autosize() {
       input.style.height = '40px';
@@ -605,8 +719,14 @@
       queueSend({ type: 'choose', option: b.dataset.option }, b.textContent);
       input.focus();
     });
+  }
 
-    // ---- leave a message / call back ------------------------------------------
+  // ---- leave a message / call back ---------------------------------------------
+  // offerCard is the form offered when no one can take the chat now.
+  function offerCard(w) {
+    const { t, st } = w;
+    const { $, offerForm, input } = w.dom;
+    const { scrollDown, note: systemNote } = w.log;
     let offerKinds = [];
     function renderKinds() {
       const box = $('.kinds');
@@ -652,7 +772,7 @@
       const btn = $('.offer-send');
       btn.disabled = true;
       try {
-        if (!st.token) await ensureSession();
+        if (!st.token) await w.conn.ensureSession();
         const res = await fetch(server + '/api/v1/widget/requests', {
           method: 'POST', credentials: 'omit',
           headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + st.token },
@@ -676,8 +796,15 @@
         btn.disabled = false;
       }
     });
+    return { show: showOffer, renderKinds };
+  }
 
-    // ---- rating ----------------------------------------------------------------
+  // ---- rating ------------------------------------------------------------------
+  // ratingCard asks for stars once a conversation is resolved.
+  function ratingCard(w) {
+    const { t, st } = w;
+    const { $, ratingForm, input } = w.dom;
+    const { scrollDown, note: systemNote } = w.log;
     function renderStars() {
       const box = $('.stars');
       const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
@@ -709,31 +836,14 @@
       const score = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       if (!score) return;
       const frame = { type: 'rating', score, comment: ratingForm.comment.value.trim() };
-      if (!sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
+      if (!w.conn.sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
       st.rated[st.conv] = true;
-      save();
+      w.save();
       ratingForm.hidden = true;
       systemNote(t('widget.thanksRating'));
       input.focus();
     });
-    $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; save(); ratingForm.hidden = true; input.focus(); });
-
-    // ---- boot ------------------------------------------------------------------
-    for (const m of st.msgs) {
-      const el = renderMsg(m);
-      nodes.set(keyOf(m), el);
-      place(el, m);
-      if (m.author && m.author.kind === 'bot' && m.author.name) botName = m.author.name;
-    }
-    refreshQuickReplies();
-    applyText();
-    api.open = open;
-    api.close = close;
-    api.setLang = (l) => { lang = i18n.pickLang(l); applyText(); };
-    window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
-    // A returning visitor reconnects at once (their unread replies show on the
-    // badge); a new visitor gets a session only when they open the panel.
-    if (st.token || thread.outbox.length) connect();
-    if (pendingOpen) open();
+    $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; w.save(); ratingForm.hidden = true; input.focus(); });
+    return { show: showRating, renderStars };
   }
 })();
