@@ -8,6 +8,13 @@ import (
 	"github.com/gridline/gridline"
 )
 
+// RunFigures runs the gridline.FigureStore contract, as Run does.
+func RunFigures(t *testing.T, open func(t *testing.T) gridline.Store) {
+	run(t, open, []test{
+		{"Figures", testFigures},
+	})
+}
+
 // testFigures: the service figures count what happened to each conversation,
 // in the window asked for.
 func testFigures(t *testing.T, st gridline.Store) {
@@ -71,20 +78,4 @@ func testFigures(t *testing.T, st gridline.Store) {
 	if later.Conversations != 0 || later.OpenRequests != 1 {
 		t.Fatalf("figures since an hour from now: %+v", later)
 	}
-}
-
-// testRateConversation: a rating touches the rating alone, not what an agent
-// changed meanwhile.
-func testRateConversation(t *testing.T, st gridline.Store) {
-	c := newConversation(t, st)
-	stale := *c
-	c.Status, c.HandlerID, c.OwnerID = gridline.StatusActive, "agent-1", "agent-1"
-	must(t, st.UpdateConversation(ctx(t), c))
-	must(t, st.RateConversation(ctx(t), stale.ID, 4))
-	got, err := st.Conversation(ctx(t), c.ID)
-	must(t, err)
-	if got.Rating != 4 || got.Status != gridline.StatusActive || got.HandlerID != "agent-1" {
-		t.Fatalf("after rating: %+v", got)
-	}
-	wantCode(t, st.RateConversation(ctx(t), "no-such-conversation", 3), gridline.ENOTFOUND)
 }
