@@ -14,6 +14,10 @@ import (
 	"github.com/gridline/gridline/server"
 )
 
+// The command tests are not parallel: they hash passwords (bcrypt) again and
+// again, work that only takes CPU from the tests that can overlap, and starves
+// their browsers' timeouts.
+
 // cli runs gridline with args against one database, as an operator would.
 func cli(t *testing.T, db string, stdin string, args ...string) (string, error) {
 	t.Helper()
@@ -24,7 +28,6 @@ func cli(t *testing.T, db string, stdin string, args ...string) (string, error) 
 }
 
 func TestCommands(t *testing.T) {
-	t.Parallel()
 	db := filepath.Join(t.TempDir(), "cli.db")
 	if out, err := cli(t, db, "", "migrate"); err != nil || !strings.Contains(out, "migrations applied (sqlite)") {
 		t.Fatalf("migrate: %v %s", err, out)
@@ -101,7 +104,6 @@ func (f *fakeTerminal) ReadSecret(prompt string) (string, error) {
 // (asked twice, not echoed) or from one line of standard input, never a flag;
 // and `user add -h` lists its own flags, not the server's.
 func TestUserAddPassword(t *testing.T) {
-	t.Parallel()
 	db := filepath.Join(t.TempDir(), "cli.db")
 	env := map[string]string{"GRIDLINE_DATABASE_URL": db}
 	runWith := func(stdin io.Reader, args ...string) (string, error) {
