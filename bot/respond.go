@@ -178,7 +178,7 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if text == "" {
 		return Reply{Action: ActionMenu, Text: say(lang, "empty"), QuickReplies: mainMenu(lang)}, nil
 	}
-	lang = detectLang(text, lang)
+	lang = gridline.DetectLang(text, lang)
 
 	if dangers := DetectDanger(text); len(dangers) > 0 {
 		b.flows.put(in.ConversationID, flow{})
