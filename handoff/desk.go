@@ -686,13 +686,20 @@ func (d *Desk) Heartbeat(ctx context.Context, u *gridline.User, status string) e
 // connection): from now on they are offered no new chats, and unless a console
 // beats again within ReconnectGrace they are gone, rather than heartbeat's
 // PresenceTTL later. Their chats stay theirs for Grace from now. A console that
-// reconnects restores the status it sends.
+// reconnects restores the status it sends. An agent not present (logged out,
+// gone offline) stays absent.
 func (d *Desk) Disconnect(ctx context.Context, u *gridline.User) error {
 	if u == nil {
 		return nil
 	}
-	p := AgentPresence{UserID: u.ID, Status: AgentAway, Skills: u.Skills, Capacity: max(u.Capacity, 1)}
-	if err := d.Presence.Heartbeat(ctx, p, d.reconnectGrace()); err != nil {
+	p, err := d.Presence.Agent(ctx, u.ID)
+	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	p.Status = AgentAway
+	if err := d.Presence.Heartbeat(ctx, *p, d.reconnectGrace()); err != nil {
 		return err
 	}
 	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
