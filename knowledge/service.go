@@ -240,6 +240,10 @@ func (s *Service) SeedIfEmpty(ctx context.Context, as []*gridline.Article) (bool
 	return true, nil
 }
 
+// Get returns the indexed article with id, drafts included; nil when it is not
+// held. The bot looks up the articles it offered by id (see Index.Get).
+func (s *Service) Get(id int64) *gridline.Article { return s.Index.Get(id) }
+
 // Search ranks the indexed articles for a query; see Index.Search.
 func (s *Service) Search(query string, opts SearchOptions) []Hit {
 	return s.Index.Search(query, opts)

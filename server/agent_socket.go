@@ -114,6 +114,8 @@ func (as *agentSession) run() {
 	defer cancel()
 	as.ctx = ctx
 	u := as.currentUser()
+	s.consoleOpened(u.ID)
+	defer as.closed()
 
 	// Subscribe before the first queues frame, so that no change falls between.
 	agents, err := s.cfg.Board.Subscribe(ctx, gridline.TopicAgents)
@@ -152,6 +154,38 @@ func (as *agentSession) run() {
 	as.watches = nil
 	as.mu.Unlock()
 	as.pumps.Wait()
+}
+
+// consoleOpened counts one more open console of the user on this server.
+func (s *Server) consoleOpened(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.consoles == nil {
+		s.consoles = make(map[string]int)
+	}
+	s.consoles[userID]++
+}
+
+// closed tells the desk when the user's last console on this server is gone,
+// so that they are offered no chat in the meantime; one on another replica
+// beats again within its heartbeat. It runs past a server shutting down.
+func (as *agentSession) closed() {
+	s, u := as.s, as.currentUser()
+	s.mu.Lock()
+	s.consoles[u.ID]--
+	last := s.consoles[u.ID] <= 0
+	if last {
+		delete(s.consoles, u.ID)
+	}
+	s.mu.Unlock()
+	if !last || s.cfg.Desk == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	if err := s.cfg.Desk.Disconnect(ctx, u); err != nil {
+		s.logger.Warn("agent: console closed", "err", err, "agent", u.ID)
+	}
 }
 
 func (as *agentSession) unavailable(err error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
@@ -235,5 +236,46 @@ func TestAgentSocketRateLimit(t *testing.T) {
 	}
 	if f := c.expect("error", nil); f.str("code") != gridline.ERATELIMITED || f.str("client_id") != "m3" {
 		t.Errorf("frame beyond the burst: %v, want rate_limited", f)
+	}
+}
+
+// TestAgentConsoleClosed: an agent whose last console closes is offered no new
+// chat from that moment (away, for the reconnect grace), while closing one of
+// two consoles changes nothing.
+func TestAgentConsoleClosed(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	ann, tok := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	status := func() string {
+		p, err := e.presence.Agent(ctx, ann.ID)
+		if err != nil {
+			return handoff.AgentOffline
+		}
+		return p.Status
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for status() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("ann is %s, want %s", status(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	first, second := e.agentSocket(tok), e.agentSocket(tok)
+	first.send(map[string]any{"type": "status", "status": "online"})
+	waitFor(handoff.AgentOnline)
+	second.send(map[string]any{"type": "status", "status": "online"})
+	first.ws.Close()
+	time.Sleep(100 * time.Millisecond)
+	if status() != handoff.AgentOnline {
+		t.Fatalf("closing one of two consoles made ann %s", status())
+	}
+	second.ws.Close()
+	waitFor(handoff.AgentAway)
+	q := e.queued()
+	if conv, err := e.store.Conversation(ctx, q.ConversationID); err != nil || conv.HandlerID != "" {
+		t.Fatalf("a chat went to an agent with no console: %+v, %v", conv, err)
 	}
 }

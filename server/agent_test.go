@@ -70,7 +70,11 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	desk := &handoff.Desk{Store: p.store, Queue: p.queue, Presence: p.presence, Board: p.board, Logger: logger}
+	// A grace longer than any test: on a loaded machine a test may outlast the
+	// default, and a sweep returning an idle test agent's chats would then look
+	// like a second claim (the vanished-agent clock is tested in handoff).
+	desk := &handoff.Desk{Store: p.store, Queue: p.queue, Presence: p.presence, Board: p.board, Logger: logger,
+		Grace: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)

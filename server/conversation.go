@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/knowledge"
+	"github.com/gridline/gridline/validate"
 )
 
 // Limits on staff listings.
@@ -433,8 +434,5 @@ func bindQuery(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, v); err != nil {
 		return gridline.Errorf(gridline.EINVALID, "query parameters are not of the expected shape")
 	}
-	if err := validate.Struct(v); err != nil {
-		return validationError(err)
-	}
-	return nil
+	return validate.Struct(v)
 }

@@ -20,6 +20,7 @@ type Desk interface {
 	Transfer(ctx context.Context, by *gridline.User, conversationID, toAgentID, toSkill, note string) error
 	Resolve(ctx context.Context, by *gridline.User, conversationID string) error
 	Heartbeat(ctx context.Context, u *gridline.User, status string) error
+	Disconnect(ctx context.Context, u *gridline.User) error
 }
 
 // handOff puts the conversation in front of people. When nobody is online the

@@ -71,6 +71,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sockets  map[*socket]struct{}
+	consoles map[string]int // open agent consoles per user id
 	draining bool
 
 	turns botTurns

@@ -114,11 +114,16 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	}
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
+	if a.redis != nil {
+		// Every replica reads the same flows: a customer may reconnect to any.
+		botCfg.Flows = hredis.NewFlows(a.redis, cfg.RedisPrefix, 0)
+	}
 	if model != nil {
 		botCfg.LLM = model
 	}
 	a.Bot = bot.New(botCfg)
-	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
+	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger,
+		Grace: cfg.AgentGrace, ReconnectGrace: cfg.ReconnectGrace, AssignEvery: cfg.AssignEvery}
 	if cfg.RedisURL == "" {
 		// The in-process queue starts empty: rebuild it and agents' loads from the
 		// store. With Redis the queue outlives restarts and other replicas may be
