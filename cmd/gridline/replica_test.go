@@ -25,7 +25,7 @@ import (
 // live both ways, from the request for a person to the resolution.
 func TestTwoReplicas(t *testing.T) {
 	t.Parallel()
-	cfg := configFor(testenv.ScaleOut(t))
+	cfg := replicaConfig(t)
 	a := startApp(t, cfg)
 	b := startApp(t, cfg)
 	ctx := context.Background()
@@ -153,18 +153,11 @@ func doJSON(t *testing.T, method, url string, body any, header http.Header) (*ht
 }
 
 // replicaConfig is the configuration of replicas sharing one PostgreSQL schema
-// and one Redis prefix; it skips without GRIDLINE_TEST_REDIS_URL.
+// and one Redis prefix of the test's own (testenv's scale-out shape); it skips
+// without GRIDLINE_TEST_POSTGRES_URL and GRIDLINE_TEST_REDIS_URL.
 func replicaConfig(t *testing.T) Config {
 	t.Helper()
-	redisURL := os.Getenv("GRIDLINE_TEST_REDIS_URL")
-	if redisURL == "" {
-		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the two-replica test")
-	}
-	cfg := testConfig(t)
-	cfg.DatabaseURL = postgresTestURL(t)
-	cfg.RedisURL = redisURL
-	cfg.RedisPrefix = "gltest:" + gridline.NewID()[:12] + ":"
-	return cfg
+	return configFor(testenv.ScaleOut(t))
 }
 
 // TestReplicaFaultReportHandOver: a customer starts a fault report on replica
@@ -172,6 +165,7 @@ func replicaConfig(t *testing.T) Config {
 // the same report: the address given on A and the phone given on B are filed
 // together.
 func TestReplicaFaultReportHandOver(t *testing.T) {
+	t.Parallel()
 	cfg := replicaConfig(t)
 	a := startApp(t, cfg)
 	b := startApp(t, cfg)
@@ -225,7 +219,8 @@ func TestReplicaFaultReportHandOver(t *testing.T) {
 // allowance of 10 s -> 1 s): an agent on replica A takes a chat and vanishes;
 // both replicas keep restarting, staggered, through the whole grace; the chat is
 // back in the queue within grace + 1 s of the agent's last sign of life, and
-// not before the grace.
+// not before the grace. It is not parallel: its bounds are a second wide,
+// which a machine busy with other tests cannot promise.
 func TestReplicaRestartsReturnVanishedAgentsChats(t *testing.T) {
 	const scale = 10
 	cfg := replicaConfig(t)

@@ -145,13 +145,13 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LastSeenOutlivesTheHeartbeat", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		beat := clock.Now()
 		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
 			t.Fatal(err)
 		}
-		clock.Jump(2 * ttl)
+		clock.Advance(2 * ttl)
 		eventually(t, "ann's heartbeat lapses", func() bool {
 			_, err := p.Agent(ctx, "ann")
 			return err != nil
@@ -167,7 +167,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LastSeenStartsOneClockForTheUnseen", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		first := clock.Now().Truncate(time.Millisecond)
 		seen, err := p.LastSeen(ctx, "ghost", first)
@@ -200,7 +200,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("PaceReservesOncePerInterval", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		pace := func(id string, every time.Duration) bool {
 			ok, err := p.Pace(ctx, id, every)
@@ -222,7 +222,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 		if !pace("cat", 0) || !pace("cat", 0) {
 			t.Fatal("a zero interval must never hold back")
 		}
-		clock.Jump(2 * ttl)
+		clock.Advance(2 * ttl)
 		eventually(t, "ann's reservation runs out", func() bool { return pace("ann", ttl) })
 	})
 
