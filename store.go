@@ -23,4 +23,5 @@ type Store interface {
 	ArticleStore
 	UnansweredStore
 	RequestStore
+	WorkOrderStore
 }

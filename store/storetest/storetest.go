@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 	RunArticles(t, open)
 	RunUnanswered(t, open)
 	RunRequests(t, open)
+	RunWorkOrders(t, open)
 	RunFigures(t, open)
 }
 
