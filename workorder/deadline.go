@@ -53,12 +53,16 @@ func meet(wo *gridline.WorkOrder, action string, at time.Time) {
 	}
 }
 
-// restartClocks runs again, from at, every promise that handling keeps, since a
-// reopened order must be handled again: answer and reconnection clocks restart,
-// and the restore clock waits for the crew's next arrival.
+// restartedOnReopen are the promises a reopened order makes again: it must be
+// handled again, but the crew did come and the customer was contacted.
+var restartedOnReopen = []string{gridline.DeadlineRestore, gridline.DeadlineReconnect, gridline.DeadlineAnswer}
+
+// restartClocks runs the promises of restartedOnReopen again from at: answer
+// and reconnection clocks restart, and the restore clock waits for the crew's
+// next arrival.
 func restartClocks(cal *Calendar, tp TypePolicy, wo *gridline.WorkOrder, at time.Time) {
 	for _, r := range tp.Deadlines {
-		if !slices.Contains(metBy[r.Kind], ActionHandle) {
+		if !slices.Contains(restartedOnReopen, r.Kind) {
 			continue
 		}
 		if r.From == FromArrival {
