@@ -22,6 +22,7 @@ import (
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/knowledge"
+	"github.com/gridline/gridline/workorder"
 )
 
 // Config is what a Server is built from. Store, Board and Bot are required.
@@ -51,6 +52,8 @@ type Config struct {
 	FrameBurst int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WorkOrders runs work orders; nil runs one over Store and Board.
+	WorkOrders *workorder.Service
 }
 
 // Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
@@ -219,6 +222,7 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/auth/me", s.me, s.requireRole())
 	s.knowledgeRoutes(api)
 	s.agentRoutes(e, api)
+	s.workOrderRoutes(api)
 
 	s.staticRoutes(e)
 	return e

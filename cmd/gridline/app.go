@@ -23,6 +23,7 @@ import (
 	"github.com/gridline/gridline/server"
 	"github.com/gridline/gridline/store"
 	webwidget "github.com/gridline/gridline/web-widget"
+	"github.com/gridline/gridline/workorder"
 )
 
 // App is one running Gridline: every part wired, listening once started.
@@ -37,6 +38,8 @@ type App struct {
 	Desk      *handoff.Desk
 	Bot       *bot.Bot
 	Server    *server.Server
+	// WorkOrders runs work orders and sweeps their deadlines on every replica.
+	WorkOrders *workorder.Service
 
 	redis  *goredis.Client
 	ln     net.Listener
@@ -128,7 +131,8 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	a.Server = server.New(server.Config{
+	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Logger: logger}
+	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
@@ -145,7 +149,8 @@ func (a *App) Start() error {
 	a.ln = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	for name, loop := range map[string]func(context.Context) error{"knowledge": a.Knowledge.Run, "desk": a.Desk.Run} {
+	for name, loop := range map[string]func(context.Context) error{"knowledge": a.Knowledge.Run, "desk": a.Desk.Run,
+		"workorders": a.WorkOrders.Run} {
 		a.loops.Add(1)
 		go func() {
 			defer a.loops.Done()
