@@ -106,7 +106,7 @@ func NewEvent(typ, conversationID string, v any) Event {
 // Post stores m with the conversation's next seq and only then publishes it on the
 // conversation's topic, so nothing a subscriber sees can be missing from the store.
 // A resent client id is not stored or published again; created says which.
-func Post(ctx context.Context, st Store, sb Switchboard, m *Message) (created bool, err error) {
+func Post(ctx context.Context, st MessageStore, sb Switchboard, m *Message) (created bool, err error) {
 	created, err = st.AppendMessage(ctx, m)
 	if err != nil {
 		return false, err

@@ -9,7 +9,6 @@ package server
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,8 +50,9 @@ type Config struct {
 	// AllowedOrigins lists the sites (scheme://host[:port]) that may embed the
 	// widget; the server's own origin is always allowed. "*" allows any.
 	AllowedOrigins []string
-	// Static holds the web pages (index.html, widget.js, agent.html, admin.html…).
-	Static fs.FS
+	// Static serves the web pages (webwidget.Handler): GET /, /widget.js, /agent,
+	// /admin and /static/… go to it. Nil serves no pages.
+	Static http.Handler
 	Logger *slog.Logger
 	// FrameRate and FrameBurst limit the frames one socket may send. Zero values
 	// mean 5 per second with bursts of 20.

@@ -156,3 +156,12 @@ func (db *DB) ListConversations(ctx context.Context, f gridline.ConversationFilt
 	}
 	return out, wrap("list conversations", rows.Err())
 }
+
+// RateConversation sets the rating column alone.
+func (db *DB) RateConversation(ctx context.Context, id string, score int) error {
+	res, err := db.write.ExecContext(ctx, db.q(`UPDATE conversations SET rating = ?, updated_at = ? WHERE id = ?`), score, db.t(now()), id)
+	if err != nil {
+		return wrap("rate conversation", err)
+	}
+	return mustAffect(res, "conversation %q not found", id)
+}

@@ -40,12 +40,3 @@ func (db *DB) Figures(ctx context.Context, since time.Time) (*gridline.Figures, 
 	}
 	return &f, nil
 }
-
-// RateConversation sets the rating column alone.
-func (db *DB) RateConversation(ctx context.Context, id string, score int) error {
-	res, err := db.write.ExecContext(ctx, db.q(`UPDATE conversations SET rating = ?, updated_at = ? WHERE id = ?`), score, db.t(now()), id)
-	if err != nil {
-		return wrap("rate conversation", err)
-	}
-	return mustAffect(res, "conversation %q not found", id)
-}

@@ -206,8 +206,3 @@ export function when(c, iso) {
   return d.toLocaleString(c.lang === 'zh' ? 'zh-CN' : 'en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-/** newClientID makes the idempotency key of one outgoing message. */
-export function newClientID() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
-}
