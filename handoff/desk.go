@@ -489,18 +489,9 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 	return conv, nil
 }
 
-// may reports whether by may transfer or resolve conv: its handler, a
-// supervisor or an admin.
-func may(by *gridline.User, conv *gridline.Conversation) bool {
-	if by == nil || by.Disabled {
-		return false
-	}
-	return (by.ID != "" && by.ID == conv.HandlerID) || by.Role == gridline.RoleSupervisor || by.Role == gridline.RoleAdmin
-}
-
 // Transfer hands an active conversation to another agent (online, with room) or
 // back to a skill's queue. The handler changes, never the owner. A non-empty note
-// is stored as a message for agents (see IsAgentNote). Only the handler, a
+// is stored as a message for staff only (see gridline.IsStaffNote). Only the handler, a
 // supervisor or an admin may transfer; anyone else gets ENOTFOUND. Returns
 // EINVALID (no or two targets, unknown skill), ECONFLICT (not active, target
 // offline or full).
@@ -509,7 +500,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status != gridline.StatusActive {
@@ -616,7 +607,7 @@ func (d *Desk) Resolve(ctx context.Context, by *gridline.User, conversationID st
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status == gridline.StatusResolved {
@@ -944,26 +935,15 @@ func (d *Desk) say(ctx context.Context, conv *gridline.Conversation, key string,
 	}
 }
 
-// note stores a transfer note for agents; see IsAgentNote.
+// note stores a transfer note for staff only; see gridline.IsStaffNote.
 func (d *Desk) note(ctx context.Context, by *gridline.User, conv *gridline.Conversation, note string) {
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return
 	}
 	m := &gridline.Message{ConversationID: conv.ID,
-		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: NoteAuthorID, Name: by.Name}, Text: note}
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID, Name: by.Name}, Text: note}
 	if _, err := gridline.Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a transfer note", "conversation", conv.ID, "err", err)
 	}
-}
-
-// NoteAuthorID is the Author.ID of a system message meant for staff only (a
-// transfer note, whose Author.Name is the member of staff who wrote it). It is
-// the value the server's chat transport holds back from customers.
-const NoteAuthorID = "internal-note"
-
-// IsAgentNote reports whether m is for staff only; the transport must not send
-// it to the customer.
-func IsAgentNote(m *gridline.Message) bool {
-	return m.Author.Kind == gridline.AuthorSystem && m.Author.ID == NoteAuthorID
 }
