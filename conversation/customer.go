@@ -6,7 +6,6 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
-	"github.com/gridline/gridline/handoff"
 )
 
 // Visitor is who opens the widget: the customer and conversation a still-valid
@@ -147,7 +146,7 @@ func (s *Service) Typing(ctx context.Context, convID string, author gridline.Aut
 
 // QueueStatus is where a waiting customer stands; ok is false when the
 // conversation is not waiting or there is no desk to ask.
-func (s *Service) QueueStatus(ctx context.Context, convID string) (frame handoff.QueueFrame, ok bool) {
+func (s *Service) QueueStatus(ctx context.Context, convID string) (frame gridline.QueueData, ok bool) {
 	if s.cfg.Desk == nil {
 		return frame, false
 	}
@@ -155,7 +154,7 @@ func (s *Service) QueueStatus(ctx context.Context, convID string) (frame handoff
 	if err != nil {
 		return frame, false
 	}
-	return handoff.QueueFrame{Position: pos, ETASeconds: eta}, true
+	return gridline.QueueData{Position: pos, ETASeconds: eta}, true
 }
 
 // LeaveRequest records a message or a call-back number the customer left for

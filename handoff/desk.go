@@ -40,23 +40,6 @@ const (
 // A conversation leaving an agent is an EventStatus on their topic.
 const EventAssigned = "assigned"
 
-// QueueFrame is the Data of an EventQueue: where a waiting customer stands.
-type QueueFrame struct {
-	Position   int `json:"position"`
-	ETASeconds int `json:"eta_seconds"`
-}
-
-// AgentRef names an agent in an EventAgentJoined.
-type AgentRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// JoinedFrame is the Data of an EventAgentJoined.
-type JoinedFrame struct {
-	Agent AgentRef `json:"agent"`
-}
-
 // Desk routes conversations between customers and agents: it queues requests for
 // a person, assigns them (the owner first, then the least-loaded agent with the
 // skill and room), records ownership, transfers and resolves, and gives a
@@ -481,7 +464,7 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 		return nil, err
 	}
 	d.say(ctx, conv, msgJoined, agent.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{agent.ID, agent.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: agent.ID, Name: agent.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(agent.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
@@ -552,7 +535,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	}
 	d.note(ctx, by, conv, note)
 	d.say(ctx, conv, msgJoined, to.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{to.ID, to.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: to.ID, Name: to.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(to.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	if from != "" {
@@ -893,7 +876,7 @@ func (d *Desk) refreshPositions(ctx context.Context, skill string) {
 	for _, t := range tickets {
 		positions[t.Skill]++
 		pos := positions[t.Skill]
-		frame := QueueFrame{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
+		frame := gridline.QueueData{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
 		d.publish(ctx, gridline.ConversationTopic(t.ConversationID), gridline.NewEvent(gridline.EventQueue, t.ConversationID, frame))
 	}
 }

@@ -169,9 +169,9 @@ func next(t *testing.T, sub gridline.Subscription, typ string) gridline.Event {
 }
 
 // lastQueueFrame drains sub and returns the newest queue frame on it.
-func lastQueueFrame(t *testing.T, sub gridline.Subscription) handoff.QueueFrame {
+func lastQueueFrame(t *testing.T, sub gridline.Subscription) gridline.QueueData {
 	t.Helper()
-	var frame handoff.QueueFrame
+	var frame gridline.QueueData
 	found := false
 	for {
 		select {
@@ -310,7 +310,7 @@ func TestDeskClaimJoinsAndTellsEveryone(t *testing.T) {
 	if last := ms[len(ms)-1]; last.Author.Kind != gridline.AuthorSystem || last.Text != "客服 Ann 已加入对话。" || gridline.IsStaffNote(last) {
 		t.Fatalf("the customer was told %+v", last)
 	}
-	var joined handoff.JoinedFrame
+	var joined gridline.JoinedData
 	if err := json.Unmarshal(next(t, convSub, gridline.EventAgentJoined).Data, &joined); err != nil || joined.Agent.Name != "Ann" || joined.Agent.ID != ann.ID {
 		t.Fatalf("agent.joined = %+v, %v", joined, err)
 	}

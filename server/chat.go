@@ -250,7 +250,7 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 	}
 	if conv.Status == gridline.StatusQueued {
 		if q, ok := s.cfg.Conversations.QueueStatus(ctx, conv.ID); ok {
-			cs.sk.sendJSON(queueFrame{Type: gridline.EventQueue, QueueFrame: q})
+			cs.sk.sendJSON(queueFrame{Type: gridline.EventQueue, QueueData: q})
 		}
 	}
 }

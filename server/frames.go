@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff"
 )
 
 // The frames the server sends, in one place. Switchboard events (message,
@@ -69,7 +68,7 @@ type customerStatusFrame struct {
 // queueFrame is queue{position,eta_seconds}, sent to a waiting customer on hello.
 type queueFrame struct {
 	Type string `json:"type"`
-	handoff.QueueFrame
+	gridline.QueueData
 }
 
 // ratedFrame thanks the customer for a rating.
