@@ -250,23 +250,28 @@ type WorkOrderStore interface {
 	MarkDeadline(ctx context.Context, orderID, kind string, dueAt time.Time, mark string) (won bool, err error)
 }
 
-// MaySeeWorkOrder is the work-order access rule: supervisors and admins see
-// every order; an agent sees the orders they own or handle. Kept apart from the
-// conversation rule so that each may change alone; they agree today.
+// MaySeeWorkOrder is the work-order access rule, beside the conversation rules
+// of access.go: supervisors and admins see every order; an agent sees the
+// orders they own or handle; a disabled account sees nothing. It is a rule of
+// its own so that each may change alone; today they agree (SeesAllConversations
+// reaches every order too).
 func MaySeeWorkOrder(u *User, wo *WorkOrder) bool {
 	switch {
-	case u == nil || wo == nil:
+	case u == nil || u.Disabled || wo == nil:
 		return false
-	case u.Role == RoleSupervisor || u.Role == RoleAdmin:
+	case SeesAllConversations(u):
 		return true
 	}
-	return wo.OwnerID == u.ID || wo.HandlerID == u.ID
+	return u.ID != "" && (wo.OwnerID == u.ID || wo.HandlerID == u.ID)
 }
 
-// MayCloseWorkOrder reports whether u may close wo: its owner, or a supervisor or
-// admin (first-inquiry responsibility: the handler alone may not).
+// MayCloseWorkOrder reports whether u may close (or reopen) wo: its owner, or a
+// supervisor or admin — first-inquiry responsibility: the handler alone may not.
 func MayCloseWorkOrder(u *User, wo *WorkOrder) bool {
-	return u != nil && wo != nil && (u.Role == RoleSupervisor || u.Role == RoleAdmin || (wo.OwnerID != "" && wo.OwnerID == u.ID))
+	if u == nil || u.Disabled || wo == nil {
+		return false
+	}
+	return SeesAllConversations(u) || (wo.OwnerID != "" && wo.OwnerID == u.ID)
 }
 
 // EventWorkOrder is published when an order changes or a deadline warns or is

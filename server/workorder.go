@@ -71,7 +71,7 @@ func (s *Server) createWorkOrder(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	if in.ConversationID != "" {
-		if _, err := s.conversationFor(ctx, u, in.ConversationID); err != nil {
+		if _, err := s.cfg.Conversations.ConversationFor(ctx, u, in.ConversationID); err != nil {
 			return err
 		}
 	}

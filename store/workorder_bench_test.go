@@ -77,7 +77,9 @@ func loadWorkOrders(b *testing.B, kind string, raw *sql.DB, n int, openAll bool,
 			SELECT id, 'on_site', created_at, `+swapColumn(warn, "i * 30", "CAST(substr(id, 3) AS INTEGER) * 30")+`, `+due+`, 1
 			FROM workorders WHERE next_due_at IS NOT NULL`, `ANALYZE`)
 	} else {
-		ts := func(secs string) string { return `(timestamptz '2026-01-01 00:00:00Z' + (` + secs + `) * interval '1 second')` }
+		ts := func(secs string) string {
+			return `(timestamptz '2026-01-01 00:00:00Z' + (` + secs + `) * interval '1 second')`
+		}
 		stmts = []string{
 			`INSERT INTO workorders (id, number, type, status, owner_id, customer_id, phone, description, next_due_at, version, created_at, updated_at)
 			SELECT 'wo' || lpad(i::text, 8, '0'), 'GD20260101-' || lpad(i::text, 8, '0'),

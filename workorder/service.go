@@ -343,7 +343,7 @@ func (s *Service) List(ctx context.Context, u *gridline.User, f gridline.WorkOrd
 	if u == nil {
 		return nil, gridline.Errorf(gridline.EUNAUTHORIZED, "log in first")
 	}
-	if u.Role != gridline.RoleSupervisor && u.Role != gridline.RoleAdmin {
+	if !gridline.SeesAllConversations(u) {
 		f.VisibleTo = u.ID
 	}
 	return s.Store.ListWorkOrders(ctx, f)
