@@ -23,4 +23,9 @@ type Store interface {
 	ArticleStore
 	UnansweredStore
 	RequestStore
+	ArchiveStore
+	AccountStore
+	AuditStore
+	AttributeStore
+	VerificationStore
 }
