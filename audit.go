@@ -39,6 +39,9 @@ type AuditEntry struct {
 type AuditStore interface {
 	// AppendAudit stores e, filling in ID and At (when zero).
 	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// AppendAudits stores many entries at once (an import's), in one
+	// transaction; their IDs are not filled in.
+	AppendAudits(ctx context.Context, es []AuditEntry) error
 	// ListAudit returns a customer's entries, newest first, at most limit
 	// (zero: 100).
 	ListAudit(ctx context.Context, customerID string, limit int) ([]*AuditEntry, error)

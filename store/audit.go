@@ -18,6 +18,17 @@ func (db *DB) AppendAudit(ctx context.Context, e *gridline.AuditEntry) error {
 	return nil
 }
 
+// AppendAudits stores many entries in one transaction, thousands a statement.
+func (db *DB) AppendAudits(ctx context.Context, es []gridline.AuditEntry) error {
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		rows[i] = []any{e.CustomerID, e.ActorID, e.Action, e.Field, e.Detail, db.t(norm(e.At))}
+	}
+	return db.inTx(ctx, "append audits", func(tx *sql.Tx) error {
+		return db.insertRows(ctx, tx, "customer_audit", "customer_id, actor_id, action, field, detail, at", rows)
+	})
+}
+
 func (db *DB) insertAudit(ctx context.Context, tx *sql.Tx, e *gridline.AuditEntry) error {
 	e.At = norm(e.At)
 	return tx.QueryRowContext(ctx, db.q(`INSERT INTO customer_audit (customer_id, actor_id, action, field, detail, at)
