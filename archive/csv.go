@@ -78,7 +78,7 @@ func decodeText(b []byte) (string, error) {
 		return string(b), nil
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
-	if err != nil || !utf8.Valid(out) {
+	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
 		return "", gridline.Errorf(gridline.EINVALID, "the file is neither UTF-8 nor GBK text")
 	}
 	return string(out), nil
@@ -164,8 +164,12 @@ func parseCSV(r io.Reader, defs []gridline.AttributeDef) (*parsed, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
 			fields[strconv.Itoa(line)] = csvProblem(err)
 			if len(fields) > 1000 {
 				break
@@ -184,6 +188,7 @@ func parseCSV(r io.Reader, defs []gridline.AttributeDef) (*parsed, error) {
 		if blankRow(rec) {
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		prefix := strconv.Itoa(line) + "."
 		c, acc := rowRecord(get, col, prefix, fields)
 		// Check the row alone: its profile and its one account.

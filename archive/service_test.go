@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -299,3 +300,5 @@ func TestVerify(t *testing.T) {
 	_, err = svc.Verify(ctx, "nobody", "0012345678", "1234")
 	wantCode(t, err, gridline.ENOTFOUND)
 }
+
+func asErr(err error, target **gridline.Error) bool { return errors.As(err, target) }
