@@ -135,7 +135,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	}
 	a.Server = server.New(server.Config{
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
-		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: static, Logger: logger,
+		Knowledge: a.Knowledge, Archive: newArchive(a.Store, cfg, logger), Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: static, Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
 	})
 	return a, nil
