@@ -16,15 +16,15 @@ type Config struct {
 	DatabaseURL string
 	RedisURL    string
 	// RedisPrefix namespaces this deployment's Redis keys.
-	RedisPrefix    string
-	LLMBaseURL     string
-	LLMAPIKey      string
-	LLMModel       string
-	LLMEmbedModel  string
-	LLMTimeout     time.Duration
-	AdminEmail     string
-	AdminPassword  string
-	Secret         string
+	RedisPrefix   string
+	LLMBaseURL    string
+	LLMAPIKey     string
+	LLMModel      string
+	LLMEmbedModel string
+	LLMTimeout    time.Duration
+	AdminEmail    string
+	AdminPassword string
+	Secret        string
 	// IdentitySecret verifies host sites' signed customer identities.
 	IdentitySecret string
 	AllowedOrigins []string
