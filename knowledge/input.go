@@ -1,15 +1,10 @@
 package knowledge
 
 import (
-	"errors"
-	"fmt"
-	"reflect"
-	"regexp"
 	"strings"
-	"sync"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/validate"
 )
 
 // ArticleInput is an article as clients write it, with the rules every write
@@ -25,29 +20,6 @@ type ArticleInput struct {
 	Status string   `json:"status" validate:"required,oneof=draft published"`
 }
 
-// slugPattern is what a slug may look like: it is the import key and part of
-// URLs, so only lower-case ASCII letters, digits and hyphens.
-var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,79}$`)
-
-// articleValidator is built once; a validator caches struct metadata and is
-// safe for concurrent use.
-var articleValidator = sync.OnceValue(func() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		return name
-	})
-	if err := v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
-		return slugPattern.MatchString(fl.Field().String())
-	}); err != nil {
-		panic(err) // only a malformed tag name fails, which is a programming error
-	}
-	return v
-})
-
 // InputOf returns the input form of an article, tags trimmed and lower-cased.
 func InputOf(a *gridline.Article) ArticleInput {
 	tags := make([]string, 0, len(a.Tags))
@@ -60,49 +32,11 @@ func InputOf(a *gridline.Article) ArticleInput {
 // Validate checks the input and returns an EINVALID *gridline.Error whose Fields
 // name each bad field by its JSON name ("slug", "tags[3]"), or nil.
 func (in ArticleInput) Validate() error {
-	fields := in.problems()
+	fields := validate.Fields(in)
 	if len(fields) == 0 {
 		return nil
 	}
 	return &gridline.Error{Code: gridline.EINVALID, Message: "the article is invalid", Fields: fields}
-}
-
-func (in ArticleInput) problems() map[string]string {
-	err := articleValidator().Struct(in)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return map[string]string{"article": err.Error()}
-	}
-	fields := make(map[string]string, len(verrs))
-	for _, fe := range verrs {
-		name := fe.Namespace()
-		if _, rest, ok := strings.Cut(name, "."); ok {
-			name = rest // drop the struct's own name
-		}
-		fields[name] = problemMessage(fe)
-	}
-	return fields
-}
-
-// problemMessage says in plain words what a failed rule asks for.
-func problemMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "slug":
-		return "must be 2 to 80 lower-case letters, digits or hyphens, starting with a letter or digit"
-	case "oneof":
-		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
-	case "max":
-		if fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("must have at most %s items", fe.Param())
-		}
-		return fmt.Sprintf("must be at most %s characters", fe.Param())
-	}
-	return "is invalid (" + fe.Tag() + ")"
 }
 
 // Article returns the input as an article to store.

@@ -41,13 +41,6 @@ type ImportError struct {
 // is published instead of one event per article.
 const bulkImport = 50
 
-// articleEvent is the Data of a gridline.EventArticle. ID 0 means that many
-// articles changed at once (a bulk import): reload them all.
-type articleEvent struct {
-	ID      int64 `json:"id"`
-	Deleted bool  `json:"deleted"`
-}
-
 func (s *Service) log() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger
@@ -240,6 +233,10 @@ func (s *Service) SeedIfEmpty(ctx context.Context, as []*gridline.Article) (bool
 	return true, nil
 }
 
+// Get returns the indexed article with id, drafts included; nil when it is not
+// held. The bot looks up the articles it offered by id (see Index.Get).
+func (s *Service) Get(id int64) *gridline.Article { return s.Index.Get(id) }
+
 // Search ranks the indexed articles for a query; see Index.Search.
 func (s *Service) Search(query string, opts SearchOptions) []Hit {
 	return s.Index.Search(query, opts)
@@ -274,7 +271,7 @@ func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
 	if s.Board == nil {
 		return
 	}
-	ev := gridline.NewEvent(gridline.EventArticle, "", articleEvent{ID: id, Deleted: deleted})
+	ev := gridline.NewEvent(gridline.EventArticle, "", gridline.ArticleData{ID: id, Deleted: deleted})
 	if err := s.Board.Publish(ctx, gridline.TopicKnowledge, ev); err != nil {
 		s.log().Warn("knowledge: publish article change", "article", id, "err", err)
 	}
@@ -343,7 +340,7 @@ func (s *Service) resyncEvery() time.Duration {
 // refresh applies one change event: the article is read again from the store,
 // which is the truth (the event may be older than the row).
 func (s *Service) refresh(ctx context.Context, ev gridline.Event) {
-	var ae articleEvent
+	var ae gridline.ArticleData
 	if err := json.Unmarshal(ev.Data, &ae); err != nil {
 		s.log().Warn("knowledge: bad article event", "data", string(ev.Data))
 		return

@@ -243,11 +243,9 @@ func (s *Server) askBot(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	lang := in.Lang
-	if lang == "" {
-		lang = detectLang(in.Text)
-	}
-	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: lang}, nil)
+	// The bot reads the language from the text (gridline.DetectLang); in.Lang is
+	// only its fallback.
+	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: in.Lang}, nil)
 	if err != nil {
 		return err
 	}
@@ -258,16 +256,6 @@ func (s *Server) askBot(c echo.Context) error {
 		reply.Suggestions = []bot.Suggestion{}
 	}
 	return c.JSON(http.StatusOK, reply)
-}
-
-// detectLang guesses zh for text with Han characters, else en.
-func detectLang(text string) string {
-	for _, r := range text {
-		if r >= 0x4E00 && r <= 0x9FFF {
-			return gridline.LangZH
-		}
-	}
-	return gridline.LangEN
 }
 
 func (s *Server) listUnanswered(c echo.Context) error {

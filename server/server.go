@@ -1,13 +1,14 @@
 // Package server is Gridline's transport: Echo routes, the WebSocket endpoints for
 // customers and agents, authentication, validation and the mapping of error codes
-// to HTTP statuses. It holds no SQL, no Redis and no prompts: it calls the store,
-// the switchboard, the bot, the knowledge base and the desk through their seams.
+// to HTTP statuses. It holds no SQL, no Redis, no prompts, no policy and no
+// customer-facing sentence: it decodes a frame or a request, calls the
+// conversation service (or the store, the switchboard, the knowledge base)
+// through their seams, and encodes the answer (frames.go lists what it sends).
 package server
 
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,17 +23,24 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/archive"
 	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/knowledge"
 )
 
-// Config is what a Server is built from. Store, Board and Bot are required.
+// Config is what a Server is built from. Store, Board, Bot and Conversations
+// are required.
 type Config struct {
 	Store gridline.Store
 	Board gridline.Switchboard
-	Bot   bot.Responder
-	// Desk routes conversations to agents; Presence tells who is online. Without a
-	// Desk, handoffs become requests for staff to close later.
+	// Bot answers the admins' "test the bot" (POST /bot/ask); chats reach the
+	// bot through Conversations.
+	Bot bot.Responder
+	// Conversations is the conversation policy every chat, reply, claim,
+	// transfer and listing goes through.
+	Conversations *conversation.Service
+	// Desk keeps agents' presence (heartbeats, logout); Presence and Queue are
+	// read for the floor views (agents, queues). Each may be nil.
 	Desk     Desk
 	Presence handoff.Presence
 	Queue    handoff.Queue
@@ -45,8 +53,9 @@ type Config struct {
 	// AllowedOrigins lists the sites (scheme://host[:port]) that may embed the
 	// widget; the server's own origin is always allowed. "*" allows any.
 	AllowedOrigins []string
-	// Static holds the web pages (index.html, widget.js, agent.html, admin.html…).
-	Static fs.FS
+	// Static serves the web pages (webwidget.Handler): GET /, /widget.js, /agent,
+	// /admin and /static/… go to it. Nil serves no pages.
+	Static http.Handler
 	Logger *slog.Logger
 	// FrameRate and FrameBurst limit the frames one socket may send. Zero values
 	// mean 5 per second with bursts of 20.
@@ -74,9 +83,16 @@ type Server struct {
 
 	mu       sync.Mutex
 	sockets  map[*socket]struct{}
+	consoles map[string]int // open agent consoles per user id
 	draining bool
+}
 
-	turns botTurns
+// Desk is what the server asks of the desk itself: agents' presence.
+// *handoff.Desk implements it; routing goes through Config.Conversations.
+type Desk interface {
+	Heartbeat(ctx context.Context, u *gridline.User, status string) error
+	// Disconnect tells the desk a user's last console here closed.
+	Disconnect(ctx context.Context, u *gridline.User) error
 }
 
 // New builds a server from cfg.
@@ -101,6 +117,9 @@ func New(cfg Config) *Server {
 		sockets: make(map[*socket]struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Conversations != nil {
+		cfg.Conversations.Observe(s.metrics)
+	}
 	s.echo = s.routes()
 	s.http = &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
 	return s
@@ -119,7 +138,7 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes every socket with 1001 (going away) after
 // flushing what was queued for it, and waits for in-flight work — stores, acks and
-// bot replies — until ctx ends.
+// the conversation service's bot replies — until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
@@ -137,6 +156,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.work.Wait(); close(done) }()
 	select {
 	case <-done:
+		if s.cfg.Conversations != nil {
+			if werr := s.cfg.Conversations.Wait(ctx); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
 	case <-ctx.Done():
 		err = errors.Join(err, ctx.Err())
 	}
@@ -170,15 +194,6 @@ func (s *Server) untrack(sk *socket) {
 	delete(s.sockets, sk)
 	s.mu.Unlock()
 	s.work.Done()
-}
-
-// goBackground runs fn under the server's lifetime, counted for Shutdown.
-func (s *Server) goBackground(fn func(ctx context.Context)) {
-	s.work.Add(1)
-	go func() {
-		defer s.work.Done()
-		fn(s.ctx)
-	}()
 }
 
 func (s *Server) routes() *echo.Echo {

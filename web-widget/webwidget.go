@@ -1,14 +1,14 @@
 // Package webwidget holds Gridline's browser front end — the customer chat widget,
 // the demo utility site it sits on, the agent console and the admin pages — as
 // plain HTML, CSS and JavaScript modules embedded in the binary, so that running
-// Gridline needs no build step and no second deployable. The server package only
-// mounts Handler (or serves Static itself); nothing here knows about Echo.
+// Gridline needs no build step and no second deployable. Handler is the one way
+// these files reach a browser: the server mounts it, and the tests here exercise
+// it; nothing here knows about Echo.
 package webwidget
 
 import (
 	"embed"
 	"io"
-	"io/fs"
 	"net/http"
 	"path"
 	"strings"
@@ -28,15 +28,6 @@ var Pages = map[string]string{
 	"/widget.js": "static/widget.js",
 	"/agent":     "static/agent.html",
 	"/admin":     "static/admin.html",
-}
-
-// FS returns the files under static/ with that prefix removed ("agent.html").
-func FS() fs.FS {
-	sub, err := fs.Sub(Static, "static")
-	if err != nil {
-		panic(err) // the embed directive guarantees the directory
-	}
-	return sub
 }
 
 // Handler serves Pages and everything under /static/. Unknown paths get 404 so
@@ -66,11 +57,27 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if ext := path.Ext(name); ext == ".js" || ext == ".css" {
+		ext := path.Ext(name)
+		if ext == ".js" || ext == ".css" {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
+		// Set here rather than guessed from the system's MIME table, which on
+		// some hosts calls .js text/plain — and browsers refuse such modules.
+		if ct, ok := contentTypes[ext]; ok {
+			w.Header().Set("Content-Type", ct)
 		}
 		// A deploy changes the files together; revalidate rather than mix versions.
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeContent(w, r, name, info.ModTime(), rs)
 	})
+}
+
+// contentTypes are the types of the files Static holds.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".json": "application/json",
 }

@@ -2,6 +2,7 @@ package webwidget_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -34,6 +35,8 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/admin", "text/html", 200, false, "/static/admin.js"},
 		{"/static/i18n.js", "text/javascript", 200, true, "export const messages"},
 		{"/static/console.css", "text/css", 200, true, ":root"},
+		{"/static/widget.css", "text/css", 200, true, ":host"},
+		{"/static/socket.js", "text/javascript", 200, true, "export class Socket"},
 		{"/static/", "", 404, false, ""},
 		{"/static/../webwidget.go", "", 404, false, ""},
 		{"/static/nope.js", "", 404, false, ""},
@@ -164,6 +167,61 @@ func TestMessageTableAndMarkdown(t *testing.T) {
 				t.Errorf("renderMarkdown(%q)\n got %s\nwant %s", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSocketModule loads socket.js in Chromium: the backoff stays within its
+// bounds, and a Thread keeps what was sent until acked, resends it with the same
+// client id, and resumes after the highest seq seen.
+func TestSocketModule(t *testing.T) {
+	ts := httptest.NewServer(webwidget.Handler())
+	defer ts.Close()
+	ctx := browsertest.NewBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/static/console.css")); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Delays             []float64
+		Resent, AfterAck   []string
+		LastSeq, Restarted int
+		IDsDiffer          bool
+	}
+	raw, err := browsertest.Eval[[]byte](ctx, `import('/static/socket.js').then(m => {
+  const state = { lastSeq: 0, outbox: [] };
+  const th = new m.Thread(state);
+  const a = th.queue({ type: 'message', text: 'a' }), b = th.queue({ type: 'message', text: 'b' });
+  const resent = [];
+  th.resend((f) => resent.push(f.client_id === a.client_id ? 'a' : f.client_id === b.client_id ? 'b' : '?'));
+  th.acked(a.client_id);
+  [3, 1, 7, 5].forEach((s) => th.seen(s));
+  const lastSeq = th.lastSeq;
+  th.restart();
+  return {
+    Delays: [m.retryDelay(0, () => 0), m.retryDelay(0, () => 1), m.retryDelay(3, () => 1), m.retryDelay(50, () => 1)],
+    Resent: resent,
+    AfterAck: state.outbox.map((f) => f.text),
+    LastSeq: lastSeq,
+    Restarted: state.lastSeq,
+    IDsDiffer: a.client_id !== b.client_id && m.newClientID() !== m.newClientID(),
+  };
+})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{250, 750, 4250, 30250}; fmt.Sprint(got.Delays) != fmt.Sprint(want) {
+		t.Errorf("retryDelay = %v, want %v", got.Delays, want)
+	}
+	if strings.Join(got.Resent, ",") != "a,b" || strings.Join(got.AfterAck, ",") != "b" {
+		t.Errorf("resent %v, outbox after ack %v; want a,b then b", got.Resent, got.AfterAck)
+	}
+	if got.LastSeq != 7 || got.Restarted != 0 {
+		t.Errorf("lastSeq %d after seeing 3,1,7,5 (want 7); %d after restart (want 0)", got.LastSeq, got.Restarted)
+	}
+	if !got.IDsDiffer {
+		t.Error("client ids repeat")
 	}
 }
 

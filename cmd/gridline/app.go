@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/bot/llm"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
 	hredis "github.com/gridline/gridline/handoff/redis"
@@ -37,9 +37,12 @@ type App struct {
 	Knowledge *knowledge.Service
 	Desk      *handoff.Desk
 	Bot       *bot.Bot
-	Server    *server.Server
+	// Conversations is the conversation policy the server's chats go through.
+	Conversations *conversation.Service
+	Server        *server.Server
 
 	redis  *goredis.Client
+	lease  conversation.Lease // bot turns: one replica at a time per conversation
 	ln     net.Listener
 	cancel context.CancelFunc
 	loops  sync.WaitGroup
@@ -76,10 +79,12 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
 		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
 		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
+		a.lease = hredis.NewLease(a.redis, cfg.RedisPrefix)
 	} else {
 		a.Board = memory.NewSwitchboard()
 		a.Queue = memory.NewQueue()
 		a.Presence = memory.NewPresence(nil)
+		a.lease = conversation.NewMemoryLease(nil)
 	}
 
 	secret, err := loadSecret(ctx, a.Store, cfg.Secret)
@@ -115,11 +120,16 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	}
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
+	if a.redis != nil {
+		// Every replica reads the same flows: a customer may reconnect to any.
+		botCfg.Flows = hredis.NewFlows(a.redis, cfg.RedisPrefix, 0)
+	}
 	if model != nil {
 		botCfg.LLM = model
 	}
 	a.Bot = bot.New(botCfg)
-	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
+	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger,
+		Grace: cfg.AgentGrace, ReconnectGrace: cfg.ReconnectGrace, AssignEvery: cfg.AssignEvery}
 	if cfg.RedisURL == "" {
 		// The in-process queue starts empty: rebuild it and agents' loads from the
 		// store. With Redis the queue outlives restarts and other replicas may be
@@ -129,13 +139,11 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	static, err := fs.Sub(webwidget.Static, "static")
-	if err != nil {
-		return nil, err
-	}
+	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Logger: logger})
 	a.Server = server.New(server.Config{
-		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
-		Knowledge: a.Knowledge, Archive: newArchive(a.Store, cfg, logger), Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: static, Logger: logger,
+		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
+		Knowledge: a.Knowledge, Archive: newArchive(a.Store, cfg, logger), Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
 	})
 	return a, nil
@@ -196,6 +204,9 @@ func (a *App) Close(ctx context.Context) error {
 		a.cancel()
 	}
 	a.loops.Wait()
+	if a.Conversations != nil {
+		err = errors.Join(err, a.Conversations.Close())
+	}
 	return errors.Join(err, a.closeResources())
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridline/gridline/handoff"
 )
 
 // Config is everything an operator may set, from GRIDLINE_* variables and the
@@ -36,6 +38,15 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// FrameRate is how many frames per second one socket may send (bursts of 4x).
 	FrameRate float64
+	// AgentGrace is how long a vanished agent keeps their chats after their last
+	// heartbeat; zero means handoff.DefaultGrace.
+	AgentGrace time.Duration
+	// ReconnectGrace is how long an agent whose console closed stays present, as
+	// away, for a reload; zero means handoff.DefaultReconnectGrace.
+	ReconnectGrace time.Duration
+	// AssignEvery is the least time between two chats offered to one agent; zero
+	// means handoff.DefaultAssignEvery, negative offers as fast as capacity allows.
+	AssignEvery time.Duration
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -71,6 +82,9 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
 	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
+	fs.DurationVar(&cfg.AgentGrace, "agent-grace", envDuration(getenv("GRIDLINE_AGENT_GRACE"), handoff.DefaultGrace), "how long a vanished agent keeps their chats (GRIDLINE_AGENT_GRACE)")
+	fs.DurationVar(&cfg.ReconnectGrace, "reconnect-grace", envDuration(getenv("GRIDLINE_RECONNECT_GRACE"), handoff.DefaultReconnectGrace), "how long an agent whose console closed stays present, offered nothing (GRIDLINE_RECONNECT_GRACE)")
+	fs.DurationVar(&cfg.AssignEvery, "assign-every", envDuration(getenv("GRIDLINE_ASSIGN_EVERY"), handoff.DefaultAssignEvery), "least time between two chats offered to one agent; negative: no pacing (GRIDLINE_ASSIGN_EVERY)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
 	if extra != nil {
 		extra(fs)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/server"
+	webwidget "github.com/gridline/gridline/web-widget"
 )
 
 // testConfig is a server on a free port with its own SQLite file, in-process
@@ -489,6 +491,48 @@ func TestUnknownAPIPathIs404(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown path: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestFrontEndServed: the running server answers every page the front end
+// declares, and its files, with the headers webwidget.Handler sets — the widget
+// script and its modules open to other origins, nothing cached unrevalidated —
+// while an unknown file under /static/ is not found.
+func TestFrontEndServed(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	paths := []string{"/static/i18n.js", "/static/socket.js", "/static/widget.css", "/static/console.css"}
+	for p := range webwidget.Pages {
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		resp, err := http.Get(app.URL() + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d, want 200", p, resp.StatusCode)
+			continue
+		}
+		ext := path.Ext(p)
+		if cors := resp.Header.Get("Access-Control-Allow-Origin") == "*"; cors != (ext == ".js" || ext == ".css") {
+			t.Errorf("GET %s: Access-Control-Allow-Origin %q", p, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
+			t.Errorf("GET %s: Cache-Control %q, want no-cache", p, cc)
+		}
+		want := map[string]string{".js": "text/javascript", ".css": "text/css", "": "text/html"}[ext]
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+			t.Errorf("GET %s: Content-Type %q, want %s", p, ct, want)
+		}
+	}
+	resp, err := http.Get(app.URL() + "/static/nope.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /static/nope.js: %d, want 404", resp.StatusCode)
 	}
 }
 

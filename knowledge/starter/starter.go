@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
 )
 
 // articlesJSON is the source of the starter articles, kept as a JSON array in the
@@ -47,4 +48,21 @@ func Articles() ([]*gridline.Article, error) {
 		}
 	}
 	return as, nil
+}
+
+// Index returns the starter articles in a fresh knowledge index, each with its
+// position as its ID (the store's job when they are imported), so that the bot and
+// retrieval are measured on the knowledge base the desk ships with, at a realistic
+// number of articles, without a store.
+func Index() (*knowledge.Index, error) {
+	as, err := Articles()
+	if err != nil {
+		return nil, err
+	}
+	ix := knowledge.NewIndex()
+	for i, a := range as {
+		a.ID = int64(i + 1)
+		ix.Put(a)
+	}
+	return ix, nil
 }

@@ -3,7 +3,8 @@
 // knowledge base's suggestions, transfer and resolve. A dropped socket is
 // reconnected and every open chat resumed from its last seq, with the REST
 // history filling anything the socket missed.
-import { Console, h, loginForm, langButton, toast, since, when, newClientID } from './console.js';
+import { Console, h, loginForm, langButton, toast, since, when } from './console.js';
+import { Socket, Thread } from './socket.js';
 import { renderMarkdown } from './markdown.js';
 import { applyText } from './i18n.js';
 
@@ -31,7 +32,7 @@ const S = {
 function chatFor(id) {
   let ch = S.chats.get(id);
   if (!ch) {
-    ch = { id, conv: { id }, msgs: [], lastSeq: 0, pending: new Map(), unread: 0, loaded: false };
+    ch = { id, conv: { id }, msgs: [], thread: new Thread(), unread: 0, loaded: false };
     S.chats.set(id, ch);
   }
   return ch;
@@ -85,35 +86,23 @@ window.addEventListener('focus', markSeen);
 document.addEventListener('visibilitychange', markSeen);
 
 // ---- socket --------------------------------------------------------------------
-let ws = null, attempt = 0, retryTimer = 0, heartbeat = 0, stopped = false;
-
-function connect() {
-  if (ws || stopped) return;
-  const sock = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/agent');
-  ws = sock;
-  sock.onopen = () => {
+let heartbeat = 0;
+const sock = new Socket({
+  url: () => location.origin.replace(/^http/, 'ws') + '/ws/agent',
+  onFrame,
+  onOpen() {
     send({ type: 'status', status: S.status });
     clearInterval(heartbeat);
     heartbeat = setInterval(() => send({ type: 'status', status: S.status }), 10000);
     resumeAll();
-  };
-  sock.onmessage = (e) => { let f; try { f = JSON.parse(e.data); } catch { return; } onFrame(f); };
-  sock.onclose = (e) => {
-    if (ws === sock) ws = null;
+  },
+  onClose(e) {
     clearInterval(heartbeat);
     setConnected(false);
     if (e.code === 1008 || e.code === 4001) { checkSession(); }
-    if (stopped) return;
-    const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
-    attempt++;
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, 250 + Math.random() * cap);
-  };
-}
-function send(f) {
-  if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(f)); return true; }
-  return false;
-}
+  },
+});
+const send = (f) => sock.send(f);
 function setConnected(ok) {
   S.connected = ok;
   const el = document.getElementById('conn');
@@ -125,16 +114,16 @@ async function checkSession() {
   // A refused socket after a restart usually means the session expired.
   try { await c.api('GET', '/api/v1/agents'); } catch { /* signedOut handles 401 */ }
 }
-window.addEventListener('online', () => { if (!ws) { clearTimeout(retryTimer); connect(); } });
+window.addEventListener('online', () => sock.reconnectNow());
 
 // resumeAll re-subscribes every loaded chat from its last seq, fetches what the
 // socket may have missed, and resends unacked replies with their client ids.
 function resumeAll() {
   for (const ch of S.chats.values()) {
     if (!ch.loaded || (ch.conv.status === 'resolved' && ch.id !== S.current)) continue;
-    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.lastSeq });
+    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.thread.lastSeq });
     fillFrom(ch);
-    for (const p of ch.pending.values()) send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text: p.text });
+    ch.thread.resend(send);
   }
   refreshLists();
 }
@@ -142,7 +131,6 @@ function resumeAll() {
 function onFrame(f) {
   switch (f.type) {
     case 'welcome':
-      attempt = 0;
       if (f.user) { S.me = f.user; }
       setConnected(true);
       break;
@@ -193,7 +181,7 @@ function onFrame(f) {
     case 'message': {
       const ch = S.chats.get(f.conversation_id);
       if (!ch || !ch.loaded) break;
-      if (f.seq > ch.lastSeq + 1) fillFrom(ch); // a gap: the store has it
+      if (f.seq > ch.thread.lastSeq + 1) fillFrom(ch); // a gap: the store has it
       const added = addMsg(ch, f);
       if (added && f.author && f.author.kind === 'customer') {
         S.typing.delete(ch.id);
@@ -207,9 +195,8 @@ function onFrame(f) {
     case 'ack': {
       const ch = S.chats.get(f.conversation_id);
       if (!ch) break;
-      const p = ch.pending.get(f.client_id);
+      const p = ch.thread.acked(f.client_id);
       if (p) {
-        ch.pending.delete(f.client_id);
         addMsg(ch, { seq: f.seq, conversation_id: ch.id, client_id: f.client_id, text: p.text, author: { kind: 'agent', id: S.me && S.me.id, name: S.me && S.me.name }, created_at: new Date().toISOString() });
       }
       break;
@@ -223,15 +210,15 @@ function onFrame(f) {
     case 'error': {
       toast(f.message || c.t('console.error'), 'error');
       const ch = f.client_id && S.chats.get(f.conversation_id);
-      const p = ch && ch.pending.get(f.client_id);
+      const p = ch && ch.thread.pending(f.client_id);
       if (!p) break;
       if (f.code === 'rate_limited' || f.code === 'unavailable') {
         // Not taken for now: the same client id goes again shortly.
-        setTimeout(() => { if (ch.pending.has(p.client_id)) send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text: p.text }); }, 2000);
+        setTimeout(() => { if (ch.thread.pending(p.client_id)) send(p); }, 2000);
         break;
       }
       // Refused for good: take it back into the reply box rather than lose it.
-      ch.pending.delete(f.client_id);
+      ch.thread.acked(f.client_id);
       renderMessages();
       const input = document.getElementById('reply');
       if (input && ch.id === S.current && !input.value) input.value = p.text;
@@ -243,17 +230,17 @@ function onFrame(f) {
 // ---- chats ---------------------------------------------------------------------
 function addMsg(ch, m) {
   if (m.seq && ch.msgs.some((x) => x.seq === m.seq)) return false;
-  if (m.client_id) ch.pending.delete(m.client_id);
+  if (m.client_id) ch.thread.acked(m.client_id);
   ch.msgs.push(m);
   ch.msgs.sort((a, b) => a.seq - b.seq);
-  if (m.seq > ch.lastSeq) ch.lastSeq = m.seq;
+  ch.thread.seen(m.seq);
   if (ch.id === S.current) renderMessages(true);
   return true;
 }
 
 async function fillFrom(ch) {
   try {
-    const msgs = await c.api('GET', `/api/v1/conversations/${encodeURIComponent(ch.id)}/messages?after_seq=${ch.lastSeq}`);
+    const msgs = await c.api('GET', `/api/v1/conversations/${encodeURIComponent(ch.id)}/messages?after_seq=${ch.thread.lastSeq}`);
     for (const m of msgs || []) addMsg(ch, m);
   } catch (err) { if (err.status !== 401) toast(err.message, 'error'); }
 }
@@ -264,7 +251,7 @@ async function loadChat(ch) {
     const msgs = await c.api('GET', `/api/v1/conversations/${encodeURIComponent(ch.id)}/messages?after_seq=0`);
     ch.loaded = true;
     for (const m of msgs || []) addMsg(ch, m);
-    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.lastSeq });
+    send({ type: 'subscribe', conversation_id: ch.id, last_seq: ch.thread.lastSeq });
   } catch (err) { toast(err.message, 'error'); }
 }
 
@@ -320,9 +307,7 @@ async function claim(id) {
 function reply(text) {
   const ch = S.chats.get(S.current);
   if (!ch || !text.trim()) return;
-  const p = { client_id: newClientID(), text };
-  ch.pending.set(p.client_id, p);
-  send({ type: 'message', conversation_id: ch.id, client_id: p.client_id, text });
+  send(ch.thread.queue({ type: 'message', conversation_id: ch.id, text }));
   renderMessages(true);
 }
 
@@ -438,7 +423,7 @@ function render() {
         }, ['online', 'away', 'offline'].map((s) => h('option', { value: s, selected: s === S.status }, c.t('agent.' + s))))),
       h('span.who', S.me.name || S.me.email),
       langButton(c),
-      h('button.ghost', { type: 'button', onclick: async () => { stopped = true; if (ws) ws.close(); await c.logout(); location.reload(); } }, c.t('console.logout'))),
+      h('button.ghost', { type: 'button', onclick: async () => { sock.stop(); await c.logout(); location.reload(); } }, c.t('console.logout'))),
     h('div.agent-grid',
       h('nav.sidebar', { id: 'lists', 'aria-label': c.t('agent.myChats') }),
       h('section.chat', { id: 'chat', 'aria-label': c.t('agent.reply') }),
@@ -577,7 +562,7 @@ function renderMessages(stick) {
   const ch = S.chats.get(S.current);
   if (!box || !ch) return;
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
-  box.replaceChildren(...ch.msgs.map((m) => msgNode(m)), ...[...ch.pending.values()].map((p) => msgNode({ text: p.text, author: { kind: 'agent', name: S.me.name } }, true)));
+  box.replaceChildren(...ch.msgs.map((m) => msgNode(m)), ...ch.thread.outbox.map((p) => msgNode({ text: p.text, author: { kind: 'agent', name: S.me.name } }, true)));
   if (stick || atBottom) box.scrollTop = box.scrollHeight;
   renderTyping();
 }
@@ -625,7 +610,7 @@ setInterval(() => {
 setInterval(() => { if (S.me) loadRequests(); }, 15000);
 
 // ---- boot ----------------------------------------------------------------------
-c.onSignedOut = () => { stopped = true; if (ws) ws.close(); S.me = null; start(); };
+c.onSignedOut = () => { sock.stop(); S.me = null; start(); };
 
 async function start() {
   applyText(document, c.lang);
@@ -634,12 +619,16 @@ async function start() {
   if (!c.user) {
     app.removeAttribute('aria-busy');
     app.replaceChildren(h('div.login-wrap', h('div.login-top', langButton(c)), h('div#login')));
-    await loginForm(c, document.getElementById('login'));
+    // Signing in as away takes no chats until the agent switches to online.
+    const away = h('input', { type: 'checkbox', id: 'login-away', checked: S.status === 'away' });
+    await loginForm(c, document.getElementById('login'), undefined,
+      [h('label.check', { for: 'login-away' }, away, ' ', c.t('agent.startAway'))]);
+    S.status = away.checked ? 'away' : 'online';
+    localStorage.setItem('gridline.agent.status', S.status);
   }
   S.me = c.user;
-  stopped = false;
   render();
-  connect();
+  sock.start();
   refreshLists();
 }
 start();

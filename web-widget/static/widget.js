@@ -7,7 +7,15 @@
 // a reconnect resumes from the last seq seen.
 //
 // This is a classic script (a site pastes a plain <script> tag), so the shared
-// text table and the markdown renderer arrive by dynamic import().
+// text table, the markdown renderer and the socket arrive by dynamic import(),
+// and the style sheet by fetch — all from the widget's own server, which sends
+// them with CORS so that they load on any site.
+//
+// start wires the parts; each part is a function of the shared widget object w
+// (its language, state, DOM and the other parts) and returns what the others
+// may call: messageLog draws the conversation, launcherPanel opens and closes
+// it, connection keeps the session, socket and outbox, frameHandler acts on
+// what the server sends, and composerBox, offerCard and ratingCard are the forms.
 (() => {
   'use strict';
   if (window.GridlineWidget) return; // pasted twice: one widget is enough
@@ -20,40 +28,84 @@
   let pendingOpen = false;
   window.GridlineWidget = api;
 
-  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js')])
-    .then(([i18n, md]) => start(i18n, md))
+  const MAX_KEPT = 200;
+
+  // The style sheet is fetched with the modules and drawn with the first frame:
+  // a <link> in the shadow root would show the launcher unstyled until it loads.
+  const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css])
+    .then(([i18n, md, socket, css]) => start(i18n, md, socket, css))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md) {
-    const storeKey = 'gridline.widget:' + server;
-    const MAX_KEPT = 200;
-    let lang = i18n.pickLang(fixedLang || navigator.language || '');
-    const t = (key, vars) => i18n.translate(lang, key, vars);
+  function start(i18n, md, socket, css) {
+    const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
+    w.t = (key, vars) => i18n.translate(w.lang, key, vars);
+    Object.assign(w, loadState(socket));
+    w.dom = buildDOM(css);
+    w.log = messageLog(w);
+    w.panel = launcherPanel(w);
+    w.conn = connection(w);
+    w.frames = frameHandler(w);
+    composerBox(w);
+    w.offer = offerCard(w);
+    w.rating = ratingCard(w);
 
-    // ---- persisted state -------------------------------------------------------
-    // token and conv identify the visitor's conversation; lastSeq is the seq of
-    // the last message frame received; msgs is a display cache; outbox holds
-    // frames not yet acked.
+    w.log.restore();
+    applyText(w);
+    api.open = w.panel.open;
+    api.close = w.panel.close;
+    api.setLang = (l) => { w.lang = i18n.pickLang(l); applyText(w); };
+    window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
+    // A returning visitor reconnects at once (their unread replies show on the
+    // badge); a new visitor gets a session only when they open the panel.
+    if (w.st.token || w.thread.outbox.length) w.conn.connect();
+    if (pendingOpen) w.panel.open();
+  }
+
+  // ---- persisted state ---------------------------------------------------------
+  // loadState reads the visitor's state from localStorage: token and conv
+  // identify the conversation; lastSeq is the seq of the last message frame
+  // received; msgs is a display cache; outbox holds frames not yet acked.
+  function loadState(socket) {
+    const storeKey = 'gridline.widget:' + server;
     let st = { token: '', conv: '', lastSeq: 0, msgs: [], outbox: [], rated: {}, status: '' };
     try {
       const raw = localStorage.getItem(storeKey);
       if (raw) st = Object.assign(st, JSON.parse(raw));
     } catch { /* private mode or corrupt: start fresh */ }
+    const thread = new socket.Thread(st); // keeps st.lastSeq and st.outbox
     const save = () => {
       st.msgs = st.msgs.slice(-MAX_KEPT);
       try { localStorage.setItem(storeKey, JSON.stringify(st)); } catch { /* quota: keep going in memory */ }
     };
+    return { st, thread, save };
+  }
 
-    // ---- DOM -------------------------------------------------------------------
-    // A custom element name matches no site's div/section rules, and an inline
-    // !important reset beats even a site's !important ones, so nothing is
-    // inherited into the shadow tree from the page.
+  // ---- DOM ---------------------------------------------------------------------
+  // buildDOM draws the widget into the page. A custom element name matches no
+  // site's div/section rules, and an inline !important reset beats even a site's
+  // !important ones, so nothing is inherited into the shadow tree from the page.
+  function buildDOM(css) {
     const host = document.createElement('gridline-widget');
     host.setAttribute('data-gridline-widget', '');
     host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
     const root = host.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${CSS}</style>
-<button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
+    root.innerHTML = '<style></style>\n' + MARKUP;
+    root.querySelector('style').textContent = css;
+    (document.body || document.documentElement).appendChild(host);
+    const $ = (sel) => root.querySelector(sel);
+    return {
+      host, root, $,
+      launcher: $('.launcher'), panel: $('.panel'), badge: $('.badge'),
+      logEl: $('.log'), scroller: $('.scroller'), streamEl: $('.stream'), typingEl: $('.typing'),
+      connEl: $('.conn'), bannerEl: $('.banner'),
+      composer: $('.composer'), input: $('#gl-input'),
+      offerForm: $('.offer'), ratingForm: $('.rating'),
+    };
+  }
+
+  const MARKUP = `<button class="launcher" type="button" aria-expanded="false" aria-controls="gl-panel">
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-chat"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>
   <svg viewBox="0 0 24 24" aria-hidden="true" class="ic-close"><path d="M6 6l12 12M18 6L6 18"/></svg>
   <span class="badge" hidden></span>
@@ -92,59 +144,51 @@
   </form>
   <div class="foot"></div>
 </section>`;
-    (document.body || document.documentElement).appendChild(host);
 
-    const $ = (sel) => root.querySelector(sel);
-    const launcher = $('.launcher'), panel = $('.panel'), badge = $('.badge');
-    const logEl = $('.log'), scroller = $('.scroller'), streamEl = $('.stream'), typingEl = $('.typing');
-    const connEl = $('.conn'), bannerEl = $('.banner');
-    const composer = $('.composer'), input = $('#gl-input');
-    const offerForm = $('.offer'), ratingForm = $('.rating');
+  // ---- text --------------------------------------------------------------------
+  // applyText puts every word in the widget's language, including those inside
+  // bubbles already shown.
+  function applyText(w) {
+    const { t } = w;
+    const { host, $, input, logEl, ratingForm } = w.dom;
+    host.lang = w.lang === 'zh' ? 'zh-CN' : 'en';
+    $('#gl-title').textContent = t('widget.title');
+    $('.sub-text').textContent = t('widget.subtitle');
+    $('.close').setAttribute('aria-label', t('widget.close'));
+    $('label[for="gl-input"]').textContent = t('widget.inputLabel');
+    input.placeholder = t('widget.placeholder');
+    $('.send').setAttribute('aria-label', t('widget.send'));
+    logEl.setAttribute('aria-label', t('widget.logLabel'));
+    $('.foot').textContent = t('widget.footer');
+    $('.offer-title').textContent = t('widget.offerTitle');
+    $('.lbl-phone').textContent = t('widget.phone');
+    $('.lbl-text').textContent = t('widget.offerText');
+    $('.offer-send').textContent = t('widget.offerSend');
+    $('.offer-cancel').textContent = t('widget.cancel');
+    $('.rating-title').textContent = t('widget.ratingTitle');
+    $('.lbl-comment').textContent = t('widget.ratingComment');
+    ratingForm.comment.placeholder = t('widget.ratingComment');
+    $('.rating-send').textContent = t('widget.ratingSend');
+    $('.rating-skip').textContent = t('widget.ratingSkip');
+    $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
+    w.rating.renderStars();
+    w.offer.renderKinds();
+    w.panel.update();
+    w.conn.setConn(w.conn.connected);
+    w.frames.renderBanner();
+    w.log.rerender();
+  }
 
-    // ---- text ------------------------------------------------------------------
-    function applyText() {
-      host.lang = lang === 'zh' ? 'zh-CN' : 'en';
-      $('#gl-title').textContent = t('widget.title');
-      $('.sub-text').textContent = t('widget.subtitle');
-      $('.close').setAttribute('aria-label', t('widget.close'));
-      $('label[for="gl-input"]').textContent = t('widget.inputLabel');
-      input.placeholder = t('widget.placeholder');
-      $('.send').setAttribute('aria-label', t('widget.send'));
-      logEl.setAttribute('aria-label', t('widget.logLabel'));
-      $('.foot').textContent = t('widget.footer');
-      $('.offer-title').textContent = t('widget.offerTitle');
-      $('.lbl-phone').textContent = t('widget.phone');
-      $('.lbl-text').textContent = t('widget.offerText');
-      $('.offer-send').textContent = t('widget.offerSend');
-      $('.offer-cancel').textContent = t('widget.cancel');
-      $('.rating-title').textContent = t('widget.ratingTitle');
-      $('.lbl-comment').textContent = t('widget.ratingComment');
-      ratingForm.comment.placeholder = t('widget.ratingComment');
-      $('.rating-send').textContent = t('widget.ratingSend');
-      $('.rating-skip').textContent = t('widget.ratingSkip');
-      $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
-      renderStars();
-      renderKinds();
-      updateLauncher();
-      setConn(connected);
-      renderBanner();
-      // Authors and status words inside existing bubbles are re-rendered too.
-      for (const m of st.msgs) {
-        const el = nodes.get(keyOf(m));
-        if (!el) continue;
-        const fresh = renderMsg(m);
-        el.replaceWith(fresh);
-        nodes.set(keyOf(m), fresh);
-      }
-      refreshQuickReplies();
-    }
-
-    // ---- messages --------------------------------------------------------------
+  // ---- messages ----------------------------------------------------------------
+  // messageLog draws st.msgs in the log, one element per message, in seq order.
+  function messageLog(w) {
+    const { t, st, md } = w;
+    const { logEl, scroller } = w.dom;
     const nodes = new Map(); // key -> element in the log
     const keyOf = (m) => (m.seq ? 's' + m.seq : 'c' + m.client_id);
     const fmtTime = (iso) => {
       const d = iso ? new Date(iso) : new Date();
-      return isNaN(d) ? '' : d.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' });
+      return isNaN(d) ? '' : d.toLocaleTimeString(w.lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' });
     };
 
     function authorName(a) {
@@ -247,7 +291,7 @@
       nodes.set(keyOf(m), el);
       place(el, m);
       refreshQuickReplies();
-      if (persist) save();
+      if (persist) w.save();
       scrollDown();
       return true;
     }
@@ -266,9 +310,78 @@
       scrollDown();
     }
 
-    // ---- unread badge ----------------------------------------------------------
+    // rerender draws every shown message again: authors and status words change
+    // with the language.
+    function rerender() {
+      for (const m of st.msgs) {
+        const el = nodes.get(keyOf(m));
+        if (!el) continue;
+        const fresh = renderMsg(m);
+        el.replaceWith(fresh);
+        nodes.set(keyOf(m), fresh);
+      }
+      refreshQuickReplies();
+    }
+
+    // restore draws the messages kept from the last visit.
+    function restore() {
+      for (const m of st.msgs) {
+        const el = renderMsg(m);
+        nodes.set(keyOf(m), el);
+        place(el, m);
+        w.frames.learnBotName(m.author);
+      }
+      refreshQuickReplies();
+    }
+
+    // clear empties the log for another conversation.
+    function clear() {
+      nodes.clear();
+      logEl.textContent = '';
+    }
+
+    // acked turns the customer's "sending…" line into the stored message seq.
+    function acked(clientID, seq) {
+      const m = st.msgs.find((x) => x.client_id === clientID);
+      if (m && m.pending) {
+        const el = nodes.get(keyOf(m));
+        nodes.delete(keyOf(m));
+        if (st.msgs.some((x) => x.seq === seq && x !== m)) {
+          // The echo arrived first; drop the duplicate placeholder.
+          st.msgs = st.msgs.filter((x) => x !== m);
+          if (el) el.remove();
+        } else {
+          m.seq = seq; m.pending = false;
+          const fresh = renderMsg(m);
+          nodes.set(keyOf(m), fresh);
+          if (el) el.remove();
+          place(fresh, m);
+        }
+        refreshQuickReplies();
+      }
+    }
+
+    // failed marks a line the server will never take as not sent.
+    function failed(clientID) {
+      const m = st.msgs.find((x) => x.client_id === clientID && x.pending);
+      if (m) {
+        st.msgs = st.msgs.filter((x) => x !== m);
+        const el = nodes.get(keyOf(m));
+        nodes.delete(keyOf(m));
+        if (el) { el.classList.add('failed'); el.querySelector('.meta').textContent = t('widget.notSent'); }
+      }
+    }
+
+    return { authorName, add: addMessage, note: systemNote, scrollDown, rerender, restore, clear, acked, failed };
+  }
+
+  // ---- launcher and panel ------------------------------------------------------
+  // launcherPanel opens and closes the chat and counts replies while it is closed.
+  function launcherPanel(w) {
+    const { t } = w;
+    const { $, launcher, panel, badge, input } = w.dom;
     let unread = 0;
-    function updateLauncher() {
+    function update() {
       const open = !panel.hidden;
       launcher.setAttribute('aria-expanded', String(open));
       launcher.classList.toggle('open', open);
@@ -276,19 +389,17 @@
       badge.hidden = !unread || open;
       badge.textContent = unread > 9 ? '9+' : String(unread);
     }
-
-    // ---- panel open/close ------------------------------------------------------
     function open() {
       panel.hidden = false;
       unread = 0;
-      updateLauncher();
-      connect();
-      scrollDown();
+      update();
+      w.conn.connect();
+      w.log.scrollDown();
       setTimeout(() => input.focus(), 0);
     }
     function close() {
       panel.hidden = true;
-      updateLauncher();
+      update();
       launcher.focus();
     }
     launcher.addEventListener('click', () => (panel.hidden ? open() : close()));
@@ -296,22 +407,31 @@
     panel.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') { e.stopPropagation(); close(); }
     });
+    // unreadReply counts a reply that came while the panel was closed.
+    const unreadReply = () => { unread++; update(); };
+    return { open, close, update, unreadReply };
+  }
 
-    // ---- connection ------------------------------------------------------------
+  // ---- connection --------------------------------------------------------------
+  // connection keeps the visitor's session and the socket, and queues what the
+  // customer sends until the server acks it.
+  function connection(w) {
+    const { t, st, thread, socket } = w;
+    const { $, connEl, panel, ratingForm } = w.dom;
     // refreshSession starts true: the first connection of a page view renews the
     // visitor token and learns whether the last conversation was resolved.
-    let ws = null, connected = false, attempt = 0, retryTimer = 0, refreshSession = true, moving = false;
+    let connected = false, refreshSession = true;
 
     function setConn(ok) {
       connected = ok;
-      const show = !ok && (attempt > 0 || st.outbox.length > 0) && !panel.hidden;
+      const show = !ok && (sock.attempt > 0 || thread.outbox.length > 0) && !panel.hidden;
       connEl.hidden = !show;
       connEl.textContent = t('widget.reconnecting');
       $('.dot').classList.toggle('off', !ok);
     }
 
     async function ensureSession() {
-      const body = { lang };
+      const body = { lang: w.lang };
       if (st.token) body.visitor_token = st.token;
       let res = await fetch(server + '/api/v1/widget/sessions', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit',
@@ -320,14 +440,14 @@
         // The stored token expired or was revoked: start over as a new visitor.
         st.token = '';
         res = await fetch(server + '/api/v1/widget/sessions', {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang }), credentials: 'omit',
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang }), credentials: 'omit',
         });
       }
       if (!res.ok) throw new Error('session: HTTP ' + res.status);
       const s = await res.json();
       st.token = s.visitor_token;
       if (s.conversation_id && s.conversation_id !== st.conv) resetConversation(s.conversation_id);
-      save();
+      w.save();
     }
 
     // resetConversation starts showing another conversation (the last one was
@@ -336,88 +456,48 @@
     function resetConversation(id) {
       const unsent = st.msgs.filter((m) => m.pending);
       st.conv = id;
-      st.lastSeq = 0;
+      thread.restart();
       st.msgs = [];
       st.status = '';
-      nodes.clear();
-      logEl.textContent = '';
+      w.log.clear();
       ratingForm.hidden = true; // a rating now would land on the new conversation
       delete st.pendingRating;
-      for (const m of unsent) addMessage(m, { persist: false });
+      for (const m of unsent) w.log.add(m, { persist: false });
     }
 
-    async function connect() {
-      if (ws || !navigator.onLine && attempt > 0) return;
-      clearTimeout(retryTimer);
-      retryTimer = 0;
-      ws = 'connecting';
-      try {
+    const sock = new socket.Socket({
+      waitOnline: true,
+      async url() {
         if (!st.token || refreshSession) { await ensureSession(); refreshSession = false; }
-      } catch (err) {
-        ws = null;
-        retry();
-        return;
-      }
-      const url = server.replace(/^http/, 'ws') + '/ws/chat?token=' + encodeURIComponent(st.token);
-      const sock = new WebSocket(url);
-      ws = sock;
-      let opened = false;
-      sock.onopen = () => {
-        opened = true;
-        sock.send(JSON.stringify({ type: 'hello', last_seq: st.lastSeq }));
+        return server.replace(/^http/, 'ws') + '/ws/chat?token=' + encodeURIComponent(st.token);
+      },
+      onOpen() {
+        sendFrame({ type: 'hello', last_seq: thread.lastSeq });
         flushOutbox();
-      };
-      sock.onmessage = (e) => {
-        let f;
-        try { f = JSON.parse(e.data); } catch { return; }
-        handle(f);
-      };
-      sock.onclose = (e) => {
-        if (ws === sock) ws = null;
-        if (moving) { moving = false; connect(); return; } // to a new conversation, at once
+      },
+      onFrame: (f) => w.frames.handle(f),
+      onClose(e, opened) {
         // A socket that never opened, or was refused, most likely holds a stale
         // token: get a fresh one before the next try.
         if (!opened || e.code === 1008 || e.code === 4001) refreshSession = true;
         setConn(false);
-        retry();
-      };
-    }
-
-    function retry() {
-      if (retryTimer) return;
-      // Exponential backoff with full jitter, so a restarted server is not hit by
-      // every widget at the same instant.
-      const cap = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
-      const delay = 250 + Math.random() * cap;
-      attempt++;
-      setConn(false);
-      retryTimer = setTimeout(() => { retryTimer = 0; connect(); }, delay);
-    }
+      },
+      onRetry: () => setConn(false),
+    });
+    const connect = () => sock.connect();
 
     const connectNow = () => {
       if (!st.token && panel.hidden) return; // never opened: nothing to resume
-      if (!ws) { clearTimeout(retryTimer); retryTimer = 0; connect(); }
+      sock.reconnectNow();
     };
     window.addEventListener('online', connectNow);
     document.addEventListener('visibilitychange', () => { if (!document.hidden) connectNow(); });
 
-    function sendFrame(f) {
-      if (ws && ws !== 'connecting' && ws.readyState === WebSocket.OPEN) {
-        ws.send(JSON.stringify(f));
-        return true;
-      }
-      return false;
-    }
+    const sendFrame = (f) => sock.send(f);
 
     function flushOutbox() {
-      for (const f of st.outbox) sendFrame(f);
+      thread.resend(sendFrame);
       if (st.pendingRating) { sendFrame(st.pendingRating); }
-    }
-
-    function newClientID() {
-      if (crypto.randomUUID) return crypto.randomUUID();
-      const b = crypto.getRandomValues(new Uint8Array(16));
-      return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
     }
 
     // queueSend shows the customer's words at once as "sending…" and keeps the
@@ -428,17 +508,29 @@
         // frame waits in the outbox while the socket moves over.
         st.status = '';
         refreshSession = true;
-        if (ws && ws !== 'connecting') { moving = true; ws.close(); }
+        sock.restart();
       }
-      frame.client_id = newClientID();
-      st.outbox.push(frame);
-      addMessage({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
+      thread.queue(frame);
+      w.log.add({ client_id: frame.client_id, author: { kind: 'customer' }, text: shownText, pending: true, created_at: new Date().toISOString() });
       sendFrame(frame);
-      if (!ws) connect();
+      connect();
       setConn(connected);
     }
 
-    // ---- incoming frames -------------------------------------------------------
+    return {
+      connect, sendFrame, queueSend, ensureSession, resetConversation, setConn,
+      get connected() { return connected; },
+    };
+  }
+
+  // ---- incoming frames ---------------------------------------------------------
+  // frameHandler acts on each frame the server sends: messages, acks, the bot's
+  // stream, typing, the queue, status, offers and errors.
+  function frameHandler(w) {
+    const { t, st, thread, md } = w;
+    const { $, panel, streamEl, typingEl, bannerEl } = w.dom;
+    const { authorName, scrollDown, note: systemNote } = w.log;
+
     let typingTimer = 0;
     function showTyping(author) {
       const name = author && author.kind === 'agent' ? authorName(author) : t('widget.botName');
@@ -465,59 +557,42 @@
       if (!s) return;
       st.status = s;
       renderBanner();
-      if (s === 'resolved' && !st.rated[st.conv]) showRating();
-      save();
+      if (s === 'resolved' && !st.rated[st.conv]) w.rating.show();
+      w.save();
     }
 
     function handle(f) {
       switch (f.type) {
         case 'welcome':
-          attempt = 0;
           if (f.conversation_id && st.conv && f.conversation_id !== st.conv) {
             // The server moved us to a new conversation: the old seqs mean nothing.
-            resetConversation(f.conversation_id);
-            sendFrame({ type: 'hello', last_seq: 0 });
+            w.conn.resetConversation(f.conversation_id);
+            w.conn.sendFrame({ type: 'hello', last_seq: 0 });
           } else if (f.conversation_id) st.conv = f.conversation_id;
-          setConn(true);
+          w.conn.setConn(true);
           setStatus(f.status);
           break;
         case 'message': {
           const m = { seq: f.seq, conversation_id: f.conversation_id, author: f.author || { kind: 'bot' }, text: f.text || '', citations: f.citations || [], quick_replies: f.quick_replies || [], client_id: f.client_id || '', created_at: f.created_at };
-          if (m.client_id) st.outbox = st.outbox.filter((x) => x.client_id !== m.client_id);
+          if (m.client_id) thread.acked(m.client_id);
           // The server sends a conversation's messages in seq order and fills its
           // own gaps (some seqs are staff-only notes and never come), so the last
           // message frame's seq is where a resume starts. Acks do not count: an
           // earlier message may still be on its way when ours is acked.
-          if (m.seq > st.lastSeq) st.lastSeq = m.seq;
+          thread.seen(m.seq);
           const kind = m.author.kind;
           if (kind !== 'customer') {
             hideTyping();
             if (kind === 'bot') { streamEl.hidden = true; streamText = ''; if (m.author.name) botName = m.author.name; }
           }
-          if (addMessage(m) && kind !== 'customer' && panel.hidden) { unread++; updateLauncher(); }
+          if (w.log.add(m) && kind !== 'customer' && panel.hidden) w.panel.unreadReply();
           break;
         }
         case 'ack': {
-          st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
-          const m = st.msgs.find((x) => x.client_id === f.client_id);
-          if (m && m.pending) {
-            const el = nodes.get(keyOf(m));
-            nodes.delete(keyOf(m));
-            if (st.msgs.some((x) => x.seq === f.seq && x !== m)) {
-              // The echo arrived first; drop the duplicate placeholder.
-              st.msgs = st.msgs.filter((x) => x !== m);
-              if (el) el.remove();
-            } else {
-              m.seq = f.seq; m.pending = false;
-              const fresh = renderMsg(m);
-              nodes.set(keyOf(m), fresh);
-              if (el) el.remove();
-              place(fresh, m);
-            }
-            refreshQuickReplies();
-          }
-          save();
-          setConn(connected);
+          thread.acked(f.client_id);
+          w.log.acked(f.client_id, f.seq);
+          w.save();
+          w.conn.setConn(w.conn.connected);
           break;
         }
         case 'bot.delta':
@@ -562,10 +637,10 @@
           break;
         case 'rated':
           delete st.pendingRating;
-          save();
+          w.save();
           break;
         case 'offer':
-          showOffer(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
+          w.offer.show(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
           break;
         case 'error':
           if (f.client_id) failed(f);
@@ -583,18 +658,12 @@
     function failed(f) {
       if (f.code === 'rate_limited' || f.code === 'unavailable' || f.code === 'internal') {
         clearTimeout(resendTimer);
-        resendTimer = setTimeout(() => { for (const x of st.outbox) if (x.client_id === f.client_id) sendFrame(x); }, 5000);
+        resendTimer = setTimeout(() => { const x = thread.pending(f.client_id); if (x) w.conn.sendFrame(x); }, 5000);
         return;
       }
-      st.outbox = st.outbox.filter((x) => x.client_id !== f.client_id);
-      const m = st.msgs.find((x) => x.client_id === f.client_id && x.pending);
-      if (m) {
-        st.msgs = st.msgs.filter((x) => x !== m);
-        const el = nodes.get(keyOf(m));
-        nodes.delete(keyOf(m));
-        if (el) { el.classList.add('failed'); el.querySelector('.meta').textContent = t('widget.notSent'); }
-      }
-      save();
+      thread.acked(f.client_id);
+      w.log.failed(f.client_id);
+      w.save();
     }
 
     function errorText(f) {
@@ -602,7 +671,19 @@
       return known[f.code] ? t(known[f.code]) : (f.message || t('widget.errGeneric'));
     }
 
-    // ---- composer --------------------------------------------------------------
+    // learnBotName keeps the name the server gives its bot, once a message shows it.
+    function learnBotName(a) {
+      if (a && a.kind === 'bot' && a.name) botName = a.name;
+    }
+
+    return { handle, renderBanner, learnBotName };
+  }
+
+  // ---- composer ----------------------------------------------------------------
+  // composerBox is the text box and the quick-reply buttons.
+  function composerBox(w) {
+    const { composer, input, logEl } = w.dom;
+    const { sendFrame, queueSend } = w.conn;
     let lastTypingSent = 0;
     function autosize() {
       input.style.height = '40px';
@@ -638,8 +719,14 @@
       queueSend({ type: 'choose', option: b.dataset.option }, b.textContent);
       input.focus();
     });
+  }
 
-    // ---- leave a message / call back ------------------------------------------
+  // ---- leave a message / call back ---------------------------------------------
+  // offerCard is the form offered when no one can take the chat now.
+  function offerCard(w) {
+    const { t, st } = w;
+    const { $, offerForm, input } = w.dom;
+    const { scrollDown, note: systemNote } = w.log;
     let offerKinds = [];
     function renderKinds() {
       const box = $('.kinds');
@@ -685,7 +772,7 @@
       const btn = $('.offer-send');
       btn.disabled = true;
       try {
-        if (!st.token) await ensureSession();
+        if (!st.token) await w.conn.ensureSession();
         const res = await fetch(server + '/api/v1/widget/requests', {
           method: 'POST', credentials: 'omit',
           headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + st.token },
@@ -709,8 +796,15 @@
         btn.disabled = false;
       }
     });
+    return { show: showOffer, renderKinds };
+  }
 
-    // ---- rating ----------------------------------------------------------------
+  // ---- rating ------------------------------------------------------------------
+  // ratingCard asks for stars once a conversation is resolved.
+  function ratingCard(w) {
+    const { t, st } = w;
+    const { $, ratingForm, input } = w.dom;
+    const { scrollDown, note: systemNote } = w.log;
     function renderStars() {
       const box = $('.stars');
       const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
@@ -742,128 +836,14 @@
       const score = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       if (!score) return;
       const frame = { type: 'rating', score, comment: ratingForm.comment.value.trim() };
-      if (!sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
+      if (!w.conn.sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
       st.rated[st.conv] = true;
-      save();
+      w.save();
       ratingForm.hidden = true;
       systemNote(t('widget.thanksRating'));
       input.focus();
     });
-    $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; save(); ratingForm.hidden = true; input.focus(); });
-
-    // ---- boot ------------------------------------------------------------------
-    for (const m of st.msgs) {
-      const el = renderMsg(m);
-      nodes.set(keyOf(m), el);
-      place(el, m);
-      if (m.author && m.author.kind === 'bot' && m.author.name) botName = m.author.name;
-    }
-    refreshQuickReplies();
-    applyText();
-    api.open = open;
-    api.close = close;
-    api.setLang = (l) => { lang = i18n.pickLang(l); applyText(); };
-    window.addEventListener('gridline:lang', (e) => api.setLang(e.detail));
-    // A returning visitor reconnects at once (their unread replies show on the
-    // badge); a new visitor gets a session only when they open the panel.
-    if (st.token || st.outbox.length) connect();
-    if (pendingOpen) open();
+    $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; w.save(); ratingForm.hidden = true; input.focus(); });
+    return { show: showRating, renderStars };
   }
-
-  const CSS = `
-:host { all: initial; }
-:host, * { box-sizing: border-box; }
-* { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
-[hidden] { display: none !important; }
-.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-svg { width: 22px; height: 22px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
-button { font: inherit; cursor: pointer; }
-button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-.launcher { position: fixed; right: 24px; bottom: 24px; z-index: 2147483646; width: 60px; height: 60px; border-radius: 50%; border: 0;
-  background: linear-gradient(135deg, #0f766e, #115e59); color: #fff; box-shadow: 0 10px 30px rgba(15,118,110,.45); display: grid; place-items: center;
-  transition: transform .15s ease; }
-.launcher:hover { transform: scale(1.06); }
-.launcher svg { width: 28px; height: 28px; }
-.launcher .ic-close, .launcher.open .ic-chat { display: none; }
-.launcher.open .ic-close { display: block; }
-.badge { position: absolute; top: -2px; right: -2px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #dc2626; color: #fff;
-  font: 700 12px/22px system-ui, sans-serif; text-align: center; border: 2px solid #fff; }
-.panel { position: fixed; right: 24px; bottom: 96px; z-index: 2147483647; width: 380px; height: min(620px, calc(100vh - 120px)); display: flex; flex-direction: column;
-  background: #f6faf9; border-radius: 18px; overflow: hidden; box-shadow: 0 24px 60px rgba(2,44,34,.28), 0 2px 8px rgba(2,44,34,.12);
-  color: #0f172a; font-size: 14px; line-height: 1.5; animation: pop .18s ease-out; }
-@keyframes pop { from { opacity: 0; transform: translateY(12px) scale(.98); } }
-@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100dvh; border-radius: 0; } .launcher.open { display: none; } }
-header { display: flex; align-items: center; gap: 12px; padding: 16px 14px 16px 18px; color: #fff; background: linear-gradient(135deg, #0f766e 0%, #115e59 70%, #134e4a 100%); }
-.logo { width: 40px; height: 40px; border-radius: 12px; background: rgba(255,255,255,.16); display: grid; place-items: center; flex: none; }
-.logo svg { fill: #fde047; stroke: #fde047; stroke-width: 1; }
-.head { flex: 1; min-width: 0; }
-h2 { margin: 0; font-size: 16px; font-weight: 700; letter-spacing: .2px; }
-.sub { margin: 2px 0 0; font-size: 12px; opacity: .9; display: flex; align-items: center; gap: 6px; }
-.dot { width: 8px; height: 8px; border-radius: 50%; background: #4ade80; box-shadow: 0 0 0 3px rgba(74,222,128,.25); }
-.dot.off { background: #fbbf24; box-shadow: 0 0 0 3px rgba(251,191,36,.25); }
-.close { background: transparent; border: 0; color: #fff; width: 36px; height: 36px; border-radius: 10px; display: grid; place-items: center; }
-.close:hover { background: rgba(255,255,255,.15); }
-.conn { background: #fef3c7; color: #92400e; font-size: 12px; padding: 6px 14px; text-align: center; }
-.banner { background: #ccfbf1; color: #115e59; font-size: 13px; padding: 8px 14px; text-align: center; font-weight: 600; border-bottom: 1px solid #99f6e4; }
-.scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; }
-@media (prefers-reduced-motion: reduce) { .panel, .dots i, .caret { animation: none; } }
-.msg { display: flex; flex-direction: column; align-items: flex-start; margin: 0 0 12px; max-width: 100%; }
-.msg.customer { align-items: flex-end; }
-.who { font-size: 11px; color: #64748b; margin: 0 0 3px 4px; font-weight: 600; }
-.customer .who { display: none; }
-.bubble { max-width: 86%; padding: 9px 13px; border-radius: 16px; border-top-left-radius: 4px; background: #fff; box-shadow: 0 1px 2px rgba(15,23,42,.08);
-  white-space: normal; overflow-wrap: anywhere; }
-.customer .bubble { background: #0f766e; color: #fff; border-radius: 16px; border-bottom-right-radius: 4px; white-space: pre-wrap; }
-.agent .bubble { background: #ecfeff; border: 1px solid #a5f3fc; }
-.pending .bubble { opacity: .7; }
-.bubble p { margin: 0 0 6px; } .bubble p:last-child { margin: 0; }
-.bubble ul, .bubble ol { margin: 4px 0 6px; padding-left: 20px; }
-.bubble h1, .bubble h2, .bubble h3, .bubble h4 { font-size: 14px; margin: 4px 0; }
-.bubble a { color: #0f766e; }
-.bubble code { background: #f1f5f9; padding: 0 4px; border-radius: 4px; }
-.meta { font-size: 10px; color: #94a3b8; margin: 3px 6px 0; }
-.pending .meta { color: #b45309; }
-.failed .bubble { background: #fee2e2; color: #7f1d1d; }
-.failed .meta { color: #b91c1c; }
-.note { align-self: center; font-size: 12px; color: #475569; background: #e2e8f0; padding: 4px 12px; border-radius: 999px; margin: 0 auto; text-align: center; }
-.msg.system { align-items: center; }
-.cites { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0; max-width: 86%; }
-.cites li { font-size: 11px; color: #115e59; background: #f0fdfa; border: 1px solid #99f6e4; border-radius: 6px; padding: 2px 8px; }
-.cites li::before { content: ""; display: inline-block; width: 7px; height: 9px; margin-right: 5px; border: 1.5px solid currentColor; border-radius: 1px; vertical-align: -1px; }
-.quick { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; max-width: 92%; }
-.quick button { border: 1.5px solid #0f766e; color: #0f766e; background: #fff; border-radius: 999px; padding: 5px 12px; font-size: 13px; transition: background .12s; }
-.quick button:hover:not(:disabled) { background: #0f766e; color: #fff; }
-.quick button:disabled { opacity: .45; cursor: default; border-color: #94a3b8; color: #64748b; }
-.caret { display: inline-block; width: 7px; height: 14px; background: #0f766e; margin-left: 2px; vertical-align: -2px; animation: blink 1s steps(1) infinite; }
-@keyframes blink { 50% { opacity: 0; } }
-.typing { display: flex; align-items: center; gap: 8px; color: #64748b; font-size: 12px; margin: 0 0 8px 2px; }
-.dots { display: inline-flex; gap: 3px; background: #fff; padding: 8px 10px; border-radius: 12px; box-shadow: 0 1px 2px rgba(15,23,42,.08); }
-.dots i { width: 6px; height: 6px; border-radius: 50%; background: #14b8a6; animation: bounce 1.2s infinite; }
-.dots i:nth-child(2) { animation-delay: .15s; } .dots i:nth-child(3) { animation-delay: .3s; }
-@keyframes bounce { 0%, 60%, 100% { transform: none; opacity: .5; } 30% { transform: translateY(-4px); opacity: 1; } }
-.card { margin: 0 12px 10px; padding: 12px 14px; background: #fff; border-radius: 14px; border: 1px solid #cbd5e1; box-shadow: 0 4px 14px rgba(15,23,42,.08); }
-.card h3 { margin: 0 0 8px; font-size: 14px; color: #115e59; }
-.card label { display: block; font-size: 12px; color: #334155; margin: 6px 0; }
-.card input[type=tel], .card textarea { display: block; width: 100%; margin-top: 3px; padding: 7px 9px; border: 1px solid #cbd5e1; border-radius: 8px; font: inherit; font-size: 13px; color: #0f172a; background: #fff; resize: vertical; }
-.kinds { display: flex; gap: 6px; }
-.chip { display: inline-flex !important; align-items: center; gap: 4px; margin: 0 !important; padding: 4px 10px; border: 1px solid #99f6e4; border-radius: 999px; background: #f0fdfa; cursor: pointer; }
-.form-error { color: #b91c1c; font-size: 12px; margin: 4px 0; min-height: 0; }
-.form-error:empty { display: none; }
-.row { display: flex; gap: 8px; margin-top: 8px; }
-.primary { background: #0f766e; color: #fff; border: 0; border-radius: 8px; padding: 7px 14px; font-weight: 600; }
-.primary:disabled { background: #94a3b8; cursor: default; }
-.ghost { background: transparent; border: 1px solid #cbd5e1; color: #334155; border-radius: 8px; padding: 7px 12px; }
-.stars { display: flex; gap: 4px; margin: 2px 0 4px; }
-.star { margin: 0 !important; cursor: pointer; color: #cbd5e1; }
-.star svg { width: 30px; height: 30px; fill: currentColor; stroke: none; }
-.star.on { color: #f59e0b; }
-.star:focus-within { outline: 3px solid #f59e0b; outline-offset: 1px; border-radius: 6px; }
-.composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; background: #fff; border-top: 1px solid #e2e8f0; }
-.composer textarea { flex: 1; resize: none; border: 1px solid #cbd5e1; border-radius: 12px; padding: 9px 12px; font: inherit; font-size: 14px; line-height: 20px; height: 40px; overflow-y: hidden; color: #0f172a; max-height: 120px; background: #f8fafc; }
-.composer textarea:focus, .composer textarea:focus-visible { border-color: #0f766e; background: #fff; outline: none; box-shadow: 0 0 0 3px rgba(20,184,166,.25); }
-.send { width: 40px; height: 40px; border-radius: 12px; border: 0; background: #0f766e; color: #fff; display: grid; place-items: center; flex: none; }
-.send:hover { background: #115e59; }
-.send svg { width: 20px; height: 20px; }
-.foot { font-size: 10px; color: #94a3b8; text-align: center; padding: 0 0 6px; background: #fff; }
-`;
 })();
