@@ -147,7 +147,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Logger: logger}
 	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
-		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
+		Knowledge: a.Knowledge, Archive: newArchive(a.Store, cfg, logger), Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
 	})
 	return a, nil
