@@ -302,3 +302,34 @@ func TestVerify(t *testing.T) {
 }
 
 func asErr(err error, target **gridline.Error) bool { return errors.As(err, target) }
+
+// TestAreaClass: a work order's repair clock reads the area class of the
+// account it names, or of the customer's only account; unknown is "" (the
+// caller applies urban, the strictest) or ENOTFOUND for a named account.
+func TestAreaClass(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	one, err := svc.Create(ctx, admin, &gridline.Customer{Name: "Li Lei",
+		Accounts: []gridline.Account{{AccountNo: "3100000001", AreaClass: gridline.AreaRural}}})
+	must(t, err)
+	two, err := svc.Create(ctx, admin, &gridline.Customer{Name: "Han Meimei", Accounts: []gridline.Account{
+		{AccountNo: "3100000002", AreaClass: gridline.AreaRemote}, {AccountNo: "3100000003", AreaClass: gridline.AreaUrban}}})
+	must(t, err)
+	for _, tt := range []struct {
+		customer, account, want string
+	}{
+		{"", "3100000002", gridline.AreaRemote},
+		{one.ID, "", gridline.AreaRural},
+		{two.ID, "", ""},
+		{two.ID, "3100000003", gridline.AreaUrban},
+		{"", "", ""},
+	} {
+		got, err := svc.AreaClass(ctx, tt.customer, tt.account)
+		must(t, err)
+		if got != tt.want {
+			t.Errorf("AreaClass(%q, %q) = %q, want %q", tt.customer, tt.account, got, tt.want)
+		}
+	}
+	_, err = svc.AreaClass(ctx, "", "3199999999")
+	wantCode(t, err, gridline.ENOTFOUND)
+}

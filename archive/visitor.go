@@ -138,3 +138,28 @@ func (s *Service) VerifiedAccount(ctx context.Context, conversationID string) (*
 	}
 	return acc, nil
 }
+
+// AreaClass is the area class (urban, rural, remote) of a customer's supply,
+// for the work orders' repair clocks: the named account's, or, without one, the
+// customer's only account's. "" when the archive does not know it, so the
+// caller applies the strictest class.
+func (s *Service) AreaClass(ctx context.Context, customerID, accountNo string) (string, error) {
+	if accountNo != "" {
+		acc, err := s.Store.Account(ctx, accountNo)
+		if err != nil {
+			return "", err
+		}
+		return acc.AreaClass, nil
+	}
+	if customerID == "" {
+		return "", nil
+	}
+	c, err := s.Store.Customer(ctx, customerID)
+	if err != nil {
+		return "", err
+	}
+	if len(c.Accounts) != 1 {
+		return "", nil // none, or several and the order does not say which
+	}
+	return c.Accounts[0].AreaClass, nil
+}

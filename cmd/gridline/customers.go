@@ -14,11 +14,20 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/archive"
 	"github.com/gridline/gridline/store"
+	"github.com/gridline/gridline/workorder"
 )
 
 // newArchive is the customer archive over the store.
 func newArchive(db *store.DB, cfg Config, logger *slog.Logger) *archive.Service {
 	return &archive.Service{Store: db, IdentitySecret: []byte(cfg.IdentitySecret), Logger: logger}
+}
+
+// orderAreas lets the work orders read an account's area class from the archive.
+type orderAreas struct{ archive *archive.Service }
+
+func (o orderAreas) Area(ctx context.Context, customerID, accountNo string) (workorder.Area, error) {
+	class, err := o.archive.AreaClass(ctx, customerID, accountNo)
+	return workorder.Area{Class: class}, err
 }
 
 // runCustomers is `gridline customers import FILE | export [FILE]`: the
