@@ -69,7 +69,7 @@ func topicTerms(q string) []string {
 }
 
 // coverage is the share of the question's topic terms that the article's title,
-// tags or body contain; 1 when the question has none (it is all function words).
+// tags, questions or body contain; 1 when the question has none (it is all function words).
 // English words match on their first five letters, a rough stem
 // ("connection" finds "connect…").
 func coverage(question string, a *gridline.Article) float64 {
@@ -77,7 +77,7 @@ func coverage(question string, a *gridline.Article) float64 {
 	if len(terms) == 0 {
 		return 1
 	}
-	doc := strings.ToLower(a.Title + "\n" + strings.Join(a.Tags, " ") + "\n" + a.Body)
+	doc := strings.ToLower(a.Title + "\n" + strings.Join(a.Tags, " ") + "\n" + strings.Join(a.Questions, "\n") + "\n" + a.Body)
 	found := 0
 	for _, t := range terms {
 		probe := t

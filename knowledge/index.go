@@ -12,11 +12,14 @@ import (
 )
 
 // The fields an article is indexed by. A query word in the title or the tags says
-// far more about what an article is for than the same word somewhere in its body.
+// far more about what an article is for than the same word somewhere in its body;
+// its questions (phrasings) are customers' own words for it, as telling as the
+// title.
 const (
 	fieldTitle = iota
 	fieldTags
 	fieldBody
+	fieldQuestions
 	numFields
 )
 
@@ -42,8 +45,8 @@ type rankParams struct {
 func defaultRankParams() rankParams {
 	return rankParams{
 		k1:            1.6,
-		boost:         [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1},
-		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75},
+		boost:         [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1, fieldQuestions: 2},
+		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75, fieldQuestions: 0.5},
 		passageWeight: 1,
 		passageB:      0.7,
 		unigramWeight: unigramWeight,
@@ -298,6 +301,7 @@ type passageTerm struct {
 func newAnalysedDoc(a *gridline.Article) analysedDoc {
 	c := *a
 	c.Tags = slices.Clone(a.Tags)
+	c.Questions = slices.Clone(a.Questions)
 	d := &indexedDoc{article: &c}
 	tf := make(map[string][numFields]float32, len(a.Body)/8+16)
 	count := func(f int) func(string) {
@@ -311,11 +315,20 @@ func newAnalysedDoc(a *gridline.Article) analysedDoc {
 	analyze(a.Title, count(fieldTitle))
 	analyze(strings.Join(a.Tags, " \n "), count(fieldTags))
 	var pts []passageTerm
-	countBody := count(fieldBody)
-	for _, line := range bodyPassages(a.Body) {
+	// Each body line and each question is a passage: a question an article
+	// lists is the best passage for a customer who asks it.
+	countBody, countQuestion := count(fieldBody), count(fieldQuestions)
+	lines := bodyPassages(a.Body)
+	nBody := len(lines)
+	lines = append(lines, a.Questions...)
+	for i, line := range lines {
 		start, n := len(pts), 0
+		countField := countBody
+		if i >= nBody {
+			countField = countQuestion
+		}
 		analyze(line, func(t string) {
-			countBody(t)
+			countField(t)
 			n++
 			for i := start; i < len(pts); i++ {
 				if pts[i].term == t {

@@ -108,7 +108,7 @@ func normalise(a *gridline.Article, defaultStatus string) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	a.Title, a.Tags = in.Title, in.Tags
+	a.Title, a.Tags, a.Questions = in.Title, in.Tags, in.Questions
 	return nil
 }
 
@@ -154,6 +154,58 @@ func (s *Service) Update(ctx context.Context, a *gridline.Article, expectVersion
 	s.syncVectors(ctx, []*gridline.Article{a}, false)
 	s.publish(ctx, a.ID, false)
 	return nil
+}
+
+// AddQuestion adds q to the article's phrasings (unless it has it already, in
+// which case nothing is written) as a new version, indexed and announced like
+// any edit, so the next customer who asks q finds the article. Returns
+// ENOTFOUND, and EINVALID when q is blank or too long or the article already
+// has MaxQuestions phrasings.
+func (s *Service) AddQuestion(ctx context.Context, articleID int64, q, by string) (*gridline.Article, error) {
+	// An edit saved between the read and the write is not overwritten: the
+	// phrasing is added to the newer version instead.
+	for attempt := 0; ; attempt++ {
+		a, err := s.Store.Article(ctx, articleID)
+		if err != nil {
+			return nil, err
+		}
+		if HasQuestion(a, q) {
+			return a, nil
+		}
+		if len(a.Questions) >= MaxQuestions {
+			return nil, &gridline.Error{Code: gridline.EINVALID,
+				Message: fmt.Sprintf("article %q already has %d questions; remove some first", a.Slug, MaxQuestions),
+				Fields:  map[string]string{"questions": fmt.Sprintf("at most %d", MaxQuestions)}}
+		}
+		a.Questions = append(a.Questions, q)
+		err = s.Update(ctx, a, a.Version, by)
+		if gridline.ErrorCode(err) == gridline.ECONFLICT && attempt < 2 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+}
+
+// ResolveUnanswered links an unanswered question to the article that answers
+// it and teaches retrieval the customer's wording: the question becomes one of
+// the article's phrasings (AddQuestion) before it is marked resolved. Returns
+// ENOTFOUND for an unknown question, EINVALID (field article_id) for an
+// unknown article, and AddQuestion's EINVALID.
+func (s *Service) ResolveUnanswered(ctx context.Context, id, articleID int64, by string) error {
+	u, err := s.Store.UnansweredQuestion(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.AddQuestion(ctx, articleID, u.Text, by); err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return &gridline.Error{Code: gridline.EINVALID, Message: "no such article", Fields: map[string]string{"article_id": "no such article"}}
+		}
+		return err
+	}
+	return s.Store.ResolveUnanswered(ctx, id, articleID)
 }
 
 // Delete removes an article and its history. Returns ENOTFOUND.

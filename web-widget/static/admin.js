@@ -154,7 +154,7 @@ async function openArticle(id) {
 }
 
 function newArticle() {
-  S.edit = { new: true, slug: '', lang: c.lang, title: '', body: '', tags: [], status: 'draft', version: 0 };
+  S.edit = { new: true, slug: '', lang: c.lang, title: '', body: '', tags: [], questions: [], status: 'draft', version: 0 };
   S.conflict = 0;
   S.fieldErrors = {};
   S.versions = null;
@@ -163,8 +163,19 @@ function newArticle() {
   document.getElementById('a-slug').focus();
 }
 
+/** questionLines is an article's phrasings as the editor holds them: an array, or the textarea's text, one per line. */
+function questionLines(q) {
+  return (Array.isArray(q) ? q : String(q || '').split('\n')).map((x) => x.trim()).filter(Boolean);
+}
+
+/** fieldError is the first error for a list field: "questions" itself or one of its items ("questions[3]"). */
+function fieldError(fe, name) {
+  const k = Object.keys(fe).find((f) => f === name || f.startsWith(name + '['));
+  return k ? (k === name ? fe[k] : `${k}: ${fe[k]}`) : null;
+}
+
 function articleBody(a) {
-  return { slug: a.slug.trim(), lang: a.lang, title: a.title, body: a.body, tags: (Array.isArray(a.tags) ? a.tags : String(a.tags || '').split(',')).map((x) => x.trim()).filter(Boolean), status: a.status, version: a.version || 0 };
+  return { slug: a.slug.trim(), lang: a.lang, title: a.title, body: a.body, tags: (Array.isArray(a.tags) ? a.tags : String(a.tags || '').split(',')).map((x) => x.trim()).filter(Boolean), questions: questionLines(a.questions), status: a.status, version: a.version || 0 };
 }
 
 async function saveArticle(statusChange) {
@@ -249,7 +260,10 @@ function renderEditor() {
           field(c.t('admin.slug'), 'a-slug', h('input', { id: 'a-slug', value: a.slug, maxlength: 80, pattern: '[a-z0-9]+(-[a-z0-9]+)*', oninput: bind('slug'), readOnly: ro }), fe.slug),
           field(c.t('admin.status'), 'a-status', h('input', { id: 'a-status', value: c.t(a.status === 'published' ? 'admin.published' : 'admin.draft'), readOnly: true }), fe.status),
           h('div.field.wide', h('label', { for: 'a-tags' }, c.t('admin.tags')),
-            h('input', { id: 'a-tags', value: Array.isArray(a.tags) ? a.tags.join(', ') : a.tags || '', oninput: bind('tags'), readOnly: ro }), fe.tags ? h('span.form-error', fe.tags) : null)),
+            h('input', { id: 'a-tags', value: Array.isArray(a.tags) ? a.tags.join(', ') : a.tags || '', oninput: bind('tags'), readOnly: ro }), fe.tags ? h('span.form-error', fe.tags) : null),
+          h('div.field.wide', h('label', { for: 'a-questions' }, c.t('admin.questions')),
+            h('textarea.questions', { id: 'a-questions', rows: 4, value: Array.isArray(a.questions) ? a.questions.join('\n') : a.questions || '', placeholder: c.t('admin.questionsHint'), oninput: bind('questions'), readOnly: ro }),
+            fieldError(fe, 'questions') ? h('span.form-error', fieldError(fe, 'questions')) : null)),
         field(c.t('admin.body'), 'a-body', h('textarea.body', { id: 'a-body', value: a.body, oninput: bind('body'), readOnly: ro, spellcheck: false }), fe.body),
         h('div.field', h('span', c.t('admin.preview')), preview)),
       ro ? null : h('div.row.end',
@@ -263,7 +277,7 @@ function renderEditor() {
         h('strong', c.t('admin.version', { n: v.version })),
         h('span.small.muted', when(c, v.updated_at), v.updated_by ? ' · ' + v.updated_by : ''),
         h('span.small.ellipsis', { style: 'flex:1' }, v.title),
-        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null,
+        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, questions: v.questions || [], slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null,
   ].filter(Boolean));
   const banner = box.querySelector('.conflict');
   if (banner) banner.scrollIntoView({ block: 'nearest' });
@@ -388,6 +402,7 @@ function unansweredPage() {
             try {
               await c.api('POST', `/api/v1/unanswered/${u.id}/resolve`, { article_id: Number(pick.value) });
               S.unanswered = S.unanswered.filter((x) => x.id !== u.id);
+              toast(c.t('admin.linked'), 'ok');
               renderPage();
             } catch (err) { toast(err.message, 'error'); }
           },
