@@ -68,6 +68,7 @@ const (
 	EventBotDelta    = "bot.delta"     // Data: {"text":"…"}
 	EventQueueChange = "queue.changed" // on TopicAgents: the queues changed; Data: Ticket or empty
 	EventArticle     = "article"       // on TopicKnowledge: Data: {"id":n,"deleted":bool}
+	EventSynonyms    = "synonyms"      // on TopicKnowledge: the synonyms changed; Data: empty
 )
 
 // MessageEvent wraps a stored message as the event subscribers receive.

@@ -55,9 +55,14 @@ func (s *Service) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Load rebuilds the index from the store: every article, drafts included, is put
-// and any article the store no longer has is dropped.
+// Load rebuilds the index from the store: the synonyms, then every article,
+// drafts included, is put and any article the store no longer has is dropped.
 func (s *Service) Load(ctx context.Context) error {
+	// Synonyms first: on an empty index they cost nothing, and the articles are
+	// then analysed once, with them.
+	if err := s.loadSynonyms(ctx); err != nil {
+		return err
+	}
 	// Only articles indexed before the list was read may be dropped: one created
 	// meanwhile is missing from the list but not from the store.
 	before := s.Index.ids()
@@ -80,6 +85,74 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	s.syncVectors(ctx, as, true) // also forgets the vectors of deleted articles
 	return nil
+}
+
+// synonymsKey is the setting the synonyms are kept in, as JSON.
+const synonymsKey = "knowledge.synonyms"
+
+// loadSynonyms reads the stored synonyms and, when they differ from the
+// index's, analyses the index again with them.
+func (s *Service) loadSynonyms(ctx context.Context) error {
+	raw, err := s.Store.Setting(ctx, synonymsKey)
+	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+		raw = `{"sets":[]}`
+	} else if err != nil {
+		return fmt.Errorf("knowledge: load synonyms: %w", err)
+	}
+	var syn Synonyms
+	if err := json.Unmarshal([]byte(raw), &syn); err != nil {
+		return fmt.Errorf("knowledge: stored synonyms: %w", err)
+	}
+	cur, _ := json.Marshal(s.Index.Synonyms())
+	if next, _ := json.Marshal(syn.Tidy()); string(next) != string(cur) {
+		s.Index.SetSynonyms(syn)
+	}
+	return nil
+}
+
+// Canonical is Index.Canonical.
+func (s *Service) Canonical(text string) string { return s.Index.Canonical(text) }
+
+// Synonyms returns the synonyms retrieval applies now.
+func (s *Service) Synonyms() Synonyms { return s.Index.Synonyms() }
+
+// SetSynonyms replaces the synonyms: tidied (see Synonyms.Tidy), checked,
+// stored, applied to this replica's index and announced, so that every
+// replica answers with them from the next question on. Returns EINVALID.
+func (s *Service) SetSynonyms(ctx context.Context, syn Synonyms) (Synonyms, error) {
+	syn = syn.Tidy()
+	if err := syn.Validate(); err != nil {
+		return Synonyms{}, err
+	}
+	raw, err := json.Marshal(syn)
+	if err != nil {
+		return Synonyms{}, fmt.Errorf("knowledge: synonyms: %w", err)
+	}
+	if err := s.Store.SetSetting(ctx, synonymsKey, string(raw)); err != nil {
+		return Synonyms{}, fmt.Errorf("knowledge: store synonyms: %w", err)
+	}
+	s.Index.SetSynonyms(syn)
+	if s.Board != nil {
+		if err := s.Board.Publish(ctx, gridline.TopicKnowledge, gridline.NewEvent(gridline.EventSynonyms, "", struct{}{})); err != nil {
+			s.log().Warn("knowledge: publish synonyms change", "err", err)
+		}
+	}
+	return syn, nil
+}
+
+// SeedSynonyms stores syn when no synonyms were ever set, and reports whether
+// it did: how the starter set arrives. Synonyms an admin emptied stay empty.
+func (s *Service) SeedSynonyms(ctx context.Context, syn Synonyms) (bool, error) {
+	_, err := s.Store.Setting(ctx, synonymsKey)
+	if err == nil {
+		return false, nil
+	} else if gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return false, fmt.Errorf("knowledge: read synonyms: %w", err)
+	}
+	if _, err := s.SetSynonyms(ctx, syn); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // vectorSyncTimeout bounds embedding changed articles during a write.
@@ -379,8 +452,13 @@ func (s *Service) Run(ctx context.Context) error {
 				}
 				return fmt.Errorf("knowledge: subscription closed")
 			}
-			if ev.Type == gridline.EventArticle {
+			switch ev.Type {
+			case gridline.EventArticle:
 				s.refresh(ctx, ev)
+			case gridline.EventSynonyms:
+				if err := s.loadSynonyms(ctx); err != nil {
+					s.log().Warn("knowledge: reload synonyms", "err", err)
+				}
 			}
 		}
 	}

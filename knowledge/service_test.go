@@ -288,6 +288,19 @@ func testReplicas(t *testing.T, su setup) {
 	_, err = one.AddQuestion(ctx, a.ID, "one too many", "admin")
 	wantCode(t, err, gridline.EINVALID)
 	a = cur
+	// A synonym edit on one replica applies on the other at once, and a
+	// replica that starts later loads it.
+	if _, err := one.SetSynonyms(ctx, knowledge.Synonyms{Sets: [][]string{{"tempest", "storm"}}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other replica applies the synonyms", func() bool { return top(two, "tempest") == "storm" })
+	three := newService(st, sb)
+	must(three.Load(ctx))
+	if top(three, "tempest") != "storm" || len(three.Synonyms().Sets) != 1 {
+		t.Errorf("a replica loading later lacks the synonyms: %q", three.Synonyms().Sets)
+	}
+	_, err = one.SetSynonyms(ctx, knowledge.Synonyms{Sets: [][]string{{"storm", "x"}, {"storm", "y"}}})
+	wantCode(t, err, gridline.EINVALID)
 	if err := two.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ func (s *Server) knowledgeRoutes(api *echo.Group) {
 	api.POST("/bot/ask", s.askBot, staff, s.rateLimit(5, 30))
 	api.GET("/unanswered", s.listUnanswered, staff)
 	api.POST("/unanswered/:id/resolve", s.resolveUnanswered, admin)
+	s.synonymRoutes(api)
 }
 
 // articleInput is an article as clients write it: the knowledge base's own

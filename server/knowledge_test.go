@@ -250,3 +250,47 @@ func TestUnansweredLinkTeachesTheBot(t *testing.T) {
 		t.Errorf("a second link wrote version %d over %d", got.Version, a.Version)
 	}
 }
+
+// TestSynonymsAPI: staff read the synonyms, only admins replace them, a bad set
+// is named, and the bot answers a customer's word the article does not use
+// from the next question on.
+func TestSynonymsAPI(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	_, agent := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("hours-zh", "zh", "营业厅营业时间", "营业厅周一至周六 8:30-17:30 营业，节假日另行通知。"),
+		article("pay-zh", "zh", "电费怎么缴费", "可在手机应用、银行或营业厅缴费。"),
+	}, http.StatusOK, nil)
+	const q = "网点关门了吗"
+	ask := func() bot.Reply {
+		var r bot.Reply
+		e.mustDo("POST", "/api/v1/bot/ask", admin, map[string]any{"text": q, "lang": "zh"}, http.StatusOK, &r)
+		return r
+	}
+	if r := ask(); r.Action == bot.ActionAnswer {
+		t.Fatalf("before synonyms: answered %+v; the test's premise is wrong", r.Citations)
+	}
+	var got struct {
+		Sets [][]string `json:"sets"`
+	}
+	e.mustDo("GET", "/api/v1/synonyms", agent, nil, http.StatusOK, &got)
+	if len(got.Sets) != 0 {
+		t.Fatalf("synonyms of a new desk: %q", got.Sets)
+	}
+	sets := map[string]any{"sets": [][]string{{"营业厅", "网点"}, {"营业时间", "关门", "下班"}}}
+	if status, _ := e.do("PUT", "/api/v1/synonyms", agent, sets); status != http.StatusForbidden {
+		t.Fatalf("agent replacing synonyms: %d, want 403", status)
+	}
+	status, body := e.do("PUT", "/api/v1/synonyms", admin, map[string]any{"sets": [][]string{{"营业厅", "网点"}, {"网点", "门店"}}})
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "sets[1]") {
+		t.Fatalf("a word in two sets: %d %s, want 400 naming sets[1]", status, body)
+	}
+	e.mustDo("PUT", "/api/v1/synonyms", admin, sets, http.StatusOK, &got)
+	if len(got.Sets) != 2 {
+		t.Fatalf("saved %q", got.Sets)
+	}
+	if r := ask(); r.Action != bot.ActionAnswer || r.Citations[0].Slug != "hours-zh" {
+		t.Fatalf("after synonyms: %s %+v (confidence %.2f), want an answer from hours-zh", r.Action, r.Citations, r.Confidence)
+	}
+}

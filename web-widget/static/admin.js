@@ -77,11 +77,15 @@ async function load(tab) {
     if (tab === 'unanswered') { S.unanswered = (await c.api('GET', '/api/v1/unanswered')) || []; if (!S.articles.length) await loadArticles(); }
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
+    if (tab === 'bot') S.synonyms = (await c.api('GET', '/api/v1/synonyms')).sets || [];
   } catch (err) { toast(err.message, 'error'); }
   if (S.tab !== tab) return;
   // The articles page keeps its search box and file input (and their focus);
   // only the list changes.
-  if (tab === 'articles') renderList(); else renderPage();
+  // The bot page keeps the question being typed: only the synonyms are redrawn.
+  if (tab === 'articles') renderList();
+  else if (tab === 'bot') { const box = document.getElementById('synonyms-box'); if (box) box.replaceWith(synonymsBox()); }
+  else renderPage();
 }
 
 // ---- articles ------------------------------------------------------------------
@@ -368,7 +372,30 @@ function botPage() {
   }, q, lang, h('button.primary', { type: 'submit' }, c.t('admin.ask')));
   if (S.ask && S.ask.reply) out.replaceChildren(askResult(S.ask.reply));
   setTimeout(() => q.focus(), 0);
-  return h('div.bot-test', form, out);
+  return h('div', h('div.bot-test', form, out), synonymsBox());
+}
+
+/** synonymsBox edits the synonym sets: one set per line, words separated by / or a comma. */
+function synonymsBox() {
+  const text = (S.synonyms || []).map((set) => set.join(' / ')).join('\n');
+  const area = h('textarea.synonyms', { id: 'synonyms', rows: 10, value: text, readOnly: !isAdmin(), spellcheck: false, 'aria-describedby': 'synonyms-hint' });
+  const err = h('span.form-error', { id: 'synonyms-error' });
+  const save = async () => {
+    const sets = area.value.split('\n').map((l) => l.split(/[\/,，、]/).map((w) => w.trim()).filter(Boolean)).filter((set) => set.length);
+    err.textContent = '';
+    try {
+      S.synonyms = (await c.api('PUT', '/api/v1/synonyms', { sets })).sets || [];
+      toast(c.t('console.saved'), 'ok');
+      document.getElementById('synonyms-box').replaceWith(synonymsBox());
+    } catch (e) {
+      err.textContent = e.fields ? Object.entries(e.fields).map(([k, m]) => { const n = /\[(\d+)\]/.exec(k); return (n ? c.t('admin.row', { n: Number(n[1]) + 1 }) + ': ' : '') + m; }).join('; ') : e.message;
+    }
+  };
+  return h('div#synonyms-box.box', { style: 'margin-top:16px' },
+    h('h2', h('label', { for: 'synonyms' }, c.t('admin.synonyms'))),
+    h('p.small.muted', { id: 'synonyms-hint' }, c.t('admin.synonymsHint')),
+    area, err,
+    isAdmin() ? h('div.row.end', h('button.primary', { type: 'button', id: 'synonyms-save', onclick: save }, c.t('admin.save'))) : null);
 }
 
 function askResult(r) {
