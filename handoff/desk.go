@@ -40,23 +40,6 @@ const (
 // A conversation leaving an agent is an EventStatus on their topic.
 const EventAssigned = "assigned"
 
-// QueueFrame is the Data of an EventQueue: where a waiting customer stands.
-type QueueFrame struct {
-	Position   int `json:"position"`
-	ETASeconds int `json:"eta_seconds"`
-}
-
-// AgentRef names an agent in an EventAgentJoined.
-type AgentRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// JoinedFrame is the Data of an EventAgentJoined.
-type JoinedFrame struct {
-	Agent AgentRef `json:"agent"`
-}
-
 // Desk routes conversations between customers and agents: it queues requests for
 // a person, assigns them (the owner first, then the least-loaded agent with the
 // skill and room), records ownership, transfers and resolves, and gives a
@@ -481,7 +464,7 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 		return nil, err
 	}
 	d.say(ctx, conv, msgJoined, agent.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{agent.ID, agent.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: agent.ID, Name: agent.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(agent.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
@@ -489,18 +472,9 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 	return conv, nil
 }
 
-// may reports whether by may transfer or resolve conv: its handler, a
-// supervisor or an admin.
-func may(by *gridline.User, conv *gridline.Conversation) bool {
-	if by == nil || by.Disabled {
-		return false
-	}
-	return (by.ID != "" && by.ID == conv.HandlerID) || by.Role == gridline.RoleSupervisor || by.Role == gridline.RoleAdmin
-}
-
 // Transfer hands an active conversation to another agent (online, with room) or
 // back to a skill's queue. The handler changes, never the owner. A non-empty note
-// is stored as a message for agents (see IsAgentNote). Only the handler, a
+// is stored as a message for staff only (see gridline.IsStaffNote). Only the handler, a
 // supervisor or an admin may transfer; anyone else gets ENOTFOUND. Returns
 // EINVALID (no or two targets, unknown skill), ECONFLICT (not active, target
 // offline or full).
@@ -509,7 +483,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status != gridline.StatusActive {
@@ -561,7 +535,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	}
 	d.note(ctx, by, conv, note)
 	d.say(ctx, conv, msgJoined, to.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{to.ID, to.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: to.ID, Name: to.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(to.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	if from != "" {
@@ -616,7 +590,7 @@ func (d *Desk) Resolve(ctx context.Context, by *gridline.User, conversationID st
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status == gridline.StatusResolved {
@@ -902,7 +876,7 @@ func (d *Desk) refreshPositions(ctx context.Context, skill string) {
 	for _, t := range tickets {
 		positions[t.Skill]++
 		pos := positions[t.Skill]
-		frame := QueueFrame{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
+		frame := gridline.QueueData{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
 		d.publish(ctx, gridline.ConversationTopic(t.ConversationID), gridline.NewEvent(gridline.EventQueue, t.ConversationID, frame))
 	}
 }
@@ -944,26 +918,15 @@ func (d *Desk) say(ctx context.Context, conv *gridline.Conversation, key string,
 	}
 }
 
-// note stores a transfer note for agents; see IsAgentNote.
+// note stores a transfer note for staff only; see gridline.IsStaffNote.
 func (d *Desk) note(ctx context.Context, by *gridline.User, conv *gridline.Conversation, note string) {
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return
 	}
 	m := &gridline.Message{ConversationID: conv.ID,
-		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: NoteAuthorID, Name: by.Name}, Text: note}
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID, Name: by.Name}, Text: note}
 	if _, err := gridline.Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a transfer note", "conversation", conv.ID, "err", err)
 	}
-}
-
-// NoteAuthorID is the Author.ID of a system message meant for staff only (a
-// transfer note, whose Author.Name is the member of staff who wrote it). It is
-// the value the server's chat transport holds back from customers.
-const NoteAuthorID = "internal-note"
-
-// IsAgentNote reports whether m is for staff only; the transport must not send
-// it to the customer.
-func IsAgentNote(m *gridline.Message) bool {
-	return m.Author.Kind == gridline.AuthorSystem && m.Author.ID == NoteAuthorID
 }

@@ -169,9 +169,9 @@ func next(t *testing.T, sub gridline.Subscription, typ string) gridline.Event {
 }
 
 // lastQueueFrame drains sub and returns the newest queue frame on it.
-func lastQueueFrame(t *testing.T, sub gridline.Subscription) handoff.QueueFrame {
+func lastQueueFrame(t *testing.T, sub gridline.Subscription) gridline.QueueData {
 	t.Helper()
-	var frame handoff.QueueFrame
+	var frame gridline.QueueData
 	found := false
 	for {
 		select {
@@ -307,10 +307,10 @@ func TestDeskClaimJoinsAndTellsEveryone(t *testing.T) {
 		t.Fatalf("Claim = %+v", got)
 	}
 	ms := f.messages(zh.ID)
-	if last := ms[len(ms)-1]; last.Author.Kind != gridline.AuthorSystem || last.Text != "客服 Ann 已加入对话。" || handoff.IsAgentNote(last) {
+	if last := ms[len(ms)-1]; last.Author.Kind != gridline.AuthorSystem || last.Text != "客服 Ann 已加入对话。" || gridline.IsStaffNote(last) {
 		t.Fatalf("the customer was told %+v", last)
 	}
-	var joined handoff.JoinedFrame
+	var joined gridline.JoinedData
 	if err := json.Unmarshal(next(t, convSub, gridline.EventAgentJoined).Data, &joined); err != nil || joined.Agent.Name != "Ann" || joined.Agent.ID != ann.ID {
 		t.Fatalf("agent.joined = %+v, %v", joined, err)
 	}
@@ -380,10 +380,10 @@ func TestDeskTransferChangesTheHandlerNeverTheOwner(t *testing.T) {
 	next(t, bobSub, handoff.EventAssigned)
 	ms := f.messages(c.ID)
 	note, joined := ms[len(ms)-2], ms[len(ms)-1]
-	if !handoff.IsAgentNote(note) || note.Author.Name != "Ann" || note.Text != "Meter photo received; needs a re-read." {
+	if !gridline.IsStaffNote(note) || note.Author.Name != "Ann" || note.Text != "Meter photo received; needs a re-read." {
 		t.Fatalf("note %+v", note)
 	}
-	if handoff.IsAgentNote(joined) || joined.Text != "Bob has joined the conversation." {
+	if gridline.IsStaffNote(joined) || joined.Text != "Bob has joined the conversation." {
 		t.Fatalf("customer message %+v", joined)
 	}
 

@@ -41,13 +41,6 @@ type ImportError struct {
 // is published instead of one event per article.
 const bulkImport = 50
 
-// articleEvent is the Data of a gridline.EventArticle. ID 0 means that many
-// articles changed at once (a bulk import): reload them all.
-type articleEvent struct {
-	ID      int64 `json:"id"`
-	Deleted bool  `json:"deleted"`
-}
-
 func (s *Service) log() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger
@@ -403,7 +396,7 @@ func (s *Service) publish(ctx context.Context, id int64, deleted bool) {
 	if s.Board == nil {
 		return
 	}
-	ev := gridline.NewEvent(gridline.EventArticle, "", articleEvent{ID: id, Deleted: deleted})
+	ev := gridline.NewEvent(gridline.EventArticle, "", gridline.ArticleData{ID: id, Deleted: deleted})
 	if err := s.Board.Publish(ctx, gridline.TopicKnowledge, ev); err != nil {
 		s.log().Warn("knowledge: publish article change", "article", id, "err", err)
 	}
@@ -477,7 +470,7 @@ func (s *Service) resyncEvery() time.Duration {
 // refresh applies one change event: the article is read again from the store,
 // which is the truth (the event may be older than the row).
 func (s *Service) refresh(ctx context.Context, ev gridline.Event) {
-	var ae articleEvent
+	var ae gridline.ArticleData
 	if err := json.Unmarshal(ev.Data, &ae); err != nil {
 		s.log().Warn("knowledge: bad article event", "data", string(ev.Data))
 		return

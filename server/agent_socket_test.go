@@ -42,38 +42,6 @@ func TestAgentEventFrame(t *testing.T) {
 	}
 }
 
-func TestMayWatchAndAct(t *testing.T) {
-	agent := &gridline.User{ID: "a", Role: gridline.RoleAgent}
-	sup := &gridline.User{ID: "s", Role: gridline.RoleSupervisor}
-	conv := func(status gridline.ConversationStatus, owner, handler string) *gridline.Conversation {
-		return &gridline.Conversation{Status: status, OwnerID: owner, HandlerID: handler}
-	}
-	tests := []struct {
-		name       string
-		u          *gridline.User
-		c          *gridline.Conversation
-		watch, act bool
-	}{
-		{"bot conversation", agent, conv(gridline.StatusBot, "", ""), false, false},
-		{"queued, anyone may pick", agent, conv(gridline.StatusQueued, "", ""), true, false},
-		{"handled by the agent", agent, conv(gridline.StatusActive, "b", "a"), true, true},
-		{"owned, handled by another", agent, conv(gridline.StatusActive, "a", "b"), true, false},
-		{"another's chat", agent, conv(gridline.StatusActive, "b", "b"), false, false},
-		{"resolved, the agent's own", agent, conv(gridline.StatusResolved, "a", "a"), true, true},
-		{"supervisor, anyone's", sup, conv(gridline.StatusActive, "b", "b"), true, true},
-		{"supervisor, bot", sup, conv(gridline.StatusBot, "", ""), true, true},
-		{"nobody", nil, conv(gridline.StatusQueued, "", ""), false, false},
-	}
-	for _, tt := range tests {
-		if got := mayWatch(tt.u, tt.c); got != tt.watch {
-			t.Errorf("%s: mayWatch = %v, want %v", tt.name, got, tt.watch)
-		}
-		if got := mayAct(tt.u, tt.c); got != tt.act {
-			t.Errorf("%s: mayAct = %v, want %v", tt.name, got, tt.act)
-		}
-	}
-}
-
 // TestAgentOnAnotherReplica runs two servers over one store and one Redis: the
 // customer talks to one, the agent to the other, and they hear each other live.
 func TestAgentOnAnotherReplica(t *testing.T) {
@@ -104,7 +72,8 @@ func TestAgentOnAnotherReplica(t *testing.T) {
 		board := redis.NewSwitchboard(client, name)
 		t.Cleanup(func() { board.Close() })
 		return startDesk(t, deskParts{store: st, board: board,
-			queue: redis.NewQueue(client, prefix), presence: redis.NewPresence(client, prefix)})
+			queue: redis.NewQueue(client, prefix), presence: redis.NewPresence(client, prefix),
+			lease: redis.NewLease(client, prefix)})
 	}
 	a, b := replica("a"), replica("b")
 

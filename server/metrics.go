@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gridline/gridline"
 )
 
 // metrics are the figures /metrics exposes. Each Server has its own registry, so
@@ -76,6 +78,14 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		return err
 	}
 }
+
+// MessageStored counts a message the conversation service stored.
+func (m *metrics) MessageStored(kind gridline.AuthorKind) {
+	m.messages.WithLabelValues(string(kind)).Inc()
+}
+
+// BotReplied counts a bot reply by its action.
+func (m *metrics) BotReplied(action string) { m.botReplies.WithLabelValues(action).Inc() }
 
 func (m *metrics) handler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
