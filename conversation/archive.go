@@ -30,6 +30,9 @@ var (
 	verifyIntent  = regexp.MustCompile(`(?i)\bverify\b|\bverification\b|验证|核实身份|身份认证`)
 	// digitRun is a number as people type it: digits, maybe with dashes inside.
 	digitRun = regexp.MustCompile(`\+?\d+(?:-\d+)*`)
+	// spacedRun is digit groups with spaces between, as phones are often typed
+	// (139 0000 1111).
+	spacedRun = regexp.MustCompile(`\+?\d+(?:[ -]\d+)*`)
 	// accountWord says a number that follows is an account number.
 	accountWord = regexp.MustCompile(`(?i)户号|账号|帐号|account`)
 )
@@ -214,24 +217,31 @@ func (s *Service) CustomerSuggestions(ctx context.Context, u *gridline.User, con
 		if m.Author.Kind != gridline.AuthorCustomer {
 			continue
 		}
-		for _, at := range digitRun.FindAllStringIndex(m.Text, -1) {
-			run := m.Text[at[0]:at[1]]
-			before := []rune(m.Text[:at[0]])
-			account := accountWord.MatchString(string(before[max(0, len(before)-10):]))
-			sg := CustomerSuggestion{Seq: m.Seq}
-			if p, err := archive.NormalizePhone(run); err == nil && !account {
-				sg.Field, sg.Value = "phone", p
-			} else if no, err := archive.NormalizeAccountNo(strings.TrimPrefix(run, "+")); err == nil {
-				sg.Field, sg.Value = "account_no", no
-				if acc, err := s.cfg.Store.Account(ctx, no); err == nil {
-					sg.CustomerID = acc.CustomerID
-				}
-			} else {
-				continue
-			}
+		add := func(sg CustomerSuggestion) {
 			if !seen[sg.Field+sg.Value] {
 				seen[sg.Field+sg.Value] = true
 				out = append(out, sg)
+			}
+		}
+		for _, at := range spacedRun.FindAllStringIndex(m.Text, -1) {
+			run := m.Text[at[0]:at[1]]
+			before := []rune(m.Text[:at[0]])
+			account := accountWord.MatchString(string(before[max(0, len(before)-10):]))
+			if p, err := archive.NormalizePhone(run); err == nil && !account {
+				add(CustomerSuggestion{Field: "phone", Value: p, Seq: m.Seq})
+				continue
+			}
+			// Not one phone: each group on its own ("3100000001 5678").
+			for _, part := range digitRun.FindAllString(run, -1) {
+				if p, err := archive.NormalizePhone(part); err == nil && !account {
+					add(CustomerSuggestion{Field: "phone", Value: p, Seq: m.Seq})
+				} else if no, err := archive.NormalizeAccountNo(strings.TrimPrefix(part, "+")); err == nil {
+					sg := CustomerSuggestion{Field: "account_no", Value: no, Seq: m.Seq}
+					if acc, err := s.cfg.Store.Account(ctx, no); err == nil {
+						sg.CustomerID = acc.CustomerID
+					}
+					add(sg)
+				}
 			}
 		}
 	}
