@@ -13,7 +13,6 @@ import (
 	"github.com/gridline/gridline/web-widget/browsertest"
 )
 
-
 // TestBrowserCustomerCard: an agent takes a chat whose customer typed a phone
 // and an account number; the card beside the chat offers them as
 // suggestions, links the chat to the archive's record found by name, shows it

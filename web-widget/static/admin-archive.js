@@ -16,6 +16,7 @@ const S = {
   importErrors: null,
   attributes: null,
   figures: null,
+  staff: null, // user id -> name, for the audit log
 };
 
 const enc = encodeURIComponent;
@@ -103,6 +104,7 @@ async function openRecord(id) {
   try {
     S.record = await c.api('GET', `/api/v1/customers/${enc(id)}`);
     S.audit = isAdmin() ? ((await c.api('GET', `/api/v1/customers/${enc(id)}/audit?limit=50`)) || {}).entries || [] : null;
+    if (S.audit && !S.staff) S.staff = new Map(((await c.api('GET', '/api/v1/users').catch(() => [])) || []).map((u) => [u.id, u.name || u.email]));
   } catch (err) { toast(err.message, 'error'); }
   repaint();
 }
@@ -134,7 +136,7 @@ function recordView() {
         h('td', c.t('account.' + (a.status || 'active'))), h('td', a.balance != null ? Number(a.balance).toFixed(2) : '—'), h('td', a.arrears != null ? Number(a.arrears).toFixed(2) : '—'))))) : h('p.muted.small', c.t('card.noAccounts')),
     S.audit ? [h('h3', c.t('archive.audit')), S.audit.length ? h('table.grid.small.archive-audit',
       h('thead', h('tr', ['at', 'actor', 'action', 'field'].map((k) => h('th', c.t('archive.audit.' + k))))),
-      h('tbody', S.audit.map((e) => h('tr', h('td', when(c, e.at)), h('td', e.actor_id), h('td', c.t('audit.' + e.action)), h('td', [e.field, e.detail].filter(Boolean).join(' '))))))
+      h('tbody', S.audit.map((e) => h('tr', h('td', when(c, e.at)), h('td', (S.staff && S.staff.get(e.actor_id)) || e.actor_id), h('td', c.t('audit.' + e.action)), h('td', [e.field, e.detail].filter(Boolean).join(' '))))))
       : h('p.muted.small', c.t('console.empty'))] : null,
     isAdmin() && !cu.anonymised_at ? h('div.row.end', h('button.danger.small', { type: 'button', id: 'archive-anonymise', onclick: anonymise }, c.t('archive.anonymise'))) : null);
 }

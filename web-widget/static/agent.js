@@ -591,7 +591,7 @@ function renderSide() {
   const ch = S.chats.get(S.current);
   if (!ch) { box.replaceChildren(); return; }
   box.replaceChildren(
-    customerCard(c, ch.conv, { mine: isMine(ch), onConv: (conv) => { Object.assign(ch.conv, conv); renderChatHeader(); renderLists(); renderSide(); } }),
+    customerCard(c, ch.conv, { mine: isMine(ch), onConv: async (conv) => { Object.assign(ch.conv, conv); await refreshConv(ch); renderChatHeader(); renderLists(); renderSide(); } }),
     h('section.box',
       h('h2', c.t('agent.suggestions')),
       S.suggestions.length ? h('ul.list', S.suggestions.map((s) => h('li.suggestion',
