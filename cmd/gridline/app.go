@@ -120,6 +120,15 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		} else if seeded {
 			logger.Info("starter knowledge base loaded", "articles", len(articles))
 		}
+		syn, err := starter.Synonyms()
+		if err != nil {
+			return nil, err
+		}
+		if seeded, err := a.Knowledge.SeedSynonyms(ctx, syn); err != nil {
+			return nil, fmt.Errorf("seed synonyms: %w", err)
+		} else if seeded {
+			logger.Info("starter synonyms loaded", "sets", len(syn.Sets))
+		}
 	}
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
