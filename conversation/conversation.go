@@ -55,6 +55,10 @@ type Config struct {
 	// Desk routes conversations to agents. Nil means no routing: handoffs
 	// become requests for staff to close later, and claims are ENOTIMPLEMENTED.
 	Desk Desk
+	// Archive identifies host-signed visitors and lets a visitor prove an
+	// account in chat and ask for its balance; nil means no archive: signed
+	// identities are refused and the bot answers everything.
+	Archive Archive
 	// Presence tells whether anyone is online to take a chat; nil means nobody.
 	Presence handoff.Presence
 	// Lease lets one replica at a time run a conversation's bot turns. Nil means

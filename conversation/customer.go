@@ -9,32 +9,53 @@ import (
 )
 
 // Visitor is who opens the widget: the customer and conversation a still-valid
-// visitor token names (both "" for a new visitor), and the language to greet a
-// new one in.
+// visitor token names (both "" for a new visitor), the language to greet a
+// new one in, and the host site's identity for a customer logged in there
+// (Identifier signed by IdentifierHash; both "" for none).
 type Visitor struct {
 	CustomerID     string
 	ConversationID string
 	Lang           string
+	Identifier     string
+	IdentifierHash string
 }
 
 // Start resumes the visitor's open conversation, or starts a new matter with the
 // bot's greeting: for the same customer when their last matter was resolved, for
 // a new customer otherwise. created says a new conversation was started.
+//
+// A host-signed identity binds the session to that customer: their open
+// conversation from this token resumes, anything else starts a new one of
+// theirs. An identifier without its hash is no identity (an unsigned
+// identifier never links to anyone); a wrong hash is EUNAUTHORIZED. A session
+// without an identity never resumes a signed customer's conversation or
+// record, so that logging out of the host site leaves nothing of theirs in
+// the widget.
 func (s *Service) Start(ctx context.Context, v Visitor) (conv *gridline.Conversation, created bool, err error) {
 	lang := gridline.NormalizeLang(v.Lang)
 	var cust *gridline.Customer
-	if v.ConversationID != "" {
-		conv, err := s.cfg.Store.Conversation(ctx, v.ConversationID)
-		if err == nil && conv.Status != gridline.StatusResolved {
-			return conv, false, nil
+	if v.Identifier != "" && v.IdentifierHash != "" {
+		if s.cfg.Archive == nil {
+			return nil, false, gridline.Errorf(gridline.EUNAUTHORIZED, "the identity is not signed by the site")
+		}
+		if cust, err = s.cfg.Archive.Identify(ctx, v.Identifier, v.IdentifierHash, lang); err != nil {
+			return nil, false, err
 		}
 	}
-	if v.CustomerID != "" {
+	if v.ConversationID != "" {
+		prev, err := s.cfg.Store.Conversation(ctx, v.ConversationID)
+		if err == nil && prev.Status != gridline.StatusResolved && s.mayResume(ctx, cust, prev.CustomerID, v.CustomerID) {
+			return prev, false, nil
+		}
+	}
+	if cust == nil && v.CustomerID != "" {
 		if cust, err = s.cfg.Store.Customer(ctx, v.CustomerID); err != nil {
 			if gridline.ErrorCode(err) != gridline.ENOTFOUND {
 				return nil, false, err
 			}
 			cust = nil
+		} else if cust.Identifier != "" || cust.MergedInto != "" {
+			cust = nil // a signed customer's record needs the signature again
 		}
 	}
 	if cust == nil {
@@ -51,6 +72,23 @@ func (s *Service) Start(ctx context.Context, v Visitor) (conv *gridline.Conversa
 		return nil, false, err
 	}
 	return conv, true, nil
+}
+
+// mayResume decides whether a token's open conversation (now the matter of
+// convCustomer) carries on in this session. With an identity it must be that
+// customer's; without one, the token's own, and not a signed customer's.
+func (s *Service) mayResume(ctx context.Context, identified *gridline.Customer, convCustomer, tokenCustomer string) bool {
+	if identified != nil {
+		return convCustomer == identified.ID
+	}
+	if tokenCustomer == "" {
+		return true
+	}
+	owner, err := s.cfg.Store.Customer(ctx, tokenCustomer)
+	if err != nil {
+		return gridline.ErrorCode(err) == gridline.ENOTFOUND
+	}
+	return owner.Identifier == ""
 }
 
 // Say stores what the customer typed before it is acked and, when it is new,

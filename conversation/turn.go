@@ -209,6 +209,14 @@ func (s *Service) turn(ctx context.Context, convID string, in bot.Input) {
 	}
 	s.publish(ctx, convID, gridline.EventTyping, gridline.TypingData{Author: gridline.Author{Kind: gridline.AuthorBot, Name: botName(conv.Lang)}})
 	in.Lang = conv.Lang
+	if reply, ok := s.archiveTurn(ctx, conv, in); ok {
+		if err := s.postBotReply(ctx, conv, reply); err != nil {
+			s.logger.Error("bot: post reply", "err", err, "conversation", convID)
+			return
+		}
+		s.botReplied(reply.Action)
+		return
+	}
 	reply, err := s.cfg.Bot.Respond(ctx, in, func(text string) {
 		s.publish(ctx, convID, gridline.EventBotDelta, gridline.BotDeltaData{Text: text})
 	})

@@ -340,7 +340,7 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	}
 	w.mu.Lock()
 	w.conv = conv
-	as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, conv)})
+	as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, u, conv)})
 	if err := w.replayLocked(ctx, lastSeq, conv.LastSeq); err != nil {
 		as.sendError(convID, "", err)
 	}
@@ -350,7 +350,7 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	fresh, err := s.cfg.Conversations.ConversationFor(ctx, u, convID)
 	if err == nil && (fresh.Status != conv.Status || fresh.HandlerID != conv.HandlerID) {
 		w.conv = fresh
-		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, fresh)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, u, fresh)})
 	}
 	w.mu.Unlock()
 	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
@@ -503,7 +503,7 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev gridline.Event
 			as.unwatch(w.id, "no longer yours")
 			return
 		}
-		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, &conv)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, as.currentUser(), &conv)})
 	case gridline.EventTyping:
 		var t gridline.TypingData
 		_ = json.Unmarshal(ev.Data, &t)
@@ -569,7 +569,7 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscripti
 				if ev.Type == handoff.EventAssigned {
 					typ = outAssigned
 				}
-				as.sk.sendJSON(conversationFrame{Type: typ, ConversationID: conv.ID, Conversation: as.s.viewConversation(ctx, &conv)})
+				as.sk.sendJSON(conversationFrame{Type: typ, ConversationID: conv.ID, Conversation: as.s.viewConversation(ctx, as.currentUser(), &conv)})
 			default:
 				as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
 			}

@@ -19,6 +19,10 @@ import (
 type widgetSessionRequest struct {
 	Lang         string `json:"lang" validate:"omitempty,max=35"`
 	VisitorToken string `json:"visitor_token" validate:"omitempty,max=512"`
+	// Identifier and IdentifierHash are the host site's signed identity of a
+	// customer logged in there (see conversation.Visitor).
+	Identifier     string `json:"identifier" validate:"max=255"`
+	IdentifierHash string `json:"identifier_hash" validate:"max=128"`
 }
 
 type widgetSessionResponse struct {
@@ -31,13 +35,14 @@ type widgetSessionResponse struct {
 }
 
 // createWidgetSession is POST /api/v1/widget/sessions: the visitor's open
-// conversation when they present a still-valid token (200), else a new one (201).
+// conversation when they present a still-valid token (200), else a new one
+// (201); with a host-signed identity, that customer's (a wrong hash is 401).
 func (s *Server) createWidgetSession(c echo.Context) error {
 	var req widgetSessionRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	v := conversation.Visitor{Lang: req.Lang}
+	v := conversation.Visitor{Lang: req.Lang, Identifier: req.Identifier, IdentifierHash: req.IdentifierHash}
 	if req.Lang == "" {
 		v.Lang = c.Request().Header.Get("Accept-Language")
 	}

@@ -151,9 +151,9 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
-		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Logger: logger})
 	arch := newArchive(a.Store, cfg, logger)
+	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, Logger: logger})
 	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger}
 	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,

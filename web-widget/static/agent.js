@@ -7,6 +7,7 @@ import { Console, h, loginForm, langButton, toast, since, when } from './console
 import { Socket, Thread } from './socket.js';
 import { renderMarkdown } from './markdown.js';
 import { applyText } from './i18n.js';
+import { customerCard } from './customer-card.js';
 
 const app = document.getElementById('app');
 const c = new Console('agent', () => { if (!S.me) { location.reload(); return; } applyText(document, c.lang); render(); });
@@ -590,6 +591,7 @@ function renderSide() {
   const ch = S.chats.get(S.current);
   if (!ch) { box.replaceChildren(); return; }
   box.replaceChildren(
+    customerCard(c, ch.conv, { mine: isMine(ch), onConv: async (conv) => { Object.assign(ch.conv, conv); await refreshConv(ch); renderChatHeader(); renderLists(); renderSide(); } }),
     h('section.box',
       h('h2', c.t('agent.suggestions')),
       S.suggestions.length ? h('ul.list', S.suggestions.map((s) => h('li.suggestion',

@@ -23,6 +23,15 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const server = ((script && script.dataset.server) || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
   const fixedLang = script && script.dataset.lang;
+  // A customer logged in on the host site: the host's server signs their id
+  // (identifier_hash = hex HMAC-SHA256 of it under GRIDLINE_IDENTITY_SECRET)
+  // and the page passes both on the script tag (data-identifier,
+  // data-identifier-hash) or in window.gridlineSettings before this script.
+  const settings = window.gridlineSettings || {};
+  const identity = {
+    identifier: String((script && script.dataset.identifier) || settings.identifier || ''),
+    identifier_hash: String((script && script.dataset.identifierHash) || settings.identifier_hash || settings.identifierHash || ''),
+  };
 
   const api = { open() { pendingOpen = true; }, close() {}, setLang() {} };
   let pendingOpen = false;
@@ -74,6 +83,12 @@
       const raw = localStorage.getItem(storeKey);
       if (raw) st = Object.assign(st, JSON.parse(raw));
     } catch { /* private mode or corrupt: start fresh */ }
+    if ((st.identifier || '') !== identity.identifier) {
+      // Another person (or nobody) is logged in on the host now: nothing of
+      // the last one's chat stays in this browser.
+      st = { token: '', conv: '', lastSeq: 0, msgs: [], outbox: [], rated: {}, status: '' };
+    }
+    st.identifier = identity.identifier;
     const thread = new socket.Thread(st); // keeps st.lastSeq and st.outbox
     const save = () => {
       st.msgs = st.msgs.slice(-MAX_KEPT);
@@ -431,7 +446,7 @@
     }
 
     async function ensureSession() {
-      const body = { lang: w.lang };
+      const body = { lang: w.lang, ...identity };
       if (st.token) body.visitor_token = st.token;
       let res = await fetch(server + '/api/v1/widget/sessions', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit',
@@ -440,7 +455,7 @@
         // The stored token expired or was revoked: start over as a new visitor.
         st.token = '';
         res = await fetch(server + '/api/v1/widget/sessions', {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang }), credentials: 'omit',
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang, ...identity }), credentials: 'omit',
         });
       }
       if (!res.ok) throw new Error('session: HTTP ' + res.status);
