@@ -72,7 +72,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		if err := a.redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
-		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
+		a.Board = hredis.NewPrefixedSwitchboard(a.redis, cfg.RedisPrefix, gridline.NewID())
 		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
 		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
 	} else {
