@@ -132,6 +132,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
+		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 	})
 	return a, nil
 }

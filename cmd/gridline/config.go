@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +37,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// FrameRate is how many frames per second one socket may send (bursts of 4x).
 	FrameRate float64
+	// MetricsToken is the bearer token /metrics asks for; empty: not served.
+	MetricsToken string
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; empty: none, the peer is the client.
+	TrustedProxies []*net.IPNet
+	// PublicURL is where customers and staff reach the server; an https URL
+	// makes the session cookie Secure.
+	PublicURL string
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -68,6 +79,9 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
 	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GRIDLINE_METRICS_TOKEN", ""), "bearer token that reads /metrics; empty: /metrics not served (GRIDLINE_METRICS_TOKEN)")
+	proxies := fs.String("trusted-proxies", env("GRIDLINE_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-* headers are believed (GRIDLINE_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("GRIDLINE_PUBLIC_URL", ""), "URL customers and the telephony provider reach the server at (GRIDLINE_PUBLIC_URL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
 	if extra != nil {
 		extra(fs)
@@ -81,10 +95,44 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
+	var err error
+	if cfg.TrustedProxies, err = parseCIDRs(*proxies); err != nil {
+		return cfg, fs, err
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, fs, fmt.Errorf("GRIDLINE_PUBLIC_URL %q is not an http(s) URL", cfg.PublicURL)
+		}
+	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, fs, fmt.Errorf("GRIDLINE_ADMIN_EMAIL and GRIDLINE_ADMIN_PASSWORD go together")
 	}
 	return cfg, fs, nil
+}
+
+// parseCIDRs reads a comma-separated list of networks; a bare address is a
+// network of one.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			ip, err := netip.ParseAddr(item)
+			if err != nil {
+				return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+			}
+			item = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()).String()
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 func envBool(v string, def bool) bool {

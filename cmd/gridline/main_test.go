@@ -38,7 +38,23 @@ func testConfig(t testing.TB) Config {
 		ShutdownTimeout: 5 * time.Second,
 		LLMTimeout:      5 * time.Second,
 		FrameRate:       5,
+		// The tests come from loopback, as through a proxy there, and say in
+		// X-Forwarded-For which visitor they play.
+		TrustedProxies: loopbackNets,
+		MetricsToken:   testMetricsToken,
 	}
+}
+
+// testMetricsToken reads the test servers' /metrics.
+const testMetricsToken = "test-metrics-token"
+
+var loopbackNets, _ = parseCIDRs("127.0.0.0/8,::1")
+
+// getMetrics reads /metrics with the test token.
+func getMetrics(app *App) (*http.Response, error) {
+	req, _ := http.NewRequest(http.MethodGet, app.URL()+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	return http.DefaultClient.Do(req)
 }
 
 // startApp boots a whole Gridline, as `gridline serve` does, and stops it when
@@ -442,7 +458,9 @@ func TestGracefulShutdown(t *testing.T) {
 func TestOperations(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-		resp, err := http.Get(app.URL() + path)
+		req, _ := http.NewRequest(http.MethodGet, app.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -576,7 +594,7 @@ func TestSlowClientDropped(t *testing.T) {
 		got++
 	}
 	waitUntil(t, "the slow socket dropped", func() bool { return app.Server.OpenSockets() == 1 })
-	resp, err := http.Get(app.URL() + "/metrics")
+	resp, err := getMetrics(app)
 	if err != nil {
 		t.Fatal(err)
 	}
