@@ -26,6 +26,7 @@ type metrics struct {
 	frameLatency *prometheus.HistogramVec
 	botReplies   *prometheus.CounterVec
 	dropped      prometheus.Counter
+	flooders     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -51,11 +52,14 @@ func newMetrics() *metrics {
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gridline_slow_clients_dropped_total", Help: "Sockets closed because the client stopped reading.",
 		}),
+		flooders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gridline_flooding_clients_cut_off_total", Help: "Sockets closed with 1008 for sending far more frames than allowed, by kind.",
+		}, []string{"kind"}),
 	}
 	// Report zero sockets from the start rather than nothing.
 	m.sockets.WithLabelValues("chat")
 	m.sockets.WithLabelValues("agent")
-	m.registry.MustRegister(m.sockets, m.messages, m.httpLatency, m.frameLatency, m.botReplies, m.dropped,
+	m.registry.MustRegister(m.sockets, m.messages, m.httpLatency, m.frameLatency, m.botReplies, m.dropped, m.flooders,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

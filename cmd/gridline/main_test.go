@@ -641,8 +641,9 @@ func TestLongReplay(t *testing.T) {
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-replay" }, "ack after the replay")
 }
 
-// TestTypingFlood: typing frames are not rate-limited errors, but a flood of
-// them neither disconnects the customer nor crowds out their messages.
+// TestTypingFlood: typing frames count against the socket's frame budget like
+// any other, so a flood of them is refused and then cut off with 1008 — while
+// the customer, reconnecting at an ordinary pace, can still write.
 func TestTypingFlood(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
@@ -650,8 +651,20 @@ func TestTypingFlood(t *testing.T) {
 	c.send(map[string]any{"type": "hello", "last_seq": 0})
 	c.next(botMessage, "greeting")
 	for range 500 {
-		c.send(map[string]any{"type": "typing"})
+		if c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"typing"}`)) != nil {
+			break // cut off already
+		}
 	}
+	select {
+	case err := <-c.closed:
+		if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) && ce.Code != websocket.ClosePolicyViolation {
+			t.Fatalf("flooding socket closed with %v, want 1008", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a socket that sent 500 typing frames at once was not cut off")
+	}
+	c = mustDialChat(t, app, s.VisitorToken)
+	c.send(map[string]any{"type": "hello", "last_seq": 1})
 	c.send(map[string]any{"type": "message", "client_id": "after-typing", "text": "how do I pay my bill"})
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-typing" }, "ack after the typing flood")
 	c.next(botMessage, "the bot's answer")
