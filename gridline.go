@@ -10,21 +10,6 @@ import (
 	"encoding/hex"
 )
 
-// Languages the desk speaks.
-const (
-	LangZH = "zh"
-	LangEN = "en"
-)
-
-// NormalizeLang maps a browser locale ("zh-CN", "en-US", "") to a supported language.
-// Anything that is not Chinese is answered in English.
-func NormalizeLang(s string) string {
-	if len(s) >= 2 && (s[:2] == "zh" || s[:2] == "ZH") {
-		return LangZH
-	}
-	return LangEN
-}
-
 // NewID returns a random, unguessable identifier (128 bits, hex).
 func NewID() string {
 	var b [16]byte

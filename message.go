@@ -50,6 +50,17 @@ type Message struct {
 	CreatedAt      time.Time    `json:"created_at"`
 }
 
+// StaffNoteID is the Author.ID of a system message meant for staff only: a
+// transfer note (Author.Name is who wrote it) or a customer's rating. It is
+// stored in the conversation like any message, so that staff read it in order,
+// and held back from every customer-facing feed (see IsStaffNote).
+const StaffNoteID = "internal-note"
+
+// IsStaffNote reports whether m is for staff only; no customer may receive it.
+func IsStaffNote(m *Message) bool {
+	return m != nil && m.Author.Kind == AuthorSystem && m.Author.ID == StaffNoteID
+}
+
 // MessageStore keeps each conversation's messages in Seq order;
 // store/storetest.RunMessages is its contract.
 type MessageStore interface {

@@ -24,4 +24,10 @@ type Store interface {
 	ArticleStore
 	UnansweredStore
 	RequestStore
+	WorkOrderStore
+	ArchiveStore
+	AccountStore
+	AuditStore
+	AttributeStore
+	VerificationStore
 }

@@ -61,14 +61,57 @@ type Subscription interface {
 // WebSocket frame clients receive.
 const (
 	EventMessage     = "message"       // Data: Message
-	EventQueue       = "queue"         // Data: {"position":n,"eta_seconds":n}
-	EventAgentJoined = "agent.joined"  // Data: {"agent":{"id","name"}}
+	EventQueue       = "queue"         // Data: QueueData
+	EventAgentJoined = "agent.joined"  // Data: JoinedData
 	EventStatus      = "status"        // Data: Conversation (status, handler changed)
-	EventTyping      = "typing"        // Data: {"author":Author}
-	EventBotDelta    = "bot.delta"     // Data: {"text":"…"}
+	EventTyping      = "typing"        // Data: TypingData
+	EventBotDelta    = "bot.delta"     // Data: BotDeltaData
+	EventOffer       = "offer"         // Data: OfferData
 	EventQueueChange = "queue.changed" // on TopicAgents: the queues changed; Data: Ticket or empty
-	EventArticle     = "article"       // on TopicKnowledge: Data: {"id":n,"deleted":bool}
+	EventArticle     = "article"       // on TopicKnowledge: Data: ArticleData
+	EventSynonyms    = "synonyms"      // on TopicKnowledge: the synonyms changed; Data: empty
 )
+
+// QueueData is the Data of an EventQueue: where a waiting customer stands.
+type QueueData struct {
+	Position   int `json:"position"`
+	ETASeconds int `json:"eta_seconds"`
+}
+
+// AgentRef names an agent in an EventAgentJoined.
+type AgentRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// JoinedData is the Data of an EventAgentJoined.
+type JoinedData struct {
+	Agent AgentRef `json:"agent"`
+}
+
+// ArticleData is the Data of an EventArticle. ID 0 means that many articles
+// changed at once (a bulk import): reload them all.
+type ArticleData struct {
+	ID      int64 `json:"id"`
+	Deleted bool  `json:"deleted"`
+}
+
+// TypingData is the Data of an EventTyping: who is typing.
+type TypingData struct {
+	Author Author `json:"author"`
+}
+
+// BotDeltaData is the Data of an EventBotDelta: the next piece of a reply the
+// bot is still writing, shown before the whole message is stored.
+type BotDeltaData struct {
+	Text string `json:"text"`
+}
+
+// OfferData is the Data of an EventOffer: nobody can take the chat now, so the
+// widget offers these forms (RequestMessage, RequestCallback).
+type OfferData struct {
+	Kinds []string `json:"kinds"`
+}
 
 // MessageEvent wraps a stored message as the event subscribers receive.
 func MessageEvent(m *Message) Event {

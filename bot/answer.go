@@ -15,11 +15,11 @@ import (
 // Out-of-scope questions land below the thresholds: confidence is calibrated on
 // how much of the question the article covers, not on keyword lists; and the
 // top article must itself mention what the question is about (see coverage).
-func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delta func(string)) Reply {
+func (b *Bot) decide(ctx context.Context, conv, text, lang string, st Flow, delta func(string)) Reply {
 	hits := b.search(ctx, text, lang)
 	top, cov := 0.0, 0.0
 	if len(hits) > 0 {
-		top, cov = hits[0].Confidence, coverage(text, hits[0].Article)
+		top, cov = hits[0].Confidence, b.coverage(text, hits[0].Article)
 	}
 	action := ActionFallback
 	switch {
@@ -45,7 +45,7 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st flow, delt
 		return r
 	case ActionClarify:
 		b.record(ctx, text, lang, ActionClarify)
-		return b.clarifyReply(conv, hits, lang)
+		return b.clarifyReply(ctx, conv, hits, lang)
 	}
 	b.record(ctx, text, lang, ActionFallback)
 	return Reply{Action: ActionFallback, Text: say(lang, "fallback"), Confidence: top,
@@ -90,15 +90,15 @@ func citation(a *gridline.Article) gridline.Citation {
 const maxSuggestions = 3
 
 // clarifyReply offers the closest articles as suggestions and quick replies. The
-// offered articles are remembered for the conversation, so that pressing one
-// answers from exactly that article.
-func (b *Bot) clarifyReply(conv string, hits []knowledge.Hit, lang string) Reply {
+// offered articles' ids are remembered for the conversation, so that pressing
+// one answers from exactly that article.
+func (b *Bot) clarifyReply(ctx context.Context, conv string, hits []knowledge.Hit, lang string) Reply {
 	r := Reply{Action: ActionClarify, Text: say(lang, "clarify")}
 	if len(hits) > 0 {
 		r.Confidence = hits[0].Confidence
 	}
-	st := b.flows.get(conv)
-	st.Offered = map[string]*gridline.Article{}
+	st := b.flow(ctx, conv)
+	st.Offered = map[string]int64{}
 	for i, h := range hits {
 		if i >= maxSuggestions || i > 0 && h.Confidence < b.clarifyAt/2 {
 			break
@@ -106,18 +106,21 @@ func (b *Bot) clarifyReply(conv string, hits []knowledge.Hit, lang string) Reply
 		a := h.Article
 		r.Suggestions = append(r.Suggestions, Suggestion{Slug: a.Slug, Title: a.Title})
 		r.QuickReplies = append(r.QuickReplies, gridline.QuickReply{ID: OptionArticlePrefix + a.Slug, Label: a.Title})
-		st.Offered[a.Slug] = a
+		st.Offered[a.Slug] = a.ID
 	}
-	b.flows.put(conv, st)
+	b.setFlow(ctx, conv, st)
 	r.QuickReplies = append(r.QuickReplies, option(lang, OptionHuman))
 	return r
 }
 
-// articleAnswer answers from the article the customer picked. Articles offered
-// in this conversation are remembered; otherwise (a stateless ask, or after
-// expiry) the slug is looked up through the index.
-func (b *Bot) articleAnswer(conv, slug, lang string, st flow) Reply {
-	a := st.Offered[slug]
+// articleAnswer answers from the article the customer picked: the one offered in
+// this conversation, looked up by its id, or else (a stateless ask, after expiry,
+// a retriever that cannot look up ids) by its slug through search.
+func (b *Bot) articleAnswer(ctx context.Context, conv, slug, lang string, st Flow) Reply {
+	var a *gridline.Article
+	if id, ok := st.Offered[slug]; ok {
+		a = b.findID(id, slug)
+	}
 	if a == nil {
 		a = b.findSlug(slug)
 	}
@@ -127,6 +130,25 @@ func (b *Bot) articleAnswer(conv, slug, lang string, st flow) Reply {
 	r := b.extractive(knowledge.Hit{Article: a, Confidence: 1}, a.Title, lang)
 	r.QuickReplies = options(lang, OptionHuman, OptionMain)
 	return r
+}
+
+// articleGetter is a Retriever that can also return an article by id;
+// *knowledge.Index and *knowledge.Service are.
+type articleGetter interface {
+	Get(id int64) *gridline.Article
+}
+
+// findID returns the published article id if it still has slug; nil when the
+// retriever cannot look ids up or the article is gone, renamed or withdrawn.
+func (b *Bot) findID(id int64, slug string) *gridline.Article {
+	g, ok := b.kb.(articleGetter)
+	if !ok {
+		return nil
+	}
+	if a := g.Get(id); a != nil && a.Slug == slug && a.Status == gridline.ArticlePublished {
+		return a
+	}
+	return nil
 }
 
 // findSlug looks an article up by its slug through search: slugs are made of the

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gridline/gridline"
 )
 
 func TestFigures(t *testing.T) {
@@ -194,100 +192,5 @@ func TestBreaker(t *testing.T) {
 	}
 	if !call(true) || b.state() != breakerClosed {
 		t.Fatalf("a good probe must close the breaker: %s", b.state())
-	}
-}
-
-func TestFlowsBounded(t *testing.T) {
-	now := time.Unix(0, 0)
-	s := newFlows(10, time.Minute, func() time.Time { return now })
-	for i := range 100 {
-		s.put(string(rune('A'+i)), flow{Name: flowFault})
-	}
-	if s.len() != 10 {
-		t.Fatalf("held %d flows, want at most 10", s.len())
-	}
-	if s.get("A").Name != "" || s.get(string(rune('A'+99))).Name != flowFault {
-		t.Fatal("the least recently used flow must go first")
-	}
-	now = now.Add(2 * time.Minute)
-	if s.get(string(rune('A'+99))).Name != "" {
-		t.Fatal("an expired flow was returned")
-	}
-	s.put("new", flow{Name: flowOutage})
-	if s.len() != 1 {
-		t.Fatalf("expired flows kept: %d", s.len())
-	}
-	s.put("", flow{Name: flowOutage})
-	if s.get("").Name != "" || s.len() != 1 {
-		t.Fatal("a stateless ask must keep no flow")
-	}
-}
-
-func TestCoverage(t *testing.T) {
-	a := &gridline.Article{Title: "电费怎么交？在哪里缴费", Tags: []string{"缴费"}, Body: "可以通过App、微信、支付宝缴纳电费。Payments by app are instant."}
-	tests := []struct {
-		q    string
-		want float64
-	}{
-		{"电费怎么交", 1},               // 电费; 费怎, 怎么, 么交 are grammar
-		{"水费怎么交", 0},               // 水费 is not in the article
-		{"微信缴费可以吗", 2.0 / 3},       // 微信, 缴费; the pair across them, 信缴, is not in the article
-		{"股票怎么买", 0},               // 股票
-		{"how do I pay by app", 1}, // "pay" → "payments", "app"
-		{"write me a poem", 0},
-		{"怎么办", 1}, // nothing but grammar
-	}
-	for _, tt := range tests {
-		if got := coverage(tt.q, a); got != tt.want {
-			t.Errorf("coverage(%q) = %.2f (terms %q), want %.2f", tt.q, got, topicTerms(tt.q), tt.want)
-		}
-	}
-}
-
-func TestExcerptParts(t *testing.T) {
-	leads := []struct{ md, want string }{
-		{"## Fees\nThe test costs **30 yuan**.\n\nMore text.", "The test costs 30 yuan."},
-		{"# Title\n\nFirst [paragraph](http://x) here.\n\n- item", "First paragraph here."},
-		{"", ""},
-	}
-	for _, tt := range leads {
-		if got := leadParagraph(tt.md); got != tt.want {
-			t.Errorf("leadParagraph(%q) = %q, want %q", tt.md, got, tt.want)
-		}
-	}
-	drops := []struct{ in, want string }{
-		{"Answer.\nHow it works:", "Answer."},
-		{"答案。\n需要了解的是：\n想尽快来电：", "答案。"},
-		{"Steps:\n1. Pay.", "Steps:\n1. Pay."},
-		{"Ways to pay:\n1. In the app.\n2. At a bank.\n3.", "Ways to pay:\n1. In the app.\n2. At a bank."},
-		{"缴费方式：\n1. 应用缴费。\n5.", "缴费方式：\n1. 应用缴费。"},
-		{"Options:\n- app\n-", "Options:\n- app"},
-	}
-	for _, tt := range drops {
-		if got := dropDanglingHeading(tt.in); got != tt.want {
-			t.Errorf("dropDanglingHeading(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestLooksLikeAddress(t *testing.T) {
-	tests := []struct {
-		s    string
-		want bool
-	}{
-		{"朝阳区建国路88号", true},
-		{"阳光花园3栋", true},
-		{"12 Oak Street", true},
-		{"Flat B, Riverside Mansions", true},
-		{"好的好的好的", false},
-		{"ok", false},
-		{"how long will the repair take", false},
-		{"多久能修好呢", false},
-		{"I don't know", false},
-	}
-	for _, tt := range tests {
-		if got := looksLikeAddress(tt.s); got != tt.want {
-			t.Errorf("looksLikeAddress(%q) = %v, want %v", tt.s, got, tt.want)
-		}
 	}
 }

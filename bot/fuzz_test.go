@@ -106,14 +106,13 @@ func FuzzCheckAnswer(f *testing.F) {
 	})
 }
 
-// FuzzSnippet: plainText and excerpt never panic and keep within their bounds.
-func FuzzSnippet(f *testing.F) {
+// FuzzExcerpt: an excerpt never panics and keeps within its bound.
+func FuzzExcerpt(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s, "pay")
 	}
 	f.Add("# Heading\n\n- item **bold** [link](https://x.example)\n\n`code`", "item")
 	f.Fuzz(func(t *testing.T, body, query string) {
-		_ = plainText(body)
 		a := &gridline.Article{Title: "t", Body: body}
 		if ex := excerpt(a, query, 120); utf8.RuneCountInString(ex) > 125 {
 			t.Fatalf("excerpt of %d runes: %q", utf8.RuneCountInString(ex), ex)

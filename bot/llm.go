@@ -147,7 +147,7 @@ func groundedPrompt(question, lang string, sources []*gridline.Article) []ChatMe
 	sys.WriteString(promptRules.in(lang))
 	sys.WriteString("\n\n")
 	for i, a := range sources {
-		fmt.Fprintf(&sys, "[%d] (id %d, %s) %s\n%s\n\n", i+1, a.ID, a.Slug, a.Title, cutRunes(plainText(a.Body), maxSourceRunes))
+		fmt.Fprintf(&sys, "[%d] (id %d, %s) %s\n%s\n\n", i+1, a.ID, a.Slug, a.Title, knowledge.Truncate(knowledge.PlainText(a.Body), maxSourceRunes))
 	}
 	return []ChatMessage{
 		{Role: RoleSystem, Content: strings.TrimSpace(sys.String())},

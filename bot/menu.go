@@ -45,32 +45,32 @@ func options(lang string, ids ...string) []gridline.QuickReply {
 }
 
 // choose answers a pressed quick reply (or a typed command that means one).
-func (b *Bot) choose(ctx context.Context, conv, id, lang string, st flow) Reply {
+func (b *Bot) choose(ctx context.Context, conv, id, lang string, st Flow) Reply {
 	switch id {
 	case OptionMain:
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return Reply{Action: ActionMenu, Text: say(lang, "menu.again"), QuickReplies: mainMenu(lang)}
 	case OptionOutage:
-		b.flows.put(conv, flow{Name: flowOutage, Step: "ask"})
+		b.setFlow(ctx, conv, Flow{Name: FlowOutage, Step: "ask"})
 		return Reply{Action: ActionMenu, Text: say(lang, "outage.ask"),
 			QuickReplies: options(lang, "outage.neighbours", "outage.onlyme", "outage.notsure", OptionMain)}
 	case "outage.neighbours", "outage.onlyme", "outage.notsure":
-		return b.outageAnswer(conv, id, lang)
+		return b.outageAnswer(ctx, conv, id, lang)
 	case OptionFault, "outage.report":
-		next := flow{Name: flowFault, Step: "details", Detail: st.Detail}
-		b.flows.put(conv, next)
+		next := Flow{Name: FlowFault, Step: "details", Detail: st.Detail}
+		b.setFlow(ctx, conv, next)
 		return Reply{Action: ActionMenu, Text: say(lang, "fault.ask"), QuickReplies: options(lang, OptionMain)}
 	case OptionBilling:
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return Reply{Action: ActionMenu, Text: say(lang, "billing.ask"), QuickReplies: options(lang, append(billingMenu, OptionMain)...)}
 	case OptionApply:
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return Reply{Action: ActionMenu, Text: say(lang, "apply.ask"), QuickReplies: options(lang, append(applyMenu, OptionMain)...)}
 	case OptionComplaint:
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return handoffReply(lang, "complaint", gridline.SkillComplaint, gridline.PriorityNormal)
 	case OptionHuman:
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal)
 	case "outage.checkpay":
 		return b.topicAnswer(ctx, conv, "billing.balance", lang)
@@ -79,16 +79,16 @@ func (b *Bot) choose(ctx context.Context, conv, id, lang string, st flow) Reply 
 		return b.topicAnswer(ctx, conv, id, lang)
 	}
 	if slug, ok := strings.CutPrefix(id, OptionArticlePrefix); ok {
-		return b.articleAnswer(conv, slug, lang, st)
+		return b.articleAnswer(ctx, conv, slug, lang, st)
 	}
 	return Reply{Action: ActionMenu, Text: say(lang, "menu.unknown"), QuickReplies: mainMenu(lang)}
 }
 
 // outageAnswer gives the steps for an area outage or for a home alone, and
 // offers a fault report. What the customer said is kept for the report.
-func (b *Bot) outageAnswer(conv, id, lang string) Reply {
-	f := flow{Name: flowOutage, Step: "advised", Detail: say(gridline.LangZH, id) + " / " + say(gridline.LangEN, id)}
-	b.flows.put(conv, f)
+func (b *Bot) outageAnswer(ctx context.Context, conv, id, lang string) Reply {
+	f := Flow{Name: FlowOutage, Step: "advised", Detail: say(gridline.LangZH, id) + " / " + say(gridline.LangEN, id)}
+	b.setFlow(ctx, conv, f)
 	var text string
 	var qr []gridline.QuickReply
 	switch id {
@@ -120,27 +120,27 @@ var (
 // continueFlow handles typed text inside a guided flow. ok is false when the
 // text is not an answer to the flow's question; the flow is then left and the
 // text goes on to retrieval.
-func (b *Bot) continueFlow(ctx context.Context, conv, text, lang string, st flow) (Reply, bool) {
+func (b *Bot) continueFlow(ctx context.Context, conv, text, lang string, st Flow) (Reply, bool) {
 	switch st.Name {
-	case flowOutage:
+	case FlowOutage:
 		if st.Step != "ask" {
 			return Reply{}, false
 		}
 		t := strings.Trim(matchText(text), " .!?,~")
 		switch {
 		case anyTerm(t, outageOnlyMe):
-			return b.outageAnswer(conv, "outage.onlyme", lang), true
+			return b.outageAnswer(ctx, conv, "outage.onlyme", lang), true
 		case anyTerm(t, outageNotSure):
-			return b.outageAnswer(conv, "outage.notsure", lang), true
+			return b.outageAnswer(ctx, conv, "outage.notsure", lang), true
 		case anyTerm(t, outageArea) || oneOf(t, yesWords):
-			return b.outageAnswer(conv, "outage.neighbours", lang), true
+			return b.outageAnswer(ctx, conv, "outage.neighbours", lang), true
 		case oneOf(t, noWords):
-			return b.outageAnswer(conv, "outage.onlyme", lang), true
+			return b.outageAnswer(ctx, conv, "outage.onlyme", lang), true
 		}
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return Reply{}, false
-	case flowFault:
-		return b.faultStep(conv, text, lang, st)
+	case FlowFault:
+		return b.faultStep(ctx, conv, text, lang, st)
 	}
 	return Reply{}, false
 }
@@ -160,10 +160,10 @@ var cancelWords = []string{"cancel", "stop", "quit", "never mind", "nevermind", 
 // or across several, and files the report once it has both. A question asked
 // meanwhile ("how long will it take?") is not an answer: ok is false, the
 // question goes on to retrieval, and the form waits for the next message.
-func (b *Bot) faultStep(conv, text, lang string, st flow) (r Reply, ok bool) {
+func (b *Bot) faultStep(ctx context.Context, conv, text, lang string, st Flow) (r Reply, ok bool) {
 	t := strings.Trim(matchText(text), " .!?,~")
 	if oneOf(t, cancelWords) {
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return Reply{Action: ActionMenu, Text: say(lang, "fault.cancelled") + "\n" + say(lang, "menu.again"), QuickReplies: mainMenu(lang)}, true
 	}
 	phone, rest := ExtractPhone(text)
@@ -178,7 +178,7 @@ func (b *Bot) faultStep(conv, text, lang string, st flow) (r Reply, ok bool) {
 		return Reply{}, false
 	}
 	if st.Address != "" && st.Phone != "" {
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		req := &gridline.Request{
 			Kind:           gridline.RequestMessage,
 			ConversationID: conv,
@@ -197,10 +197,10 @@ func (b *Bot) faultStep(conv, text, lang string, st flow) (r Reply, ok bool) {
 		st.Attempts++
 	}
 	if st.Attempts >= 3 {
-		b.flows.put(conv, flow{})
+		b.setFlow(ctx, conv, Flow{})
 		return handoffReply(lang, "fault.giveup", gridline.SkillRepair, gridline.PriorityNormal), true
 	}
-	b.flows.put(conv, st)
+	b.setFlow(ctx, conv, st)
 	qr := options(lang, OptionMain)
 	switch {
 	case st.Address == "" && st.Phone == "":
@@ -318,7 +318,7 @@ func (b *Bot) topicAnswer(ctx context.Context, conv, id, lang string) Reply {
 		r.QuickReplies = more
 		return r
 	}
-	r := b.clarifyReply(conv, hits, lang)
+	r := b.clarifyReply(ctx, conv, hits, lang)
 	r.Action = ActionMenu
 	return r
 }

@@ -5,7 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/knowledge"
 )
 
@@ -52,39 +51,4 @@ func Normalize(s string) string {
 func matchText(s string) string {
 	s = strings.ToLower(s)
 	return strings.NewReplacer("。", ".", "，", ",", "！", "!", "？", "?", "；", ";", "、", ",", "’", "'", "‘", "'").Replace(s)
-}
-
-// hasHan reports whether s contains Chinese characters.
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
-}
-
-// latinLetters counts the Latin letters in s.
-func latinLetters(s string) int {
-	n := 0
-	for _, r := range s {
-		if r < 0x80 && unicode.IsLetter(r) {
-			n++
-		}
-	}
-	return n
-}
-
-// detectLang returns the language a typed message is written in: Chinese when it
-// has Chinese characters, English when it has a few words of Latin letters, else
-// fallback (the conversation's language). A customer who writes in the other
-// language is answered in it; an "ok" or a phone number does not switch.
-func detectLang(text, fallback string) string {
-	switch {
-	case hasHan(text):
-		return gridline.LangZH
-	case latinLetters(text) >= 6:
-		return gridline.LangEN
-	}
-	return gridline.NormalizeLang(fallback)
 }

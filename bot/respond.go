@@ -50,9 +50,14 @@ type Config struct {
 	BreakerFailures int
 	BreakerCooldown time.Duration
 
-	// MaxConversations bounds how many conversations' flow state is held (the
-	// least recently active are forgotten first); zero means 10,000. FlowTTL
-	// forgets a flow not touched for that long; zero means 30 minutes.
+	// Flows keeps each conversation's place in a guided flow between messages;
+	// nil means a MemoryFlows of MaxConversations flows kept for FlowTTL each.
+	// Several replicas need a shared one (handoff/redis.Flows).
+	Flows FlowStore
+	// MaxConversations bounds how many conversations' flow state the default
+	// store holds (the least recently active are forgotten first); zero means
+	// 10,000. FlowTTL forgets a flow not touched for that long; zero means
+	// DefaultFlowTTL.
 	MaxConversations int
 	FlowTTL          time.Duration
 	// SnippetRunes caps an extractive answer; zero means 500.
@@ -73,7 +78,7 @@ type Bot struct {
 	llmTimeout time.Duration
 	firstToken time.Duration
 	snippetMax int
-	flows      *flows
+	flows      FlowStore
 	breaker    *breaker
 }
 
@@ -114,14 +119,10 @@ func New(cfg Config) *Bot {
 	if now == nil {
 		now = time.Now
 	}
-	maxConv, ttl := cfg.MaxConversations, cfg.FlowTTL
-	if maxConv == 0 {
-		maxConv = 10000
+	b.flows = cfg.Flows
+	if b.flows == nil {
+		b.flows = NewMemoryFlows(cfg.MaxConversations, cfg.FlowTTL, now)
 	}
-	if ttl == 0 {
-		ttl = 30 * time.Minute
-	}
-	b.flows = newFlows(maxConv, ttl, now)
 	failures, cooldown := cfg.BreakerFailures, cfg.BreakerCooldown
 	if failures == 0 {
 		failures = 3
@@ -169,7 +170,7 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 		return Reply{}, err
 	}
 	lang := gridline.NormalizeLang(in.Lang)
-	st := b.flows.get(in.ConversationID)
+	st := b.flow(ctx, in.ConversationID)
 	if in.Option != "" {
 		r := b.choose(ctx, in.ConversationID, strings.TrimSpace(in.Option), lang, st)
 		return r, nil
@@ -178,10 +179,10 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if text == "" {
 		return Reply{Action: ActionMenu, Text: say(lang, "empty"), QuickReplies: mainMenu(lang)}, nil
 	}
-	lang = detectLang(text, lang)
+	lang = gridline.DetectLang(text, lang)
 
 	if dangers := DetectDanger(text); len(dangers) > 0 {
-		b.flows.put(in.ConversationID, flow{})
+		b.setFlow(ctx, in.ConversationID, Flow{})
 		b.log.LogAttrs(ctx, slog.LevelWarn, "bot: danger reported", slog.String("conversation", in.ConversationID), slog.Any("dangers", dangers))
 		return urgentReply(lang, dangers), nil
 	}
@@ -191,11 +192,11 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	}
 	// A complaint that also asks for a person goes to the complaints queue.
 	if IsComplaint(text) {
-		b.flows.put(in.ConversationID, flow{})
+		b.setFlow(ctx, in.ConversationID, Flow{})
 		return handoffReply(lang, "complaint", gridline.SkillComplaint, gridline.PriorityNormal), nil
 	}
 	if WantsHuman(text) {
-		b.flows.put(in.ConversationID, flow{})
+		b.setFlow(ctx, in.ConversationID, Flow{})
 		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal), nil
 	}
 	if IsInjection(text) {
@@ -240,9 +241,9 @@ func handoffReply(lang, key, skill string, priority int) Reply {
 
 // skillOf is the queue a request for a person goes to, from where the customer
 // was in the menu.
-func skillOf(st flow) string {
+func skillOf(st Flow) string {
 	switch st.Name {
-	case flowOutage, flowFault:
+	case FlowOutage, FlowFault:
 		return gridline.SkillRepair
 	}
 	return gridline.SkillGeneral

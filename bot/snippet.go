@@ -9,25 +9,6 @@ import (
 	"github.com/gridline/gridline/knowledge"
 )
 
-var (
-	mdLink     = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
-	mdEmphasis = regexp.MustCompile("(\\*\\*|__|\\*|`)")
-	mdHeading  = regexp.MustCompile(`(?m)^\s{0,3}#{1,6}\s*`)
-	mdBullet   = regexp.MustCompile(`(?m)^\s*[-*+]\s+`)
-	mdRule     = regexp.MustCompile(`(?m)^\s*(-{3,}|\*{3,}|_{3,})\s*$`)
-)
-
-// plainText turns an article's markdown into plain text for the LLM prompt and
-// for finding the lead paragraph: headings, emphasis and link syntax go.
-func plainText(md string) string {
-	s := mdRule.ReplaceAllString(md, "")
-	s = mdLink.ReplaceAllString(s, "$1")
-	s = mdHeading.ReplaceAllString(s, "")
-	s = mdBullet.ReplaceAllString(s, "- ")
-	s = mdEmphasis.ReplaceAllString(s, "")
-	return strings.TrimSpace(s)
-}
-
 // excerpt is the extractive answer's body, at most max runes: the part of the
 // article that best matches the question (knowledge.Snippet), after the
 // article's lead paragraph when the snippet is from further down. Articles are
@@ -74,7 +55,7 @@ func leadParagraph(md string) string {
 		if strings.HasPrefix(p, "#") { // a heading with its paragraph under it
 			_, p, _ = strings.Cut(p, "\n")
 		}
-		return strings.TrimSpace(strings.Join(strings.Fields(plainText(p)), " "))
+		return strings.TrimSpace(strings.Join(strings.Fields(knowledge.PlainText(p)), " "))
 	}
 	return ""
 }
@@ -87,20 +68,4 @@ func firstRunes(s string, n int) string {
 		n--
 	}
 	return s
-}
-
-// cutRunes cuts s to at most max runes, at a sentence end when there is one in
-// the second half, and marks the cut with an ellipsis.
-func cutRunes(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	r = r[:max-1]
-	for i := len(r) - 1; i > len(r)/2; i-- {
-		if strings.ContainsRune("。！？.!?；;", r[i]) {
-			return string(r[:i+1])
-		}
-	}
-	return string(r) + "…"
 }

@@ -21,8 +21,15 @@ const (
 	PresenceTTL = 30 * time.Second
 	// DefaultGrace is how long a vanished agent keeps their chats (Desk.Grace zero).
 	DefaultGrace = 60 * time.Second
+	// DefaultReconnectGrace is how long an agent whose last console closed stays
+	// present, as away, for a reload or a reconnect (Desk.ReconnectGrace zero).
+	DefaultReconnectGrace = 5 * time.Second
+	// DefaultAssignEvery is the least time between two chats the desk offers one
+	// agent (Desk.AssignEvery zero): about what it takes to read a new customer's
+	// matter, so that signing in to a long queue does not bury anyone.
+	DefaultAssignEvery = 10 * time.Second
 	// SweepInterval is how often Run reaps vanished agents and refreshes the
-	// waiting customers' positions.
+	// waiting customers' positions (more often when Grace is short; see Run).
 	SweepInterval = 5 * time.Second
 	// DefaultHandleTime seeds the wait estimate until chats have been resolved.
 	DefaultHandleTime = 5 * time.Minute
@@ -32,23 +39,6 @@ const (
 // theirs (claimed, auto-assigned, transferred to them); Data: gridline.Conversation.
 // A conversation leaving an agent is an EventStatus on their topic.
 const EventAssigned = "assigned"
-
-// QueueFrame is the Data of an EventQueue: where a waiting customer stands.
-type QueueFrame struct {
-	Position   int `json:"position"`
-	ETASeconds int `json:"eta_seconds"`
-}
-
-// AgentRef names an agent in an EventAgentJoined.
-type AgentRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// JoinedFrame is the Data of an EventAgentJoined.
-type JoinedFrame struct {
-	Agent AgentRef `json:"agent"`
-}
 
 // Desk routes conversations between customers and agents: it queues requests for
 // a person, assigns them (the owner first, then the least-loaded agent with the
@@ -65,18 +55,27 @@ type Desk struct {
 	Board    gridline.Switchboard
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Grace is how long an agent whose heartbeat lapsed keeps their chats before
-	// they return to the queue. Zero means DefaultGrace.
+	// Grace is how long an agent keeps their chats after their last heartbeat,
+	// once no console of theirs beats any more; then the chats return to the
+	// queue. The clock is the Presence's, shared by every replica and kept over
+	// restarts. Zero means DefaultGrace.
 	Grace time.Duration
+	// ReconnectGrace is how long an agent whose console closed stays present,
+	// as away (offered nothing), before they are gone; a console that reconnects
+	// meanwhile beats again. Zero means DefaultReconnectGrace.
+	ReconnectGrace time.Duration
+	// AssignEvery is the least time between two chats the desk offers one agent
+	// on its own (claims and transfers are not held back); the reservations are
+	// the Presence's, shared by every replica. Zero means DefaultAssignEvery; a
+	// negative value offers as fast as capacity allows.
+	AssignEvery time.Duration
 	// Logger receives what the desk cannot return (failed publishes, sweep
 	// errors); nil means slog.Default().
 	Logger *slog.Logger
 
-	mu       sync.Mutex
-	started  time.Time            // first sweep: the "last seen" of agents never seen
-	lastSeen map[string]time.Time // agents seen online by this desk's sweeps
-	handle   time.Duration        // moving average of AssignedAt to ResolvedAt
-	seeded   bool
+	mu     sync.Mutex
+	handle time.Duration // moving average of AssignedAt to ResolvedAt
+	seeded bool
 }
 
 func (d *Desk) now() time.Time {
@@ -91,6 +90,29 @@ func (d *Desk) grace() time.Duration {
 		return d.Grace
 	}
 	return DefaultGrace
+}
+
+func (d *Desk) reconnectGrace() time.Duration {
+	if d.ReconnectGrace > 0 {
+		return d.ReconnectGrace
+	}
+	return DefaultReconnectGrace
+}
+
+func (d *Desk) assignEvery() time.Duration {
+	switch {
+	case d.AssignEvery < 0:
+		return 0
+	case d.AssignEvery == 0:
+		return DefaultAssignEvery
+	}
+	return d.AssignEvery
+}
+
+// sweepEvery is SweepInterval, or a twelfth of Grace when that is shorter, so
+// that a vanished agent's chats go back well within a twelfth of the grace.
+func (d *Desk) sweepEvery() time.Duration {
+	return max(min(SweepInterval, d.grace()/12), 10*time.Millisecond)
 }
 
 func (d *Desk) log() *slog.Logger {
@@ -280,8 +302,9 @@ func (d *Desk) recordHandleTime(ctx context.Context, took time.Duration) {
 
 // AutoAssign offers every waiting conversation, in serving order, to its owner
 // when the owner is online with room, else to the least-loaded online agent with
-// the skill and room. Claims go through Queue.ClaimConversation, so desks on
-// several replicas may assign at once without giving a chat twice.
+// the skill and room, at most one chat per agent per AssignEvery. Claims go
+// through Queue.ClaimConversation, so desks on several replicas may assign at
+// once without giving a chat twice.
 func (d *Desk) AutoAssign(ctx context.Context) error {
 	tickets, err := d.Queue.List(ctx, "")
 	if err != nil || len(tickets) == 0 {
@@ -305,34 +328,60 @@ func (d *Desk) AutoAssign(ctx context.Context) error {
 		loads[a.UserID] = n
 	}
 	users := make(map[string]*gridline.User)
+	full := func(a *AgentPresence) { loads[a.UserID] = max(a.Capacity, 1) } // not picked again this round
 	var errs []error
 	for _, t := range tickets {
-		a := pickAgent(t, agents, loads)
-		if a == nil {
-			continue
-		}
-		u, ok := users[a.UserID]
-		if !ok {
-			if u, err = d.Store.User(ctx, a.UserID); err != nil {
-				errs = append(errs, err)
-				loads[a.UserID] = max(a.Capacity, 1) // never pick them again this round
+	offer:
+		for {
+			a := pickAgent(t, agents, loads)
+			if a == nil {
+				break
+			}
+			u, ok := users[a.UserID]
+			if !ok {
+				if u, err = d.Store.User(ctx, a.UserID); err != nil {
+					errs = append(errs, err)
+					full(a)
+					continue
+				}
+				users[a.UserID] = u
+			}
+			if u.Disabled {
+				full(a)
 				continue
 			}
-			users[a.UserID] = u
-		}
-		if u.Disabled {
-			loads[a.UserID] = max(a.Capacity, 1)
-			continue
-		}
-		_, err := d.take(ctx, u, t.ConversationID, max(a.Capacity, 1))
-		switch gridline.ErrorCode(err) {
-		case "":
-			loads[a.UserID]++
-		case gridline.ENOTFOUND: // another desk took it
-		case gridline.ECONFLICT:
-			loads[a.UserID] = max(a.Capacity, 1) // fuller than we knew
-		default:
-			errs = append(errs, err)
+			// Reserve the agent's next offer first, so that desks on other
+			// replicas hold back at once. A take that then fails because another
+			// desk took the ticket costs the agent one interval.
+			paced, err := d.Presence.Pace(ctx, a.UserID, d.assignEvery())
+			if err != nil {
+				errs = append(errs, err)
+				full(a)
+				continue
+			}
+			if !paced {
+				full(a)
+				if a.UserID == t.OwnerID {
+					break // the customer waits for their owner's next turn
+				}
+				continue // someone else with room
+			}
+			_, err = d.take(ctx, u, t.ConversationID, max(a.Capacity, 1))
+			switch gridline.ErrorCode(err) {
+			case "":
+				loads[a.UserID]++
+				if d.assignEvery() > 0 {
+					full(a) // their next offer comes after the interval
+				}
+				break offer
+			case gridline.ENOTFOUND: // another desk took it
+				break offer
+			case gridline.ECONFLICT:
+				full(a) // fuller than we knew: try the next agent
+			default:
+				errs = append(errs, err)
+				break offer
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -415,7 +464,7 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 		return nil, err
 	}
 	d.say(ctx, conv, msgJoined, agent.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{agent.ID, agent.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: agent.ID, Name: agent.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(agent.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
@@ -423,18 +472,9 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 	return conv, nil
 }
 
-// may reports whether by may transfer or resolve conv: its handler, a
-// supervisor or an admin.
-func may(by *gridline.User, conv *gridline.Conversation) bool {
-	if by == nil || by.Disabled {
-		return false
-	}
-	return (by.ID != "" && by.ID == conv.HandlerID) || by.Role == gridline.RoleSupervisor || by.Role == gridline.RoleAdmin
-}
-
 // Transfer hands an active conversation to another agent (online, with room) or
 // back to a skill's queue. The handler changes, never the owner. A non-empty note
-// is stored as a message for agents (see IsAgentNote). Only the handler, a
+// is stored as a message for staff only (see gridline.IsStaffNote). Only the handler, a
 // supervisor or an admin may transfer; anyone else gets ENOTFOUND. Returns
 // EINVALID (no or two targets, unknown skill), ECONFLICT (not active, target
 // offline or full).
@@ -443,7 +483,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status != gridline.StatusActive {
@@ -495,7 +535,7 @@ func (d *Desk) Transfer(ctx context.Context, by *gridline.User, conversationID, 
 	}
 	d.note(ctx, by, conv, note)
 	d.say(ctx, conv, msgJoined, to.Name)
-	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, JoinedFrame{AgentRef{to.ID, to.Name}}))
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventAgentJoined, conv.ID, gridline.JoinedData{Agent: gridline.AgentRef{ID: to.ID, Name: to.Name}}))
 	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
 	d.publish(ctx, gridline.AgentTopic(to.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	if from != "" {
@@ -550,7 +590,7 @@ func (d *Desk) Resolve(ctx context.Context, by *gridline.User, conversationID st
 	if err != nil {
 		return err
 	}
-	if !may(by, conv) {
+	if !gridline.CanActOnConversation(by, conv) {
 		return gridline.Errorf(gridline.ENOTFOUND, "conversation %s not found", conversationID)
 	}
 	if conv.Status == gridline.StatusResolved {
@@ -608,12 +648,6 @@ func (d *Desk) Heartbeat(ctx context.Context, u *gridline.User, status string) e
 	if err := d.Presence.Heartbeat(ctx, p, PresenceTTL); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	if d.lastSeen == nil {
-		d.lastSeen = make(map[string]time.Time)
-	}
-	d.lastSeen[u.ID] = d.now()
-	d.mu.Unlock()
 	if status == AgentOnline {
 		if err := d.AutoAssign(ctx); err != nil {
 			d.log().Warn("handoff: auto-assign after a heartbeat", "agent", u.ID, "err", err)
@@ -622,10 +656,34 @@ func (d *Desk) Heartbeat(ctx context.Context, u *gridline.User, status string) e
 	return nil
 }
 
-// Run sweeps every SweepInterval until ctx is done (see Sweep), starting at once.
-// It returns nil when ctx ends.
+// Disconnect is an agent's last console going away (a closed tab, a lost
+// connection): from now on they are offered no new chats, and unless a console
+// beats again within ReconnectGrace they are gone, rather than heartbeat's
+// PresenceTTL later. Their chats stay theirs for Grace from now. A console that
+// reconnects restores the status it sends. An agent not present (logged out,
+// gone offline) stays absent.
+func (d *Desk) Disconnect(ctx context.Context, u *gridline.User) error {
+	if u == nil {
+		return nil
+	}
+	p, err := d.Presence.Agent(ctx, u.ID)
+	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	p.Status = AgentAway
+	if err := d.Presence.Heartbeat(ctx, *p, d.reconnectGrace()); err != nil {
+		return err
+	}
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
+	return nil
+}
+
+// Run sweeps every SweepInterval (a twelfth of Grace when that is shorter)
+// until ctx is done (see Sweep), starting at once. It returns nil when ctx ends.
 func (d *Desk) Run(ctx context.Context) error {
-	ticker := time.NewTicker(SweepInterval)
+	ticker := time.NewTicker(d.sweepEvery())
 	defer ticker.Stop()
 	for {
 		if err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
@@ -639,14 +697,15 @@ func (d *Desk) Run(ctx context.Context) error {
 	}
 }
 
-// Sweep does one round of the desk's housekeeping: chats of agents whose
-// presence lapsed more than Grace ago go back to the head of their queue (same
-// priority, ahead of everyone waiting with it), the customer is told, the
+// Sweep does one round of the desk's housekeeping: chats of agents not present
+// whose last heartbeat is more than Grace ago go back to the head of their queue
+// (same priority, ahead of everyone waiting with it), the customer is told, the
 // waiting conversations are assigned where there is room, and every waiting
 // customer gets a fresh position and estimate.
 //
-// "Lapsed" is measured from the last sweep or heartbeat on this desk that saw the
-// agent online, or from this desk's first sweep for an agent it never saw.
+// "Last heartbeat" is the Presence's LastSeen, the same on every replica and
+// over restarts; for a handler it never saw beat, the first sweep anywhere to
+// notice them starts the clock.
 func (d *Desk) Sweep(ctx context.Context) error {
 	now := d.now()
 	agents, err := d.Presence.Agents(ctx)
@@ -667,49 +726,26 @@ func (d *Desk) Sweep(ctx context.Context) error {
 			byHandler[c.HandlerID] = append(byHandler[c.HandlerID], c)
 		}
 	}
-	var lapsed []string
-	d.mu.Lock()
-	if d.started.IsZero() {
-		d.started = now
-	}
-	if d.lastSeen == nil {
-		d.lastSeen = make(map[string]time.Time)
-	}
-	for id := range present {
-		d.lastSeen[id] = now
-	}
-	for id := range d.lastSeen {
-		if !present[id] && len(byHandler[id]) == 0 {
-			delete(d.lastSeen, id) // gone, and holds nothing
-		}
-	}
-	for id := range byHandler {
+	var errs []error
+	for id, convs := range byHandler {
 		if present[id] {
 			continue
 		}
-		since, ok := d.lastSeen[id]
-		if !ok {
-			since = d.started
+		seen, err := d.Presence.LastSeen(ctx, id, now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		if now.Sub(since) >= d.grace() {
-			lapsed = append(lapsed, id)
+		if now.Sub(seen) < d.grace() {
+			continue
 		}
-	}
-	d.mu.Unlock()
-
-	var errs []error
-	for _, id := range lapsed {
 		// Newest first: each goes in ahead of the head, so the oldest ends first.
-		convs := byHandler[id]
 		slices.SortFunc(convs, func(a, b *gridline.Conversation) int { return queuedAt(b).Compare(queuedAt(a)) })
 		for _, c := range convs {
 			if err := d.requeue(ctx, c.ID, id); err != nil {
 				errs = append(errs, err)
 			}
 		}
-		d.mu.Lock()
-		delete(d.lastSeen, id)
-		d.mu.Unlock()
 	}
 	if err := d.AutoAssign(ctx); err != nil {
 		errs = append(errs, err)
@@ -840,7 +876,7 @@ func (d *Desk) refreshPositions(ctx context.Context, skill string) {
 	for _, t := range tickets {
 		positions[t.Skill]++
 		pos := positions[t.Skill]
-		frame := QueueFrame{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
+		frame := gridline.QueueData{Position: pos, ETASeconds: estimateWait(handle, pos, slots[t.Skill])}
 		d.publish(ctx, gridline.ConversationTopic(t.ConversationID), gridline.NewEvent(gridline.EventQueue, t.ConversationID, frame))
 	}
 }
@@ -882,26 +918,15 @@ func (d *Desk) say(ctx context.Context, conv *gridline.Conversation, key string,
 	}
 }
 
-// note stores a transfer note for agents; see IsAgentNote.
+// note stores a transfer note for staff only; see gridline.IsStaffNote.
 func (d *Desk) note(ctx context.Context, by *gridline.User, conv *gridline.Conversation, note string) {
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return
 	}
 	m := &gridline.Message{ConversationID: conv.ID,
-		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: NoteAuthorID, Name: by.Name}, Text: note}
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID, Name: by.Name}, Text: note}
 	if _, err := gridline.Post(ctx, d.Store, d.Board, m); err != nil {
 		d.log().Warn("handoff: post a transfer note", "conversation", conv.ID, "err", err)
 	}
-}
-
-// NoteAuthorID is the Author.ID of a system message meant for staff only (a
-// transfer note, whose Author.Name is the member of staff who wrote it). It is
-// the value the server's chat transport holds back from customers.
-const NoteAuthorID = "internal-note"
-
-// IsAgentNote reports whether m is for staff only; the transport must not send
-// it to the customer.
-func IsAgentNote(m *gridline.Message) bool {
-	return m.Author.Kind == gridline.AuthorSystem && m.Author.ID == NoteAuthorID
 }

@@ -169,9 +169,9 @@ func next(t *testing.T, sub gridline.Subscription, typ string) gridline.Event {
 }
 
 // lastQueueFrame drains sub and returns the newest queue frame on it.
-func lastQueueFrame(t *testing.T, sub gridline.Subscription) handoff.QueueFrame {
+func lastQueueFrame(t *testing.T, sub gridline.Subscription) gridline.QueueData {
 	t.Helper()
-	var frame handoff.QueueFrame
+	var frame gridline.QueueData
 	found := false
 	for {
 		select {
@@ -273,7 +273,8 @@ func TestDeskAssignsTheOwnerFirstThenTheLeastLoaded(t *testing.T) {
 	// The owner full: the returning customer is served by someone else at once
 	// rather than wait, and that agent owns this new matter.
 	again := f.conversation(earlier.CustomerID, "en")
-	f.request(again, gridline.SkillBilling, 0) // ann is at 3 of 3 now
+	f.clock.Advance(handoff.DefaultAssignEvery) // bob may be offered another
+	f.request(again, gridline.SkillBilling, 0)  // ann is at 3 of 3 now
 	if got := f.conv(again.ID); got.HandlerID != bob.ID || got.OwnerID != bob.ID {
 		t.Fatalf("with the owner full: handler %q owner %q; want bob, bob", got.HandlerID, got.OwnerID)
 	}
@@ -306,10 +307,10 @@ func TestDeskClaimJoinsAndTellsEveryone(t *testing.T) {
 		t.Fatalf("Claim = %+v", got)
 	}
 	ms := f.messages(zh.ID)
-	if last := ms[len(ms)-1]; last.Author.Kind != gridline.AuthorSystem || last.Text != "客服 Ann 已加入对话。" || handoff.IsAgentNote(last) {
+	if last := ms[len(ms)-1]; last.Author.Kind != gridline.AuthorSystem || last.Text != "客服 Ann 已加入对话。" || gridline.IsStaffNote(last) {
 		t.Fatalf("the customer was told %+v", last)
 	}
-	var joined handoff.JoinedFrame
+	var joined gridline.JoinedData
 	if err := json.Unmarshal(next(t, convSub, gridline.EventAgentJoined).Data, &joined); err != nil || joined.Agent.Name != "Ann" || joined.Agent.ID != ann.ID {
 		t.Fatalf("agent.joined = %+v, %v", joined, err)
 	}
@@ -379,10 +380,10 @@ func TestDeskTransferChangesTheHandlerNeverTheOwner(t *testing.T) {
 	next(t, bobSub, handoff.EventAssigned)
 	ms := f.messages(c.ID)
 	note, joined := ms[len(ms)-2], ms[len(ms)-1]
-	if !handoff.IsAgentNote(note) || note.Author.Name != "Ann" || note.Text != "Meter photo received; needs a re-read." {
+	if !gridline.IsStaffNote(note) || note.Author.Name != "Ann" || note.Text != "Meter photo received; needs a re-read." {
 		t.Fatalf("note %+v", note)
 	}
-	if handoff.IsAgentNote(joined) || joined.Text != "Bob has joined the conversation." {
+	if gridline.IsStaffNote(joined) || joined.Text != "Bob has joined the conversation." {
 		t.Fatalf("customer message %+v", joined)
 	}
 
@@ -473,10 +474,9 @@ func TestDeskVanishedAgentsChatsGoBackToTheHeadOfTheQueue(t *testing.T) {
 	pickedSub := f.subscribe(gridline.ConversationTopic(picked.ID))
 	f.must(f.desk.Sweep(f.ctx))
 
-	// Ann's heartbeat (TTL 30s) lapses; for the grace period (60s from the last
-	// sweep that saw her, 20s in) she keeps the chat. Bob is away but
-	// heartbeating: he keeps his.
-	for i := 0; i < 3; i++ {
+	// Ann's heartbeat (TTL 30s) lapses; for the grace period (60s from her last
+	// heartbeat) she keeps the chat. Bob is away but heartbeating: he keeps his.
+	for i := 0; i < 2; i++ {
 		f.clock.Advance(20 * time.Second)
 		f.must(f.desk.Heartbeat(f.ctx, bob, handoff.AgentAway))
 		f.must(f.desk.Sweep(f.ctx))
@@ -484,7 +484,13 @@ func TestDeskVanishedAgentsChatsGoBackToTheHeadOfTheQueue(t *testing.T) {
 	if got := f.conv(picked.ID); got.HandlerID != ann.ID {
 		t.Fatal("ann lost the chat within the grace period")
 	}
-	f.clock.Advance(25 * time.Second) // 65s since a sweep last saw her
+	f.clock.Advance(19 * time.Second) // 59s since her heartbeat
+	f.must(f.desk.Heartbeat(f.ctx, bob, handoff.AgentAway))
+	f.must(f.desk.Sweep(f.ctx))
+	if got := f.conv(picked.ID); got.HandlerID != ann.ID {
+		t.Fatal("ann lost the chat within the grace period")
+	}
+	f.clock.Advance(2 * time.Second) // 61s
 	f.must(f.desk.Heartbeat(f.ctx, bob, handoff.AgentAway))
 	f.must(f.desk.Sweep(f.ctx))
 
@@ -527,9 +533,22 @@ func TestDeskHeartbeat(t *testing.T) {
 		f.request(c, gridline.SkillGeneral, 0)
 		convs = append(convs, c)
 	}
-	ann := f.online("Ann", 2, gridline.SkillGeneral) // coming online takes two, capacity allowing
-	if f.load(ann.ID) != 2 || f.conv(convs[0].ID).HandlerID != ann.ID || f.conv(convs[1].ID).HandlerID != ann.ID {
-		t.Fatalf("coming online assigned %d chats", f.load(ann.ID))
+	// Coming online takes one at once, and the next at the pace she can read:
+	// signing in to a long queue does not bury her.
+	ann := f.online("Ann", 2, gridline.SkillGeneral)
+	if f.load(ann.ID) != 1 || f.conv(convs[0].ID).HandlerID != ann.ID {
+		t.Fatalf("coming online assigned %d chats, want the first one", f.load(ann.ID))
+	}
+	f.clock.Advance(handoff.DefaultAssignEvery - time.Second)
+	f.must(f.desk.Heartbeat(f.ctx, ann, handoff.AgentOnline))
+	f.must(f.desk.Sweep(f.ctx))
+	if f.load(ann.ID) != 1 {
+		t.Fatalf("a second chat came %v after the first", handoff.DefaultAssignEvery-time.Second)
+	}
+	f.clock.Advance(time.Second)
+	f.must(f.desk.Sweep(f.ctx))
+	if f.load(ann.ID) != 2 || f.conv(convs[1].ID).HandlerID != ann.ID {
+		t.Fatalf("after %v she holds %d chats, want 2", handoff.DefaultAssignEvery, f.load(ann.ID))
 	}
 	if pos, eta, err := f.desk.QueueStatus(f.ctx, convs[2].ID); err != nil || pos != 1 || eta != 150 {
 		t.Fatalf("QueueStatus = %d, %d, %v; want 1, 150 (one agent, two slots)", pos, eta, err)
@@ -548,6 +567,7 @@ func TestDeskRecoverRebuildsAMemoryQueue(t *testing.T) {
 	ann := f.online("Ann", 3, gridline.SkillBilling)
 	for i := 0; i < 2; i++ {
 		f.request(f.conversation("", "en"), gridline.SkillBilling, 0)
+		f.clock.Advance(handoff.DefaultAssignEvery)
 	}
 	waiting := f.conversation("", "en")
 	f.request(waiting, gridline.SkillRepair, 0)
@@ -662,5 +682,121 @@ func TestDeskConcurrentRequestsAndClaims(t *testing.T) {
 	}
 	if total != customers {
 		t.Fatalf("%d of %d conversations assigned", total, customers)
+	}
+}
+
+// TestDeskGraceClockSurvivesRestarts is the restart loop of a scaled-out
+// deployment: the desk is replaced (a replica restarting) every 20 s, each new
+// one sweeping at once and then every SweepInterval. A vanished agent's chat
+// still goes back within grace + 10 s of her last heartbeat, never before; and
+// a handler no desk ever saw beat loses theirs within grace + 10 s of the first
+// sweep that noticed them.
+func TestDeskGraceClockSurvivesRestarts(t *testing.T) {
+	f := newFixture(t)
+	ann := f.online("Ann", 2, gridline.SkillBilling)
+	dan := f.user("Dan", gridline.RoleAgent, 2, gridline.SkillRepair) // takes a chat by hand, never online
+	mine := f.conversation("", "en")
+	f.request(mine, gridline.SkillBilling, 0)
+	unseen := f.conversation("", "en")
+	f.request(unseen, gridline.SkillRepair, 0)
+	if _, err := f.desk.Claim(f.ctx, dan, unseen.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f.conv(mine.ID).HandlerID != ann.ID {
+		t.Fatal("setup: ann should hold her chat")
+	}
+	f.must(f.desk.Heartbeat(f.ctx, ann, handoff.AgentOnline))
+	lastBeat := f.clock.Now() // ann vanishes now
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var noticed time.Time
+	returned := map[string]time.Time{}
+	for restart := 0; restart < 8; restart++ {
+		desk := &handoff.Desk{Store: f.st, Queue: f.q, Presence: f.p, Board: f.sb, Now: f.clock.Now, Logger: quiet}
+		for tick := time.Duration(0); tick < 20*time.Second; tick += handoff.SweepInterval {
+			f.must(desk.Sweep(f.ctx))
+			if noticed.IsZero() {
+				noticed = f.clock.Now()
+			}
+			for _, c := range []*gridline.Conversation{mine, unseen} {
+				if _, done := returned[c.ID]; !done && f.conv(c.ID).Status == gridline.StatusQueued {
+					returned[c.ID] = f.clock.Now()
+				}
+			}
+			f.clock.Advance(handoff.SweepInterval)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		conv *gridline.Conversation
+		from time.Time
+	}{{"ann's (vanished)", mine, lastBeat}, {"dan's (never seen)", unseen, noticed}} {
+		at, ok := returned[tc.conv.ID]
+		if !ok {
+			t.Errorf("%s chat never went back to the queue across the restarts", tc.name)
+			continue
+		}
+		if took := at.Sub(tc.from); took < handoff.DefaultGrace || took > handoff.DefaultGrace+10*time.Second {
+			t.Errorf("%s chat went back %v after the clock started, want within [grace, grace+10s]", tc.name, took)
+		}
+	}
+}
+
+// TestDeskDisconnect: an agent whose console closes is offered nothing more at
+// once, stays present as away for the reconnect grace, and is gone after it; a
+// console that reconnects within it brings her back as she was.
+func TestDeskDisconnect(t *testing.T) {
+	f := newFixture(t)
+	ann := f.online("Ann", 3, gridline.SkillGeneral)
+	f.must(f.desk.Disconnect(f.ctx, ann))
+	p, err := f.p.Agent(f.ctx, ann.ID)
+	if err != nil || p.Status != handoff.AgentAway {
+		t.Fatalf("just after the console closed: %+v, %v; want away", p, err)
+	}
+	c := f.conversation("", "en")
+	if pos, _ := f.request(c, "", 0); pos != 1 || f.conv(c.ID).HandlerID != "" {
+		t.Fatalf("a chat was offered to an agent whose console closed (position %d)", pos)
+	}
+	// A reload: the console comes back within the grace and beats again.
+	f.must(f.desk.Heartbeat(f.ctx, ann, handoff.AgentOnline))
+	if got := f.conv(c.ID); got.HandlerID != ann.ID {
+		t.Fatalf("back online, ann was not offered the waiting chat: %+v", got)
+	}
+	// A closed tab: gone after the reconnect grace, not the heartbeat's TTL.
+	f.must(f.desk.Disconnect(f.ctx, ann))
+	f.clock.Advance(handoff.DefaultReconnectGrace)
+	if _, err := f.p.Agent(f.ctx, ann.ID); gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		t.Fatalf("%v after the console closed ann is still present: %v", handoff.DefaultReconnectGrace, err)
+	}
+	if got := f.conv(c.ID); got.HandlerID != ann.ID {
+		t.Fatal("ann lost her chat at once; it is hers for the grace")
+	}
+}
+
+// TestDeskPacesOffers: an agent just offered a chat is passed over for the next
+// one, which goes to someone else with room; but a returning customer waits for
+// their owner's next turn rather than go to a stranger.
+func TestDeskPacesOffers(t *testing.T) {
+	f := newFixture(t)
+	ann := f.online("Ann", 5, gridline.SkillBilling)
+	first, second := f.conversation("", "en"), f.conversation("", "en")
+	f.request(first, gridline.SkillBilling, 0)
+	bob := f.online("Bob", 2, gridline.SkillBilling)
+	f.request(second, gridline.SkillBilling, 0)
+	if f.conv(first.ID).HandlerID != ann.ID || f.conv(second.ID).HandlerID != bob.ID {
+		t.Fatalf("handlers %q, %q; want ann then bob (ann was just offered one)", f.conv(first.ID).HandlerID, f.conv(second.ID).HandlerID)
+	}
+	// Ann's customer comes back while she is paced: it waits for her.
+	back := f.conversation(first.CustomerID, "en")
+	f.clock.Advance(handoff.DefaultAssignEvery)
+	other := f.conversation("", "en")
+	f.request(other, gridline.SkillBilling, 0) // ann's next offer, taken now
+	f.request(back, gridline.SkillBilling, 0)
+	if got := f.conv(back.ID); got.Status != gridline.StatusQueued || f.conv(other.ID).HandlerID != ann.ID {
+		t.Fatalf("the returning customer went to %q rather than wait for the owner (bob has room)", got.HandlerID)
+	}
+	f.clock.Advance(handoff.DefaultAssignEvery)
+	f.must(f.desk.Sweep(f.ctx))
+	if got := f.conv(back.ID); got.HandlerID != ann.ID {
+		t.Fatalf("after her pace, ann's customer went to %q", got.HandlerID)
 	}
 }

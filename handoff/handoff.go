@@ -69,9 +69,13 @@ type AgentPresence struct {
 	SeenAt   time.Time `json:"seen_at"`
 }
 
-// Presence keeps agents' status alive by heartbeats with a time to live.
+// Presence keeps agents' status alive by heartbeats with a time to live, and
+// the two clocks every replica must read alike: when each agent was last seen
+// (a vanished agent's grace runs from it) and when each was last offered a chat
+// (new chats come at the pace an agent can read).
 type Presence interface {
 	// Heartbeat records p as seen now; it is forgotten after ttl without another.
+	// The time it was seen is remembered far longer (see LastSeen).
 	Heartbeat(ctx context.Context, p AgentPresence, ttl time.Duration) error
 	// Leave forgets the agent at once (logout, offline).
 	Leave(ctx context.Context, userID string) error
@@ -79,4 +83,20 @@ type Presence interface {
 	Agents(ctx context.Context) ([]AgentPresence, error)
 	// Agent returns one agent's presence; ENOTFOUND when it has lapsed.
 	Agent(ctx context.Context, userID string) (*AgentPresence, error)
+	// LastSeen returns when the agent's last heartbeat came, remembered for at
+	// least LastSeenTTL after it, so that every replica, a restarted one too,
+	// measures a vanished agent's grace from the same moment. For an agent with
+	// no record it records noticed, unless a record appeared meanwhile, and
+	// returns what is recorded: the first desk to notice an agent it never saw
+	// beat starts the one clock all desks then read.
+	LastSeen(ctx context.Context, userID string, noticed time.Time) (time.Time, error)
+	// Pace reserves the agent's next offered chat: true, and no other
+	// reservation for every, when none was made within the last every; false
+	// while one stands. Desks on every replica share the reservations, so an
+	// agent is offered at most one chat per every between them.
+	Pace(ctx context.Context, userID string, every time.Duration) (bool, error)
 }
+
+// LastSeenTTL is how long a Presence remembers when an agent was last seen: far
+// longer than any grace, short enough that departed staff are forgotten.
+const LastSeenTTL = 24 * time.Hour

@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/gridline/gridline"
@@ -27,20 +28,23 @@ func ValidTicket(t Ticket) error {
 	return nil
 }
 
-// ServesBefore reports whether a is served before b: higher priority first, then
-// earlier enqueue time at millisecond precision, then conversation id. The tie
-// breaks are those of a Redis sorted set (equal scores order by member), so the
-// memory and Redis queues agree on every order a test can observe.
-func ServesBefore(a, b Ticket) bool {
+// CompareServing orders tickets for serving, in the form slices.SortFunc takes:
+// higher priority first, then earlier enqueue time at millisecond precision, then
+// conversation id. The tie breaks are those of a Redis sorted set (equal scores
+// order by member), so the memory and Redis queues agree on every order a test
+// can observe.
+func CompareServing(a, b Ticket) int {
 	if a.Priority != b.Priority {
-		return a.Priority > b.Priority
+		return cmp.Compare(b.Priority, a.Priority)
 	}
-	am, bm := a.EnqueuedAt.UnixMilli(), b.EnqueuedAt.UnixMilli()
-	if am != bm {
-		return am < bm
+	if c := cmp.Compare(a.EnqueuedAt.UnixMilli(), b.EnqueuedAt.UnixMilli()); c != 0 {
+		return c
 	}
-	return strings.Compare(a.ConversationID, b.ConversationID) < 0
+	return strings.Compare(a.ConversationID, b.ConversationID)
 }
+
+// ServesBefore reports whether a is served before b (CompareServing).
+func ServesBefore(a, b Ticket) bool { return CompareServing(a, b) < 0 }
 
 // ClaimsBefore is the order in which agentID is offered tickets: higher priority
 // first; within equal priority the agent's own tickets (first-inquiry

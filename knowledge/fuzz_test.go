@@ -22,12 +22,15 @@ func FuzzAnalyze(f *testing.F) {
 	})
 }
 
-// FuzzSnippet: a snippet never panics and is no longer than asked (plus an ellipsis).
+// FuzzSnippet: PlainText and a snippet never panic; a snippet and is no longer than asked (plus an ellipsis).
 func FuzzSnippet(f *testing.F) {
 	f.Add("# 交费\n\n- 支付宝 **扫码**\n- 银行 [网点](https://x.example)\n\n`code`", "支付宝")
 	f.Add("Pay at the counter.\n\nOr online.", "online")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, body, query string) {
+		if p := PlainText(body); utf8.ValidString(body) && !utf8.ValidString(p) {
+			t.Fatalf("PlainText(%q) = %q, not UTF-8", body, p)
+		}
 		a := &gridline.Article{Title: "t", Body: body}
 		s := Snippet(a, query, 80)
 		if n := utf8.RuneCountInString(strings.TrimSuffix(s, "…")); n > 80 {

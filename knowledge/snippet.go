@@ -39,12 +39,12 @@ func Snippet(a *gridline.Article, query string, max int) string {
 		return ""
 	}
 	weights := map[string]float64{}
-	analyze(query, func(t string) { weights[t] = termWeight(t) })
+	analyze(query, nil, func(t string) { weights[t] = termWeight(t) })
 	best, bestScore := 0, 0.0
 	for i, b := range blocks {
 		seen := map[string]bool{}
 		var score float64
-		analyze(b.heading+"\n"+b.text, func(t string) {
+		analyze(b.heading+"\n"+b.text, nil, func(t string) {
 			if w, ok := weights[t]; ok && !seen[t] {
 				seen[t] = true
 				score += w
@@ -66,7 +66,7 @@ func Snippet(a *gridline.Article, query string, max int) string {
 	if b.heading != "" && b.heading != text {
 		text = b.heading + "\n" + text
 	}
-	return truncate(text, max)
+	return Truncate(text, max)
 }
 
 // block is a paragraph or list of plain text under its section heading.
@@ -107,6 +107,35 @@ func snippetBlocks(body string) []block {
 	return blocks
 }
 
+// PlainText strips the markdown from a whole body by the rules Snippet uses,
+// line by line: headings, emphasis, code marks, quotes and link syntax go (links
+// and images keep their text), list items keep a "- " or their number, rules
+// vanish, and paragraphs stay apart by one blank line. It is the text an
+// LLM prompt quotes and a lead paragraph is read from; one stripper serves every
+// reader so that a quote and a snippet of the same article agree.
+func PlainText(md string) string {
+	var b strings.Builder
+	blank := false
+	for line := range strings.Lines(md) {
+		line = strings.TrimRight(line, " \t\r\n")
+		if mdRule.MatchString(line) {
+			line = ""
+		}
+		line = plainLine(line)
+		if line == "" {
+			blank = b.Len() > 0
+			continue
+		}
+		if blank {
+			b.WriteByte('\n')
+			blank = false
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return strings.TrimSpace(b.String())
+}
+
 // plainLine strips one line of markdown to plain text; list items keep a "- " or
 // their number so that steps still read as steps.
 func plainLine(line string) string {
@@ -131,9 +160,10 @@ func plainLine(line string) string {
 	return bullet + line
 }
 
-// truncate shortens s to at most max runes, at the last sentence or line end in
-// its last two thirds when there is one, else at a word boundary with an ellipsis.
-func truncate(s string, max int) string {
+// Truncate shortens s to at most max runes, at the last sentence or line end in
+// its last two thirds when there is one, else at a word boundary with an ellipsis,
+// so that quoted text never stops in the middle of a word when it need not.
+func Truncate(s string, max int) string {
 	rs := []rune(s)
 	if len(rs) <= max {
 		return s

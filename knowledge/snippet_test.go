@@ -75,8 +75,23 @@ func TestTruncate(t *testing.T) {
 		{"abcdefghijklmnopqrstuvwxyz", 10, "abcdefghi…"},
 	}
 	for _, tt := range tests {
-		if got := truncate(tt.in, tt.max); got != tt.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		if got := Truncate(tt.in, tt.max); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ md, want string }{
+		{"# Paying\n\nSee [the page](https://x) for **all** options.", "Paying\n\nSee the page for all options."},
+		{"## 复电\n\n一般在**24小时**内恢复供电。\n\n---\n\n请拨打`95598`。", "复电\n\n一般在24小时内恢复供电。\n\n请拨打95598。"},
+		{"* one\n+ two\n1) three\n> quoted *word*", "- one\n- two\n1) three\nquoted word"},
+		{"![meter](m.png) reading 3 * 4", "meter reading 3 * 4"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.md); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.md, got, tt.want)
 		}
 	}
 }

@@ -44,82 +44,6 @@ func (s *Server) agentRoutes(e *echo.Echo, api *echo.Group) {
 	api.GET("/stats", s.stats, s.requireRole(gridline.RoleAdmin, gridline.RoleSupervisor))
 }
 
-// mayWatch reports whether u may read conv without looking anything else up:
-// supervisors and admins see everything; an agent sees what waits in a queue (to
-// pick it), what they handle and what they own (first-inquiry responsibility).
-func mayWatch(u *gridline.User, conv *gridline.Conversation) bool {
-	switch {
-	case u == nil || conv == nil:
-		return false
-	case isSupervisor(u):
-		return true
-	case conv.Status == gridline.StatusQueued:
-		return true
-	}
-	return conv.HandlerID == u.ID || conv.OwnerID == u.ID
-}
-
-// mayAct reports whether u may reply to, transfer or resolve conv: its handler, or
-// a supervisor or admin (who may step in on anyone's chat).
-func mayAct(u *gridline.User, conv *gridline.Conversation) bool {
-	return u != nil && conv != nil && (isSupervisor(u) || (conv.HandlerID != "" && conv.HandlerID == u.ID))
-}
-
-// conversationFor loads a conversation u may read. A conversation outside u's
-// reach is ENOTFOUND, exactly like one that does not exist, so that ids cannot be
-// probed. Besides mayWatch, an agent may read the earlier conversations of a
-// customer they serve now (the archive the console shows beside a chat).
-func (s *Server) conversationFor(ctx context.Context, u *gridline.User, id string) (*gridline.Conversation, error) {
-	notFound := gridline.Errorf(gridline.ENOTFOUND, "conversation %q not found", id)
-	if id == "" || len(id) > 64 {
-		return nil, notFound
-	}
-	conv, err := s.cfg.Store.Conversation(ctx, id)
-	if err != nil {
-		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
-			return nil, notFound
-		}
-		return nil, err
-	}
-	if mayWatch(u, conv) {
-		return conv, nil
-	}
-	ok, err := s.servesCustomer(ctx, u, conv.CustomerID)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, notFound
-	}
-	return conv, nil
-}
-
-// servesCustomer reports whether u may read a customer's archive: staff above
-// agent always; an agent while one of the customer's conversations is theirs
-// (handled or owned) or waits in a queue they may pick from.
-func (s *Server) servesCustomer(ctx context.Context, u *gridline.User, customerID string) (bool, error) {
-	if isSupervisor(u) {
-		return true, nil
-	}
-	if u == nil || customerID == "" {
-		return false, nil
-	}
-	for _, f := range []gridline.ConversationFilter{
-		{CustomerID: customerID, HandlerID: u.ID, Limit: 1},
-		{CustomerID: customerID, OwnerID: u.ID, Limit: 1},
-		{CustomerID: customerID, Status: gridline.StatusQueued, Limit: 1},
-	} {
-		convs, err := s.cfg.Store.ListConversations(ctx, f)
-		if err != nil {
-			return false, err
-		}
-		if len(convs) > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // agentView is one agent on GET /agents: presence with the user's name and the
 // chats they carry now.
 type agentView struct {
@@ -207,6 +131,11 @@ func (s *Server) queueTickets(ctx context.Context) ([]ticketView, error) {
 	return out, nil
 }
 
+// queuesBody is GET /queues' answer.
+type queuesBody struct {
+	Tickets []ticketView `json:"tickets"`
+}
+
 // listQueues is GET /api/v1/queues: {tickets:[…]}, the same body as the socket's
 // queues frame.
 func (s *Server) listQueues(c echo.Context) error {
@@ -214,5 +143,5 @@ func (s *Server) listQueues(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"tickets": tickets})
+	return c.JSON(http.StatusOK, queuesBody{Tickets: tickets})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 )
 
@@ -114,6 +115,8 @@ func (as *agentSession) run() {
 	defer cancel()
 	as.ctx = ctx
 	u := as.currentUser()
+	s.consoleOpened(u.ID)
+	defer as.closed()
 
 	// Subscribe before the first queues frame, so that no change falls between.
 	agents, err := s.cfg.Board.Subscribe(ctx, gridline.TopicAgents)
@@ -129,7 +132,7 @@ func (as *agentSession) run() {
 	}
 	defer mine.Close()
 
-	sk.sendJSON(map[string]any{"type": "welcome", "user": u})
+	sk.sendJSON(agentWelcomeFrame{Type: outWelcome, User: u})
 	as.sendQueues(ctx)
 
 	as.pumps.Add(4)
@@ -152,6 +155,38 @@ func (as *agentSession) run() {
 	as.watches = nil
 	as.mu.Unlock()
 	as.pumps.Wait()
+}
+
+// consoleOpened counts one more open console of the user on this server.
+func (s *Server) consoleOpened(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.consoles == nil {
+		s.consoles = make(map[string]int)
+	}
+	s.consoles[userID]++
+}
+
+// closed tells the desk when the user's last console on this server is gone,
+// so that they are offered no chat in the meantime; one on another replica
+// beats again within its heartbeat. It runs past a server shutting down.
+func (as *agentSession) closed() {
+	s, u := as.s, as.currentUser()
+	s.mu.Lock()
+	s.consoles[u.ID]--
+	last := s.consoles[u.ID] <= 0
+	if last {
+		delete(s.consoles, u.ID)
+	}
+	s.mu.Unlock()
+	if !last || s.cfg.Desk == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	if err := s.cfg.Desk.Disconnect(ctx, u); err != nil {
+		s.logger.Warn("agent: console closed", "err", err, "agent", u.ID)
+	}
 }
 
 func (as *agentSession) unavailable(err error) {
@@ -183,12 +218,12 @@ func (as *agentSession) handle(ctx context.Context, f *Frame) {
 				Fields: map[string]string{"conversation_id": "required"}})
 			return
 		}
-		m, _, err := as.s.postAgentMessage(ctx, as.currentUser(), f.ConversationID, f.ClientID, f.Text)
+		m, _, err := as.s.cfg.Conversations.Reply(ctx, as.currentUser(), f.ConversationID, f.ClientID, f.Text)
 		if err != nil {
 			as.sendError(f.ConversationID, f.ClientID, err)
 			return
 		}
-		as.sk.sendJSON(map[string]any{"type": "ack", "conversation_id": m.ConversationID, "client_id": f.ClientID, "seq": m.Seq})
+		as.sk.sendJSON(ackFrame{Type: outAck, ConversationID: m.ConversationID, ClientID: f.ClientID, Seq: m.Seq})
 	case frameTyping:
 		as.typing(ctx, f.ConversationID)
 	default:
@@ -249,7 +284,7 @@ func (as *agentSession) recheck(ctx context.Context) {
 		}
 		as.mu.Unlock()
 		for _, w := range watches {
-			if _, err := as.s.conversationFor(ctx, u, w.id); gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			if _, err := as.s.cfg.Conversations.ConversationFor(ctx, u, w.id); gridline.ErrorCode(err) == gridline.ENOTFOUND {
 				as.unwatch(w.id, "no longer yours")
 				continue
 			}
@@ -293,7 +328,7 @@ func (as *agentSession) reauthenticate(ctx context.Context) (*gridline.User, err
 func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq int64) {
 	s := as.s
 	u := as.currentUser()
-	conv, err := s.conversationFor(ctx, u, convID)
+	conv, err := s.cfg.Conversations.ConversationFor(ctx, u, convID)
 	if err != nil {
 		as.sendError(convID, "", err)
 		return
@@ -305,17 +340,17 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	}
 	w.mu.Lock()
 	w.conv = conv
-	as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, conv)})
+	as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, conv)})
 	if err := w.replayLocked(ctx, lastSeq, conv.LastSeq); err != nil {
 		as.sendError(convID, "", err)
 	}
 	// The conversation may have changed hands between the access check and the
 	// subscription going live, and that status event was held back: look again
 	// now that events flow.
-	fresh, err := s.conversationFor(ctx, u, convID)
+	fresh, err := s.cfg.Conversations.ConversationFor(ctx, u, convID)
 	if err == nil && (fresh.Status != conv.Status || fresh.HandlerID != conv.HandlerID) {
 		w.conv = fresh
-		as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": s.viewConversation(ctx, fresh)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, fresh)})
 	}
 	w.mu.Unlock()
 	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
@@ -422,7 +457,7 @@ func (as *agentSession) unwatch(convID, reason string) {
 func (as *agentSession) stopWatch(w *watch, reason string) {
 	w.cancel()
 	w.sub.Close()
-	as.sk.sendJSON(map[string]any{"type": "unsubscribed", "conversation_id": w.id, "reason": reason})
+	as.sk.sendJSON(unsubscribedFrame{Type: outUnsubscribed, ConversationID: w.id, Reason: reason})
 }
 
 // forwardConversation relays one conversation's live events to the console.
@@ -463,16 +498,14 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev gridline.Event
 		}
 		w.conv = &conv
 		u := as.currentUser()
-		if !mayWatch(u, &conv) {
+		if !gridline.CanSeeConversation(u, &conv) {
 			w.mu.Unlock()
 			as.unwatch(w.id, "no longer yours")
 			return
 		}
-		as.sk.sendJSON(map[string]any{"type": "conversation", "conversation": as.s.viewConversation(ctx, &conv)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, &conv)})
 	case gridline.EventTyping:
-		var t struct {
-			Author gridline.Author `json:"author"`
-		}
+		var t gridline.TypingData
 		_ = json.Unmarshal(ev.Data, &t)
 		if t.Author.Kind == gridline.AuthorAgent && t.Author.ID == as.currentUser().ID {
 			break // the agent's own typing
@@ -496,7 +529,7 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 		return
 	}
 	w.mu.Lock()
-	ok := mayAct(u, w.conv) && w.conv.Status == gridline.StatusActive && time.Since(w.lastTyping) >= typingEvery
+	ok := conversation.CanReply(u, w.conv) == nil && time.Since(w.lastTyping) >= typingEvery
 	if ok {
 		w.lastTyping = time.Now()
 	}
@@ -504,8 +537,7 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 	if !ok {
 		return
 	}
-	_ = as.s.cfg.Board.Publish(ctx, gridline.ConversationTopic(convID), gridline.NewEvent(gridline.EventTyping, convID,
-		map[string]any{"author": gridline.Author{Kind: gridline.AuthorAgent, ID: u.ID, Name: u.Name}}))
+	as.s.cfg.Conversations.Typing(ctx, convID, gridline.Author{Kind: gridline.AuthorAgent, ID: u.ID, Name: u.Name})
 }
 
 // forwardDesk relays the desk's events (the queues topic, the agent's own topic):
@@ -533,12 +565,11 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscripti
 					as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
 					break
 				}
-				typ := "conversation" // a conversation left the agent (transfer, resolve, requeue)
+				typ := outConversation // a conversation left the agent (transfer, resolve, requeue)
 				if ev.Type == handoff.EventAssigned {
-					typ = "assigned"
+					typ = outAssigned
 				}
-				as.sk.sendJSON(map[string]any{"type": typ, "conversation_id": conv.ID,
-					"conversation": as.s.viewConversation(ctx, &conv)})
+				as.sk.sendJSON(conversationFrame{Type: typ, ConversationID: conv.ID, Conversation: as.s.viewConversation(ctx, &conv)})
 			default:
 				as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
 			}
@@ -575,40 +606,9 @@ func (as *agentSession) sendQueues(ctx context.Context) {
 		}
 		return
 	}
-	as.sk.sendJSON(map[string]any{"type": "queues", "tickets": tickets})
+	as.sk.sendJSON(queuesFrame{Type: outQueues, Tickets: tickets})
 }
 
 func (as *agentSession) sendError(convID, clientID string, err error) {
-	body := toErrorBody(err)
-	if body.Code == gridline.EINTERNAL {
-		as.s.logger.Error("agent socket", "err", err, "conversation", convID)
-	}
-	frame := map[string]any{"type": "error", "code": body.Code, "message": body.Message}
-	if body.Fields != nil {
-		frame["fields"] = body.Fields
-	}
-	if convID != "" {
-		frame["conversation_id"] = convID
-	}
-	if clientID != "" {
-		frame["client_id"] = clientID
-	}
-	as.sk.sendJSON(frame)
-}
-
-// agentEventFrame is an event as the console receives it: the event's data with
-// its type and, when the data lacks one, the conversation it belongs to.
-func agentEventFrame(ev gridline.Event, convID string) json.RawMessage {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(ev.Data, &fields); err != nil || fields == nil {
-		fields = make(map[string]json.RawMessage)
-	}
-	typ, _ := json.Marshal(ev.Type)
-	fields["type"] = typ
-	if _, ok := fields["conversation_id"]; !ok && convID != "" {
-		id, _ := json.Marshal(convID)
-		fields["conversation_id"] = id
-	}
-	out, _ := json.Marshal(fields)
-	return out
+	as.s.sendError(as.sk, "agent", convID, clientID, err)
 }

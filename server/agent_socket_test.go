@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
@@ -41,38 +42,6 @@ func TestAgentEventFrame(t *testing.T) {
 	}
 }
 
-func TestMayWatchAndAct(t *testing.T) {
-	agent := &gridline.User{ID: "a", Role: gridline.RoleAgent}
-	sup := &gridline.User{ID: "s", Role: gridline.RoleSupervisor}
-	conv := func(status gridline.ConversationStatus, owner, handler string) *gridline.Conversation {
-		return &gridline.Conversation{Status: status, OwnerID: owner, HandlerID: handler}
-	}
-	tests := []struct {
-		name       string
-		u          *gridline.User
-		c          *gridline.Conversation
-		watch, act bool
-	}{
-		{"bot conversation", agent, conv(gridline.StatusBot, "", ""), false, false},
-		{"queued, anyone may pick", agent, conv(gridline.StatusQueued, "", ""), true, false},
-		{"handled by the agent", agent, conv(gridline.StatusActive, "b", "a"), true, true},
-		{"owned, handled by another", agent, conv(gridline.StatusActive, "a", "b"), true, false},
-		{"another's chat", agent, conv(gridline.StatusActive, "b", "b"), false, false},
-		{"resolved, the agent's own", agent, conv(gridline.StatusResolved, "a", "a"), true, true},
-		{"supervisor, anyone's", sup, conv(gridline.StatusActive, "b", "b"), true, true},
-		{"supervisor, bot", sup, conv(gridline.StatusBot, "", ""), true, true},
-		{"nobody", nil, conv(gridline.StatusQueued, "", ""), false, false},
-	}
-	for _, tt := range tests {
-		if got := mayWatch(tt.u, tt.c); got != tt.watch {
-			t.Errorf("%s: mayWatch = %v, want %v", tt.name, got, tt.watch)
-		}
-		if got := mayAct(tt.u, tt.c); got != tt.act {
-			t.Errorf("%s: mayAct = %v, want %v", tt.name, got, tt.act)
-		}
-	}
-}
-
 // TestAgentOnAnotherReplica runs two servers over one store and one Redis: the
 // customer talks to one, the agent to the other, and they hear each other live.
 func TestAgentOnAnotherReplica(t *testing.T) {
@@ -103,7 +72,8 @@ func TestAgentOnAnotherReplica(t *testing.T) {
 		board := redis.NewSwitchboard(client, name)
 		t.Cleanup(func() { board.Close() })
 		return startDesk(t, deskParts{store: st, board: board,
-			queue: redis.NewQueue(client, prefix), presence: redis.NewPresence(client, prefix)})
+			queue: redis.NewQueue(client, prefix), presence: redis.NewPresence(client, prefix),
+			lease: redis.NewLease(client, prefix)})
 	}
 	a, b := replica("a"), replica("b")
 
@@ -249,5 +219,46 @@ func TestAgentSocketRateLimit(t *testing.T) {
 	}
 	if f := c.expect("error", nil); f.str("code") != gridline.ERATELIMITED || f.str("client_id") != "m3" {
 		t.Errorf("frame beyond the burst: %v, want rate_limited", f)
+	}
+}
+
+// TestAgentConsoleClosed: an agent whose last console closes is offered no new
+// chat from that moment (away, for the reconnect grace), while closing one of
+// two consoles changes nothing.
+func TestAgentConsoleClosed(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	ann, tok := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	status := func() string {
+		p, err := e.presence.Agent(ctx, ann.ID)
+		if err != nil {
+			return handoff.AgentOffline
+		}
+		return p.Status
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for status() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("ann is %s, want %s", status(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	first, second := e.agentSocket(tok), e.agentSocket(tok)
+	first.send(map[string]any{"type": "status", "status": "online"})
+	waitFor(handoff.AgentOnline)
+	second.send(map[string]any{"type": "status", "status": "online"})
+	first.ws.Close()
+	time.Sleep(100 * time.Millisecond)
+	if status() != handoff.AgentOnline {
+		t.Fatalf("closing one of two consoles made ann %s", status())
+	}
+	second.ws.Close()
+	waitFor(handoff.AgentAway)
+	q := e.queued()
+	if conv, err := e.store.Conversation(ctx, q.ConversationID); err != nil || conv.HandlerID != "" {
+		t.Fatalf("a chat went to an agent with no console: %+v, %v", conv, err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
 	"github.com/gridline/gridline/knowledge"
@@ -38,6 +39,7 @@ type deskEnv struct {
 	queue    handoff.Queue
 	presence handoff.Presence
 	desk     *handoff.Desk
+	conv     *conversation.Service
 	kb       *knowledge.Service
 }
 
@@ -48,6 +50,7 @@ type deskParts struct {
 	board      gridline.Switchboard
 	queue      handoff.Queue
 	presence   handoff.Presence
+	lease      conversation.Lease // nil: in memory
 	frameRate  float64
 	frameBurst int
 }
@@ -78,16 +81,23 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	desk := &handoff.Desk{Store: p.store, Queue: p.queue, Presence: p.presence, Board: p.board, Logger: logger}
+	// A grace longer than any test: on a loaded machine a test may outlast the
+	// default, and a sweep returning an idle test agent's chats would then look
+	// like a second claim (the vanished-agent clock is tested in handoff).
+	desk := &handoff.Desk{Store: p.store, Queue: p.queue, Presence: p.presence, Board: p.board, Logger: logger,
+		Grace: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = desk.Run(ctx) }()
 
 	kb := &knowledge.Service{Store: p.store, Index: knowledge.NewIndex(), Board: p.board, Logger: logger}
+	b := bot.New(bot.Config{Knowledge: kb, Logger: logger})
+	svc := conversation.New(conversation.Config{Store: p.store, Board: p.board, Bot: b, Desk: desk,
+		Presence: p.presence, Lease: p.lease, Logger: logger})
 	srv := New(Config{
-		Store: p.store, Board: p.board, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
-		Bot:    bot.New(bot.Config{Knowledge: kb, Logger: logger}),
+		Store: p.store, Board: p.board, Conversations: svc, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
+		Bot:    b,
 		Secret: []byte("agent-test-secret"), Logger: logger, MetricsToken: "agent-test-metrics",
 		FrameRate: cmp.Or(p.frameRate, 50), FrameBurst: cmp.Or(p.frameBurst, 100),
 	})
@@ -101,11 +111,12 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer scancel()
 		_ = srv.Shutdown(sctx)
+		_ = svc.Close()
 		cancel()
 		wg.Wait()
 	})
 	return &deskEnv{t: t, srv: srv, base: "http://" + ln.Addr().String(), store: p.store, board: p.board,
-		queue: p.queue, presence: p.presence, desk: desk, kb: kb}
+		queue: p.queue, presence: p.presence, desk: desk, conv: svc, kb: kb}
 }
 
 type testWriter struct{ t testing.TB }

@@ -216,8 +216,3 @@ func currentUser(c echo.Context) *gridline.User {
 	u, _ := c.Get(userKey).(*gridline.User)
 	return u
 }
-
-// isSupervisor reports whether u may act on any conversation.
-func isSupervisor(u *gridline.User) bool {
-	return u != nil && (u.Role == gridline.RoleSupervisor || u.Role == gridline.RoleAdmin)
-}

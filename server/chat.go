@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -14,16 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/bot"
-	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/conversation"
 )
-
-// InternalNoteID marks a system message meant for staff only (a transfer note,
-// a rating): customers never receive it.
-const InternalNoteID = handoff.NoteAuthorID
-
-// botTimeout bounds one bot reply, LLM included; the bot falls back well before.
-const botTimeout = 30 * time.Second
 
 type widgetSessionRequest struct {
 	Lang         string `json:"lang" validate:"omitempty,max=35"`
@@ -39,45 +30,31 @@ type widgetSessionResponse struct {
 	ExpiresAt      time.Time `json:"expires_at"`
 }
 
-// createWidgetSession starts a conversation for a new visitor, or resumes the
-// visitor's open one when they present a still-valid token. A visitor whose last
-// conversation was resolved keeps their customer record and gets a new matter.
+// createWidgetSession is POST /api/v1/widget/sessions: the visitor's open
+// conversation when they present a still-valid token (200), else a new one (201).
 func (s *Server) createWidgetSession(c echo.Context) error {
 	var req widgetSessionRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	lang := gridline.NormalizeLang(req.Lang)
+	v := conversation.Visitor{Lang: req.Lang}
 	if req.Lang == "" {
-		lang = gridline.NormalizeLang(c.Request().Header.Get("Accept-Language"))
+		v.Lang = c.Request().Header.Get("Accept-Language")
 	}
-	var cust *gridline.Customer
 	if req.VisitorToken != "" {
 		if claims, err := verifyVisitor(s.cfg.Secret, req.VisitorToken, s.now()); err == nil {
-			conv, err := s.cfg.Store.Conversation(ctx, claims.ConversationID)
-			if err == nil && conv.Status != gridline.StatusResolved {
-				return c.JSON(http.StatusOK, s.sessionResponse(conv))
-			}
-			if cust, err = s.cfg.Store.Customer(ctx, claims.CustomerID); err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
-				return err
-			}
+			v.CustomerID, v.ConversationID = claims.CustomerID, claims.ConversationID
 		}
 	}
-	if cust == nil {
-		cust = &gridline.Customer{Lang: lang}
-		if err := s.cfg.Store.CreateCustomer(ctx, cust); err != nil {
-			return err
-		}
-	}
-	conv := &gridline.Conversation{CustomerID: cust.ID, Status: gridline.StatusBot, Lang: lang, Skill: gridline.SkillGeneral}
-	if err := s.cfg.Store.CreateConversation(ctx, conv); err != nil {
+	conv, created, err := s.cfg.Conversations.Start(c.Request().Context(), v)
+	if err != nil {
 		return err
 	}
-	if err := s.postBotReply(ctx, conv, s.cfg.Bot.Greet(lang)); err != nil {
-		return err
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
 	}
-	return c.JSON(http.StatusCreated, s.sessionResponse(conv))
+	return c.JSON(status, s.sessionResponse(conv))
 }
 
 func (s *Server) sessionResponse(conv *gridline.Conversation) widgetSessionResponse {
@@ -146,7 +123,7 @@ func (s *Server) chatSocket(c echo.Context) error {
 	return s.serveSocket(c, "chat", func(sk *socket) {
 		cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
 		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message, wait bool) {
-			if m.Author.Kind == gridline.AuthorSystem && m.Author.ID == InternalNoteID {
+			if gridline.IsStaffNote(m) {
 				return // staff only
 			}
 			if wait {
@@ -220,24 +197,28 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 	case frameHello:
 		cs.hello(ctx, f.LastSeq)
 	case frameMessage:
-		cs.customerMessage(ctx, f.ClientID, f.Text, bot.Input{Text: f.Text})
+		m, err := s.cfg.Conversations.Say(ctx, cs.customerID, cs.convID, f.ClientID, f.Text)
+		cs.ack(f.ClientID, m, err)
 	case frameChoose:
-		label := cs.optionLabel(ctx, f.Option)
+		m, err := s.cfg.Conversations.Choose(ctx, cs.customerID, cs.convID, f.ClientID, f.Option)
 		clientID := f.ClientID
-		if clientID == "" {
-			clientID = "choose-" + gridline.NewID()
+		if m != nil {
+			clientID = m.ClientID
 		}
-		cs.customerMessage(ctx, clientID, label, bot.Input{Option: f.Option})
+		cs.ack(clientID, m, err)
 	case frameTyping:
 		// Typing counts against the frame limit like every frame (readFrames);
 		// on top, at most one event a second reaches the switchboard.
 		if now := time.Now(); now.Sub(cs.lastTyping) >= typingEvery {
 			cs.lastTyping = now
-			_ = s.cfg.Board.Publish(ctx, gridline.ConversationTopic(cs.convID),
-				gridline.NewEvent(gridline.EventTyping, cs.convID, map[string]any{"author": gridline.Author{Kind: gridline.AuthorCustomer}}))
+			s.cfg.Conversations.Typing(ctx, cs.convID, gridline.Author{Kind: gridline.AuthorCustomer})
 		}
 	case frameRating:
-		cs.rate(ctx, f.Score, f.Comment)
+		if err := s.cfg.Conversations.Rate(ctx, cs.convID, f.Score, f.Comment); err != nil {
+			cs.sendError(err)
+			return
+		}
+		cs.sk.sendJSON(ratedFrame{Type: outRated, Score: f.Score})
 	default:
 		cs.sendError(gridline.Errorf(gridline.EINVALID, "frame type %q is not for the chat", f.Type))
 	}
@@ -261,14 +242,16 @@ func (cs *chatSession) hello(ctx context.Context, lastSeq int64) {
 		cs.sendError(err)
 		return
 	}
-	cs.sk.sendJSON(map[string]any{"type": "welcome", "conversation_id": conv.ID, "status": conv.Status, "lang": conv.Lang, "last_seq": conv.LastSeq})
+	cs.sk.sendJSON(chatWelcomeFrame{Type: outWelcome, ConversationID: conv.ID, Status: conv.Status, Lang: conv.Lang, LastSeq: conv.LastSeq})
 	err = cs.replayLocked(ctx, lastSeq, conv.LastSeq)
 	cs.mu.Unlock()
 	if err != nil {
 		cs.sendError(err)
 	}
 	if conv.Status == gridline.StatusQueued {
-		cs.s.sendQueueStatus(ctx, cs.sk, conv.ID)
+		if q, ok := s.cfg.Conversations.QueueStatus(ctx, conv.ID); ok {
+			cs.sk.sendJSON(queueFrame{Type: gridline.EventQueue, QueueData: q})
+		}
 	}
 }
 
@@ -305,7 +288,8 @@ func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 	switch ev.Type {
 	case gridline.EventMessage:
 	case gridline.EventTyping:
-		if !bytes.Contains(ev.Data, []byte(`"kind":"customer"`)) { // not the customer's own
+		var t gridline.TypingData
+		if json.Unmarshal(ev.Data, &t) == nil && t.Author.Kind != gridline.AuthorCustomer { // not the customer's own
 			cs.sk.sendJSON(eventFrame(ev))
 		}
 		return
@@ -313,7 +297,7 @@ func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 		// Customers see where their conversation stands, not staff ids or ratings.
 		var conv gridline.Conversation
 		if json.Unmarshal(ev.Data, &conv) == nil && conv.Status != "" {
-			cs.sk.sendJSON(map[string]any{"type": gridline.EventStatus, "status": conv.Status})
+			cs.sk.sendJSON(customerStatusFrame{Type: gridline.EventStatus, Status: conv.Status})
 		}
 		return
 	default:
@@ -325,113 +309,18 @@ func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 	}
 }
 
-// customerMessage stores the customer's text before acking it, and asks the bot
-// when the conversation is still with the bot. A resent client id is acked with
-// its stored seq and nothing else happens.
-func (cs *chatSession) customerMessage(ctx context.Context, clientID, text string, in bot.Input) {
-	s := cs.s
-	m := &gridline.Message{ConversationID: cs.convID, ClientID: clientID, Text: text,
-		Author: gridline.Author{Kind: gridline.AuthorCustomer, ID: cs.customerID}}
-	created, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m)
-	if err != nil && !created {
+// ack answers a customer message: ack{client_id,seq} once it is stored, an
+// error frame naming the client id when it could not be.
+func (cs *chatSession) ack(clientID string, m *gridline.Message, err error) {
+	if err != nil {
 		cs.sendErrorFor(clientID, err)
 		return
 	}
-	if err != nil {
-		s.logger.Warn("chat: publish", "err", err, "conversation", cs.convID)
-	}
-	cs.sk.sendJSON(map[string]any{"type": "ack", "client_id": clientID, "seq": m.Seq})
-	if !created {
-		return
-	}
-	s.metrics.messages.WithLabelValues(string(gridline.AuthorCustomer)).Inc()
-	in.ConversationID = cs.convID
-	s.queueBotTurn(cs.convID, in)
-}
-
-// optionLabel finds the label of a quick reply the customer pressed, so their
-// choice reads as what they saw; an unknown option reads as itself.
-func (cs *chatSession) optionLabel(ctx context.Context, option string) string {
-	conv, err := cs.s.cfg.Store.Conversation(ctx, cs.convID)
-	if err != nil {
-		return option
-	}
-	msgs, err := cs.s.cfg.Store.Messages(ctx, cs.convID, max(0, conv.LastSeq-20), 0)
-	if err != nil {
-		return option
-	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		for _, q := range msgs[i].QuickReplies {
-			if q.ID == option {
-				return q.Label
-			}
-		}
-	}
-	return option
-}
-
-// rate records the customer's satisfaction score and comment.
-func (cs *chatSession) rate(ctx context.Context, score int, comment string) {
-	s := cs.s
-	if err := s.cfg.Store.RateConversation(ctx, cs.convID, score); err != nil {
-		cs.sendError(err)
-		return
-	}
-	text := strings.Repeat("★", score) + strings.Repeat("☆", 5-score)
-	if c := strings.TrimSpace(comment); c != "" {
-		text += " " + c
-	}
-	m := &gridline.Message{ConversationID: cs.convID, Text: text,
-		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: InternalNoteID, Name: "rating"}}
-	if _, err := gridline.Post(ctx, s.cfg.Store, s.cfg.Board, m); err != nil {
-		s.logger.Warn("chat: rating note", "err", err)
-	}
-	cs.sk.sendJSON(map[string]any{"type": "rated", "score": score})
+	cs.sk.sendJSON(ackFrame{Type: outAck, ClientID: clientID, Seq: m.Seq})
 }
 
 func (cs *chatSession) sendError(err error) { cs.sendErrorFor("", err) }
 
 func (cs *chatSession) sendErrorFor(clientID string, err error) {
-	body := toErrorBody(err)
-	if body.Code == gridline.EINTERNAL {
-		cs.s.logger.Error("chat", "err", err, "conversation", cs.convID)
-	}
-	frame := map[string]any{"type": "error", "code": body.Code, "message": body.Message}
-	if body.Fields != nil {
-		frame["fields"] = body.Fields
-	}
-	if clientID != "" {
-		frame["client_id"] = clientID
-	}
-	cs.sk.sendJSON(frame)
-}
-
-// messageFrame is the frame a stored message travels in.
-func messageFrame(m *gridline.Message) json.RawMessage {
-	data, _ := json.Marshal(m)
-	return spliceType("message", data)
-}
-
-// eventFrame turns a switchboard event into the frame clients receive: the
-// event's data object with its type added.
-func eventFrame(ev gridline.Event) json.RawMessage {
-	return spliceType(ev.Type, ev.Data)
-}
-
-// spliceType returns {"type":typ, ...fields of obj}.
-func spliceType(typ string, obj []byte) json.RawMessage {
-	head, _ := json.Marshal(typ)
-	obj = bytes.TrimSpace(obj)
-	if len(obj) < 2 || obj[0] != '{' {
-		return json.RawMessage(`{"type":` + string(head) + `}`)
-	}
-	var b bytes.Buffer
-	b.WriteString(`{"type":`)
-	b.Write(head)
-	if inner := bytes.TrimSpace(obj[1 : len(obj)-1]); len(inner) > 0 {
-		b.WriteByte(',')
-		b.Write(inner)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+	cs.s.sendError(cs.sk, "chat", cs.convID, clientID, err)
 }

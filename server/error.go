@@ -4,88 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"regexp"
-	"strings"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
 	"github.com/gridline/gridline"
-)
-
-// validate checks every request body and frame; one instance caches struct metadata.
-var validate = newValidator()
-
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	// Report JSON field names, not Go ones.
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
-		if name == "-" {
-			return ""
-		}
-		return name
-	})
-	_ = v.RegisterValidation("clientid", func(fl validator.FieldLevel) bool {
-		return clientIDPattern.MatchString(fl.Field().String())
-	})
-	_ = v.RegisterValidation("phone", func(fl validator.FieldLevel) bool {
-		return phonePattern.MatchString(strings.TrimSpace(fl.Field().String()))
-	})
-	return v
-}
-
-var (
-	slugPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,79}$`)
-	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
-	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{3,30}$`)
+	"github.com/gridline/gridline/validate"
 )
 
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
-
-// validationError turns validator errors into an EINVALID error naming each field.
-func validationError(err error) error {
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return gridline.Errorf(gridline.EINVALID, "invalid input")
-	}
-	fields := make(map[string]string, len(verrs))
-	for _, fe := range verrs {
-		name := fe.Namespace()
-		if i := strings.IndexByte(name, '.'); i >= 0 {
-			name = name[i+1:] // drop the struct's own name
-		}
-		fields[name] = describeRule(fe)
-	}
-	return &gridline.Error{Code: gridline.EINVALID, Message: "some fields are invalid", Fields: fields}
-}
-
-// describeRule says in words what a failed validation rule wanted.
-func describeRule(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "required"
-	case "max":
-		return "at most " + fe.Param()
-	case "min":
-		return "at least " + fe.Param()
-	case "oneof":
-		return "one of: " + fe.Param()
-	case "clientid":
-		return "letters, digits and . _ : - only, at most 64"
-	case "phone":
-		return "must be a phone number"
-	case "required_if":
-		return "required"
-	case "email":
-		return "must be an email address"
-	case "gte":
-		return "must be at least " + fe.Param()
-	case "lte":
-		return "must be at most " + fe.Param()
-	}
-	return "fails " + fe.Tag()
-}
 
 // bind decodes a JSON request body into v and validates it.
 func bind(c echo.Context, v any) error {
@@ -102,10 +28,7 @@ func bind(c echo.Context, v any) error {
 	if reflect.Indirect(reflect.ValueOf(v)).Kind() != reflect.Struct {
 		return nil // raw JSON and arrays are checked element by element by the caller
 	}
-	if err := validate.Struct(v); err != nil {
-		return validationError(err)
-	}
-	return nil
+	return validate.Struct(v)
 }
 
 // statusOfCode maps each error code to its HTTP status; only this package does

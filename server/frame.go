@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/validate"
 )
 
 // Limits on what a client may send through a socket.
@@ -63,7 +64,7 @@ func DecodeFrame(data []byte) (*Frame, error) {
 		return nil, gridline.Errorf(gridline.EINVALID, "frame has trailing data")
 	}
 	if err := validate.Struct(&f); err != nil {
-		return nil, validationError(err)
+		return nil, err
 	}
 	switch f.Type {
 	case frameMessage:

@@ -2,14 +2,11 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/bot"
 )
 
 func TestDecodeFrame(t *testing.T) {
@@ -140,36 +137,5 @@ func TestSpliceType(t *testing.T) {
 		if !json.Valid([]byte(got)) {
 			t.Errorf("invalid JSON %s", got)
 		}
-	}
-}
-
-// TestBotTurnsQueue: inputs come out in order, one worker per conversation, and
-// a flood drops the oldest waiting turn, never the newest.
-func TestBotTurnsQueue(t *testing.T) {
-	var q botTurns
-	if start, _ := q.enqueue("c", bot.Input{Text: "1"}); !start {
-		t.Fatal("the first input did not start a worker")
-	}
-	for i := 2; i <= maxPendingTurns+2; i++ {
-		start, dropped := q.enqueue("c", bot.Input{Text: strconv.Itoa(i)})
-		if start {
-			t.Fatalf("input %d started a second worker", i)
-		}
-		if dropped != (i > maxPendingTurns) {
-			t.Fatalf("input %d: dropped=%v", i, dropped)
-		}
-	}
-	if start, _ := q.enqueue("other", bot.Input{Text: "x"}); !start {
-		t.Fatal("another conversation shares a worker")
-	}
-	var got []string
-	for in, ok := q.next("c"); ok; in, ok = q.next("c") {
-		got = append(got, in.Text)
-	}
-	if want := "[3 4 5 6]"; fmt.Sprint(got) != want {
-		t.Fatalf("turns %v, want %s", got, want)
-	}
-	if start, _ := q.enqueue("c", bot.Input{Text: "7"}); !start {
-		t.Fatal("after the worker ended, a new input did not start one")
 	}
 }

@@ -32,6 +32,7 @@ func (s *Server) knowledgeRoutes(api *echo.Group) {
 	api.POST("/bot/ask", s.askBot, staff, s.rateLimit(5, 30))
 	api.GET("/unanswered", s.listUnanswered, staff)
 	api.POST("/unanswered/:id/resolve", s.resolveUnanswered, admin)
+	s.synonymRoutes(api)
 }
 
 // articleInput is an article as clients write it: the knowledge base's own
@@ -243,11 +244,9 @@ func (s *Server) askBot(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	lang := in.Lang
-	if lang == "" {
-		lang = detectLang(in.Text)
-	}
-	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: lang}, nil)
+	// The bot reads the language from the text (gridline.DetectLang); in.Lang is
+	// only its fallback.
+	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: in.Lang}, nil)
 	if err != nil {
 		return err
 	}
@@ -258,16 +257,6 @@ func (s *Server) askBot(c echo.Context) error {
 		reply.Suggestions = []bot.Suggestion{}
 	}
 	return c.JSON(http.StatusOK, reply)
-}
-
-// detectLang guesses zh for text with Han characters, else en.
-func detectLang(text string) string {
-	for _, r := range text {
-		if r >= 0x4E00 && r <= 0x9FFF {
-			return gridline.LangZH
-		}
-	}
-	return gridline.LangEN
 }
 
 func (s *Server) listUnanswered(c echo.Context) error {
@@ -283,6 +272,8 @@ type resolveUnansweredInput struct {
 	ArticleID int64 `json:"article_id" validate:"required,gt=0"`
 }
 
+// resolveUnanswered links a question to an article; the knowledge base adds
+// the question to the article's phrasings, so it is answered from now on.
 func (s *Server) resolveUnanswered(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -292,14 +283,7 @@ func (s *Server) resolveUnanswered(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if _, err := s.cfg.Store.Article(ctx, in.ArticleID); err != nil {
-		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
-			return &gridline.Error{Code: gridline.EINVALID, Message: "no such article", Fields: map[string]string{"article_id": "no such article"}}
-		}
-		return err
-	}
-	if err := s.cfg.Store.ResolveUnanswered(ctx, id, in.ArticleID); err != nil {
+	if err := s.cfg.Knowledge.ResolveUnanswered(c.Request().Context(), id, in.ArticleID, currentUser(c).Email); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

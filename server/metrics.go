@@ -113,6 +113,14 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// MessageStored counts a message the conversation service stored.
+func (m *metrics) MessageStored(kind gridline.AuthorKind) {
+	m.messages.WithLabelValues(string(kind)).Inc()
+}
+
+// BotReplied counts a bot reply by its action.
+func (m *metrics) BotReplied(action string) { m.botReplies.WithLabelValues(action).Inc() }
+
 // handler serves the registry to a reader that presents token as a bearer
 // token (GRIDLINE_METRICS_TOKEN). Without a configured token /metrics is not
 // served at all: the figures name routes, load and the process's memory, which

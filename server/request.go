@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,4 +39,29 @@ func (s *Server) closeRequest(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+type widgetRequestInput struct {
+	Kind  string `json:"kind" validate:"required,oneof=message callback"`
+	Phone string `json:"phone" validate:"required_if=Kind callback,omitempty,min=5,max=32,phone"`
+	Text  string `json:"text" validate:"required_if=Kind message,max=4000"`
+}
+
+// createWidgetRequest is POST /api/v1/widget/requests: a customer leaves a message
+// or a call-back number for staff.
+func (s *Server) createWidgetRequest(c echo.Context) error {
+	tok := strings.TrimPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	claims, err := verifyVisitor(s.cfg.Secret, tok, s.now())
+	if err != nil {
+		return err
+	}
+	var in widgetRequestInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	r, err := s.cfg.Conversations.LeaveRequest(c.Request().Context(), claims.CustomerID, claims.ConversationID, in.Kind, in.Phone, in.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
 }

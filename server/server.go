@@ -1,7 +1,9 @@
 // Package server is Gridline's transport: Echo routes, the WebSocket endpoints for
 // customers and agents, authentication, validation and the mapping of error codes
-// to HTTP statuses. It holds no SQL, no Redis and no prompts: it calls the store,
-// the switchboard, the bot, the knowledge base and the desk through their seams.
+// to HTTP statuses. It holds no SQL, no Redis, no prompts, no policy and no
+// customer-facing sentence: it decodes a frame or a request, calls the
+// conversation service (or the store, the switchboard, the knowledge base)
+// through their seams, and encodes the answer (frames.go lists what it sends).
 package server
 
 import (
@@ -19,23 +21,34 @@ import (
 	xrate "golang.org/x/time/rate"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/archive"
 	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/knowledge"
+	"github.com/gridline/gridline/workorder"
 )
 
-// Config is what a Server is built from. Store, Board and Bot are required.
+// Config is what a Server is built from. Store, Board, Bot and Conversations
+// are required.
 type Config struct {
 	Store gridline.Store
 	Board gridline.Switchboard
-	Bot   bot.Responder
-	// Desk routes conversations to agents; Presence tells who is online. Without a
-	// Desk, handoffs become requests for staff to close later.
+	// Bot answers the admins' "test the bot" (POST /bot/ask); chats reach the
+	// bot through Conversations.
+	Bot bot.Responder
+	// Conversations is the conversation policy every chat, reply, claim,
+	// transfer and listing goes through.
+	Conversations *conversation.Service
+	// Desk keeps agents' presence (heartbeats, logout); Presence and Queue are
+	// read for the floor views (agents, queues). Each may be nil.
 	Desk     Desk
 	Presence handoff.Presence
 	Queue    handoff.Queue
 	// Knowledge is the knowledge base: articles, search, import and export.
 	Knowledge *knowledge.Service
+	// Archive is the customer archive; nil answers its routes 501.
+	Archive *archive.Service
 	// Secret signs visitor tokens.
 	Secret []byte
 	// AllowedOrigins lists the sites (scheme://host[:port]) that may embed the
@@ -69,6 +82,8 @@ type Config struct {
 	MetricsToken string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WorkOrders runs work orders; nil runs one over Store and Board.
+	WorkOrders *workorder.Service
 }
 
 // Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
@@ -93,9 +108,16 @@ type Server struct {
 
 	mu       sync.Mutex
 	sockets  map[*socket]struct{}
+	consoles map[string]int // open agent consoles per user id
 	draining bool
+}
 
-	turns botTurns
+// Desk is what the server asks of the desk itself: agents' presence.
+// *handoff.Desk implements it; routing goes through Config.Conversations.
+type Desk interface {
+	Heartbeat(ctx context.Context, u *gridline.User, status string) error
+	// Disconnect tells the desk a user's last console here closed.
+	Disconnect(ctx context.Context, u *gridline.User) error
 }
 
 // New builds a server from cfg.
@@ -127,6 +149,9 @@ func New(cfg Config) *Server {
 	}
 	s.publicOrigin, s.publicHTTPS = parsePublicURL(cfg.PublicURL)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Conversations != nil {
+		cfg.Conversations.Observe(s.metrics)
+	}
 	s.echo = s.routes()
 	s.http = &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout}
@@ -146,7 +171,7 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes every socket with 1001 (going away) after
 // flushing what was queued for it, and waits for in-flight work — stores, acks and
-// bot replies — until ctx ends.
+// the conversation service's bot replies — until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
@@ -164,6 +189,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.work.Wait(); close(done) }()
 	select {
 	case <-done:
+		if s.cfg.Conversations != nil {
+			if werr := s.cfg.Conversations.Wait(ctx); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
 	case <-ctx.Done():
 		err = errors.Join(err, ctx.Err())
 	}
@@ -197,15 +227,6 @@ func (s *Server) untrack(sk *socket) {
 	delete(s.sockets, sk)
 	s.mu.Unlock()
 	s.work.Done()
-}
-
-// goBackground runs fn under the server's lifetime, counted for Shutdown.
-func (s *Server) goBackground(fn func(ctx context.Context)) {
-	s.work.Add(1)
-	go func() {
-		defer s.work.Done()
-		fn(s.ctx)
-	}()
 }
 
 func (s *Server) routes() *echo.Echo {
@@ -248,19 +269,26 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/auth/logout", s.logout, s.requireRole())
 	api.GET("/auth/me", s.me, s.requireRole())
 	s.knowledgeRoutes(api)
+	s.customerRoutes(api)
 	s.agentRoutes(e, api)
+	s.workOrderRoutes(api)
 
 	s.staticRoutes(e)
 	return e
 }
 
-// bodyLimit caps request bodies: 256 KiB, except a knowledge-base import (8 MiB).
+// bodyLimit caps request bodies: 256 KiB, except a knowledge-base import (8 MiB)
+// and a customer import (64 MiB, archive.MaxImportBytes).
 func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	small := middleware.BodyLimit("256K")(next)
 	large := middleware.BodyLimit("8M")(next)
+	huge := middleware.BodyLimit("64M")(next)
 	return func(c echo.Context) error {
 		if strings.HasSuffix(c.Request().URL.Path, "/articles/import") {
 			return large(c)
+		}
+		if strings.HasSuffix(c.Request().URL.Path, "/customers/import") {
+			return huge(c)
 		}
 		return small(c)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/bot/llm"
 	"github.com/gridline/gridline/bot/llm/llmtest"
@@ -23,15 +22,9 @@ import (
 
 func starterIndex(t testing.TB) *knowledge.Index {
 	t.Helper()
-	articles, err := starter.Articles()
+	ix, err := starter.Index()
 	if err != nil {
 		t.Fatal(err)
-	}
-	ix := knowledge.NewIndex()
-	for i, a := range articles {
-		a.ID = int64(i + 1)
-		a.Status = gridline.ArticlePublished
-		ix.Put(a)
 	}
 	return ix
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/bot/llm"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
 	hredis "github.com/gridline/gridline/handoff/redis"
@@ -23,6 +24,7 @@ import (
 	"github.com/gridline/gridline/server"
 	"github.com/gridline/gridline/store"
 	webwidget "github.com/gridline/gridline/web-widget"
+	"github.com/gridline/gridline/workorder"
 )
 
 // App is one running Gridline: every part wired, listening once started.
@@ -36,9 +38,14 @@ type App struct {
 	Knowledge *knowledge.Service
 	Desk      *handoff.Desk
 	Bot       *bot.Bot
-	Server    *server.Server
+	// Conversations is the conversation policy the server's chats go through.
+	Conversations *conversation.Service
+	Server        *server.Server
+	// WorkOrders runs work orders and sweeps their deadlines on every replica.
+	WorkOrders *workorder.Service
 
 	redis  *goredis.Client
+	lease  conversation.Lease // bot turns: one replica at a time per conversation
 	ln     net.Listener
 	cancel context.CancelFunc
 	loops  sync.WaitGroup
@@ -75,10 +82,12 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		a.Board = hredis.NewPrefixedSwitchboard(a.redis, cfg.RedisPrefix, gridline.NewID())
 		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
 		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
+		a.lease = hredis.NewLease(a.redis, cfg.RedisPrefix)
 	} else {
 		a.Board = memory.NewSwitchboard()
 		a.Queue = memory.NewQueue()
 		a.Presence = memory.NewPresence(nil)
+		a.lease = conversation.NewMemoryLease(nil)
 	}
 
 	secret, err := loadSecret(ctx, a.Store, cfg.Secret)
@@ -111,14 +120,28 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		} else if seeded {
 			logger.Info("starter knowledge base loaded", "articles", len(articles))
 		}
+		syn, err := starter.Synonyms()
+		if err != nil {
+			return nil, err
+		}
+		if seeded, err := a.Knowledge.SeedSynonyms(ctx, syn); err != nil {
+			return nil, fmt.Errorf("seed synonyms: %w", err)
+		} else if seeded {
+			logger.Info("starter synonyms loaded", "sets", len(syn.Sets))
+		}
 	}
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
+	if a.redis != nil {
+		// Every replica reads the same flows: a customer may reconnect to any.
+		botCfg.Flows = hredis.NewFlows(a.redis, cfg.RedisPrefix, 0)
+	}
 	if model != nil {
 		botCfg.LLM = model
 	}
 	a.Bot = bot.New(botCfg)
-	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger}
+	a.Desk = &handoff.Desk{Store: a.Store, Queue: a.Queue, Presence: a.Presence, Board: a.Board, Logger: logger,
+		Grace: cfg.AgentGrace, ReconnectGrace: cfg.ReconnectGrace, AssignEvery: cfg.AssignEvery}
 	if cfg.RedisURL == "" {
 		// The in-process queue starts empty: rebuild it and agents' loads from the
 		// store. With Redis the queue outlives restarts and other replicas may be
@@ -128,9 +151,13 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	a.Server = server.New(server.Config{
-		Store: a.Store, Board: a.Board, Bot: a.Bot, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
-		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
+	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Logger: logger})
+	arch := newArchive(a.Store, cfg, logger)
+	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger}
+	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
+		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
+		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
 		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 	})
@@ -146,7 +173,8 @@ func (a *App) Start() error {
 	a.ln = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	for name, loop := range map[string]func(context.Context) error{"knowledge": a.Knowledge.Run, "desk": a.Desk.Run} {
+	for name, loop := range map[string]func(context.Context) error{"knowledge": a.Knowledge.Run, "desk": a.Desk.Run,
+		"workorders": a.WorkOrders.Run} {
 		a.loops.Add(1)
 		go func() {
 			defer a.loops.Done()
@@ -192,6 +220,9 @@ func (a *App) Close(ctx context.Context) error {
 		a.cancel()
 	}
 	a.loops.Wait()
+	if a.Conversations != nil {
+		err = errors.Join(err, a.Conversations.Close())
+	}
 	return errors.Join(err, a.closeResources())
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridline/gridline/handoff"
 )
 
 // Config is everything an operator may set, from GRIDLINE_* variables and the
@@ -19,15 +21,17 @@ type Config struct {
 	DatabaseURL string
 	RedisURL    string
 	// RedisPrefix namespaces this deployment's Redis keys.
-	RedisPrefix    string
-	LLMBaseURL     string
-	LLMAPIKey      string
-	LLMModel       string
-	LLMEmbedModel  string
-	LLMTimeout     time.Duration
-	AdminEmail     string
-	AdminPassword  string
-	Secret         string
+	RedisPrefix   string
+	LLMBaseURL    string
+	LLMAPIKey     string
+	LLMModel      string
+	LLMEmbedModel string
+	LLMTimeout    time.Duration
+	AdminEmail    string
+	AdminPassword string
+	Secret        string
+	// IdentitySecret verifies host sites' signed customer identities.
+	IdentitySecret string
 	AllowedOrigins []string
 	// Seed loads the starter knowledge base when the knowledge base is empty.
 	Seed bool
@@ -45,6 +49,15 @@ type Config struct {
 	// PublicURL is where customers and staff reach the server; an https URL
 	// makes the session cookie Secure.
 	PublicURL string
+	// AgentGrace is how long a vanished agent keeps their chats after their last
+	// heartbeat; zero means handoff.DefaultGrace.
+	AgentGrace time.Duration
+	// ReconnectGrace is how long an agent whose console closed stays present, as
+	// away, for a reload; zero means handoff.DefaultReconnectGrace.
+	ReconnectGrace time.Duration
+	// AssignEvery is the least time between two chats offered to one agent; zero
+	// means handoff.DefaultAssignEvery, negative offers as fast as capacity allows.
+	AssignEvery time.Duration
 }
 
 // parseConfig reads the environment, then the flags of a subcommand.
@@ -74,6 +87,7 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	fs.StringVar(&cfg.AdminEmail, "admin-email", env("GRIDLINE_ADMIN_EMAIL", ""), "bootstrap admin email (GRIDLINE_ADMIN_EMAIL)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", env("GRIDLINE_ADMIN_PASSWORD", ""), "bootstrap admin password (GRIDLINE_ADMIN_PASSWORD)")
 	fs.StringVar(&cfg.Secret, "secret", env("GRIDLINE_SECRET", ""), "token signing key; empty: generated and kept in the store (GRIDLINE_SECRET)")
+	fs.StringVar(&cfg.IdentitySecret, "identity-secret", env("GRIDLINE_IDENTITY_SECRET", ""), "verifies host sites' signed customer identities; empty: none is accepted (GRIDLINE_IDENTITY_SECRET)")
 	origins := fs.String("allowed-origins", env("GRIDLINE_ALLOWED_ORIGINS", ""), "comma-separated origins that may embed the widget (GRIDLINE_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("GRIDLINE_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDLINE_LOG_LEVEL)")
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
@@ -82,6 +96,9 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GRIDLINE_METRICS_TOKEN", ""), "bearer token that reads /metrics; empty: /metrics not served (GRIDLINE_METRICS_TOKEN)")
 	proxies := fs.String("trusted-proxies", env("GRIDLINE_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-* headers are believed (GRIDLINE_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("GRIDLINE_PUBLIC_URL", ""), "URL customers and the telephony provider reach the server at (GRIDLINE_PUBLIC_URL)")
+	fs.DurationVar(&cfg.AgentGrace, "agent-grace", envDuration(getenv("GRIDLINE_AGENT_GRACE"), handoff.DefaultGrace), "how long a vanished agent keeps their chats (GRIDLINE_AGENT_GRACE)")
+	fs.DurationVar(&cfg.ReconnectGrace, "reconnect-grace", envDuration(getenv("GRIDLINE_RECONNECT_GRACE"), handoff.DefaultReconnectGrace), "how long an agent whose console closed stays present, offered nothing (GRIDLINE_RECONNECT_GRACE)")
+	fs.DurationVar(&cfg.AssignEvery, "assign-every", envDuration(getenv("GRIDLINE_ASSIGN_EVERY"), handoff.DefaultAssignEvery), "least time between two chats offered to one agent; negative: no pacing (GRIDLINE_ASSIGN_EVERY)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
 	if extra != nil {
 		extra(fs)

@@ -5,15 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/server"
+	"github.com/gridline/gridline/store"
 )
 
 // TestTwoReplicas: two `gridline serve` processes share one PostgreSQL and one
@@ -152,4 +156,219 @@ func doJSON(t *testing.T, method, url string, body any, header http.Header) (*ht
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	return resp, out
+}
+
+// replicaConfig is the configuration of replicas sharing one PostgreSQL schema
+// and one Redis prefix; it skips without GRIDLINE_TEST_REDIS_URL.
+func replicaConfig(t *testing.T) Config {
+	t.Helper()
+	redisURL := os.Getenv("GRIDLINE_TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the two-replica test")
+	}
+	cfg := testConfig(t)
+	cfg.DatabaseURL = postgresTestURL(t)
+	cfg.RedisURL = redisURL
+	cfg.RedisPrefix = "gltest:" + gridline.NewID()[:12] + ":"
+	return cfg
+}
+
+// TestReplicaFaultReportHandOver: a customer starts a fault report on replica
+// A, loses the connection halfway and reconnects to replica B, which carries on
+// the same report: the address given on A and the phone given on B are filed
+// together.
+func TestReplicaFaultReportHandOver(t *testing.T) {
+	cfg := replicaConfig(t)
+	a := startApp(t, cfg)
+	b := startApp(t, cfg)
+	ctx := context.Background()
+
+	s := newSession(t, a, "en")
+	onA := mustDialChat(t, a, s.VisitorToken)
+	onA.send(map[string]any{"type": "hello", "last_seq": 0})
+	onA.next(botMessage, "greeting on A")
+	onA.send(map[string]any{"type": "choose", "option": "menu.fault"})
+	if f := onA.next(botMessage, "the fault form on A"); !strings.Contains(f["text"].(string), "fault report") {
+		t.Fatalf("pressing the fault report on A: %v", f["text"])
+	}
+	onA.send(map[string]any{"type": "message", "client_id": "addr", "text": "45 Elm Road, Block B"})
+	asked := onA.next(botMessage, "the question for a phone on A")
+	if !strings.Contains(asked["text"].(string), "phone number") {
+		t.Fatalf("after the address on A the bot said %q, want the question for a phone", asked["text"])
+	}
+	onA.ws.Close() // the customer's connection drops
+
+	onB := mustDialChat(t, b, s.VisitorToken)
+	onB.send(map[string]any{"type": "hello", "last_seq": seqOf(asked)})
+	onB.next(ofType("welcome"), "welcome on B")
+	onB.send(map[string]any{"type": "message", "client_id": "phone", "text": "13912345678"})
+	done := onB.next(botMessage, "the bot's reply on B")
+	text, _ := done["text"].(string)
+	if !strings.Contains(text, "Your fault report is recorded") || !strings.Contains(text, "45 Elm Road, Block B") || !strings.Contains(text, "13912345678") {
+		t.Fatalf("on B the bot said %q; want the report filed with the address given on A", text)
+	}
+	// The report is filed beside the reply.
+	for wait := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		requests, err := b.Store.ListRequests(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		filed := false
+		for _, r := range requests {
+			filed = filed || (r.ConversationID == s.ConversationID && r.Phone == "13912345678" && strings.Contains(r.Text, "45 Elm Road"))
+		}
+		if filed {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("no fault report filed for the conversation: %+v", requests)
+		}
+	}
+}
+
+// TestReplicaRestartsReturnVanishedAgentsChats is the restart loop of issue 7
+// scaled down tenfold (grace 60 s -> 6 s, a restart every 20 s -> 2 s, the
+// allowance of 10 s -> 1 s): an agent on replica A takes a chat and vanishes;
+// both replicas keep restarting, staggered, through the whole grace; the chat is
+// back in the queue within grace + 1 s of the agent's last sign of life, and
+// not before the grace.
+func TestReplicaRestartsReturnVanishedAgentsChats(t *testing.T) {
+	const scale = 10
+	cfg := replicaConfig(t)
+	cfg.AgentGrace = 60 * time.Second / scale
+	cfg.ReconnectGrace = 5 * time.Second / scale
+	restartEvery := 20 * time.Second / scale
+	allowance := 10 * time.Second / scale
+	ctx := context.Background()
+
+	boot := func() (*App, error) {
+		app, err := NewApp(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			return nil, err
+		}
+		return app, app.Start()
+	}
+	mustBoot := func() *App {
+		app, err := boot()
+		if err != nil {
+			t.Fatalf("boot: %v", err)
+		}
+		return app
+	}
+	stop := func(app *App) {
+		if app == nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := app.Close(cctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+	var mu sync.Mutex
+	replicas := []*App{mustBoot(), mustBoot()}
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, app := range replicas {
+			stop(app)
+		}
+	})
+	a := replicas[0]
+	observer, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { observer.Close() })
+
+	// A customer on A waits for a person; Ann signs in on A and is given the chat.
+	hash, err := server.HashPassword("agent-password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := &gridline.User{Email: "ann@example.com", Name: "Ann", Role: gridline.RoleAgent,
+		Skills: gridline.Skills, Capacity: 3, PasswordHash: hash}
+	if err := observer.CreateUser(ctx, ann); err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(t, a, "en")
+	widget := mustDialChat(t, a, s.VisitorToken)
+	widget.send(map[string]any{"type": "hello", "last_seq": 0})
+	widget.next(botMessage, "greeting")
+	widget.send(map[string]any{"type": "message", "client_id": "c1", "text": "I want to talk to a real person please"})
+	widget.next(ofType("queue"), "a place in the queue")
+	resp, body := postJSON(t, a.URL()+"/api/v1/auth/login", map[string]string{"email": ann.Email, "password": "agent-password-1"}, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d %s", resp.StatusCode, body)
+	}
+	var login struct{ Token string }
+	_ = json.Unmarshal(body, &login)
+	console := dialAgent(t, a, login.Token)
+	console.send(map[string]any{"type": "status", "status": "online"})
+	console.next(func(f map[string]any) bool {
+		conv, _ := f["conversation"].(map[string]any)
+		return f["type"] == "assigned" && conv["id"] == s.ConversationID
+	}, "the chat assigned to ann")
+	lastSign := time.Now()
+	console.ws.UnderlyingConn().Close() // ann's machine dies: no close frame, no more heartbeats
+
+	// Both replicas restart every restartEvery, half a period apart, until the
+	// chat is back or the allowance is spent; the store is watched meanwhile.
+	deadline := lastSign.Add(cfg.AgentGrace + allowance)
+	stopRestarts := make(chan struct{})
+	var restarts int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(restartEvery / 2)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopRestarts:
+				return
+			case <-tick.C:
+			}
+			mu.Lock()
+			i := restarts % 2
+			stop(replicas[i])
+			app, err := boot()
+			replicas[i] = app
+			restarts++
+			mu.Unlock()
+			if err != nil {
+				t.Errorf("restart: %v", err)
+				return
+			}
+		}
+	}()
+	var returned time.Time
+	for returned.IsZero() && time.Now().Before(deadline.Add(2*time.Second)) {
+		conv, err := observer.Conversation(ctx, s.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conv.Status == gridline.StatusQueued && conv.HandlerID == "" {
+			returned = time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stopRestarts)
+	wg.Wait()
+	if returned.IsZero() {
+		t.Fatalf("after %d restarts the vanished agent's chat was not back in the queue %v after her last heartbeat",
+			restarts, time.Since(lastSign).Round(time.Millisecond))
+	}
+	took := returned.Sub(lastSign)
+	t.Logf("chat back in the queue %v after the agent vanished (grace %v), %d restarts meanwhile",
+		took.Round(time.Millisecond), cfg.AgentGrace, restarts)
+	if took > cfg.AgentGrace+allowance {
+		t.Errorf("the chat came back after %v, want within grace + %v = %v", took, allowance, cfg.AgentGrace+allowance)
+	}
+	if took < cfg.AgentGrace-100*time.Millisecond {
+		t.Errorf("the chat came back after %v, before the grace of %v", took, cfg.AgentGrace)
+	}
+	if restarts < 4 {
+		t.Errorf("only %d restarts during the grace; the test did not exercise restarts", restarts)
+	}
 }

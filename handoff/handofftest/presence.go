@@ -37,7 +37,8 @@ func (c *Clock) Jump(d time.Duration) {
 	c.skew += d
 }
 
-// RunPresence checks heartbeats, their expiry, renewal, updates and Leave. open
+// RunPresence checks heartbeats, their expiry, renewal, updates and Leave, the
+// last-seen clock and the pace reservations. open
 // returns an empty Presence of its own that may read the time from now.
 func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) handoff.Presence) {
 	ctx := context.Background()
@@ -158,6 +159,88 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 		if _, err := p.Agent(ctx, "ann"); err != nil {
 			t.Fatalf("renewed heartbeat lapsed: %v", err)
 		}
+	})
+
+	t.Run("LastSeenOutlivesTheHeartbeat", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		beat := clock.Now()
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
+			t.Fatal(err)
+		}
+		clock.Jump(2 * ttl)
+		eventually(t, "ann's heartbeat lapses", func() bool {
+			_, err := p.Agent(ctx, "ann")
+			return err != nil
+		})
+		later := clock.Now().Add(time.Hour)
+		seen, err := p.LastSeen(ctx, "ann", later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := seen.Sub(beat); d < -time.Second || d > time.Second {
+			t.Fatalf("LastSeen = %v, want the heartbeat's time %v", seen, beat)
+		}
+	})
+
+	t.Run("LastSeenStartsOneClockForTheUnseen", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		first := clock.Now().Truncate(time.Millisecond)
+		seen, err := p.LastSeen(ctx, "ghost", first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !seen.Equal(first) {
+			t.Fatalf("first notice = %v, want %v", seen, first)
+		}
+		// Another desk noticing later, or this one after a restart, reads the same.
+		seen, err = p.LastSeen(ctx, "ghost", first.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !seen.Equal(first) {
+			t.Fatalf("second notice = %v, want the first %v", seen, first)
+		}
+		// A heartbeat moves the clock to itself.
+		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ghost", Status: handoff.AgentOnline}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		beat := clock.Now()
+		seen, err = p.LastSeen(ctx, "ghost", first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := seen.Sub(beat); d < -time.Second || d > time.Second {
+			t.Fatalf("LastSeen after a heartbeat = %v, want about %v", seen, beat)
+		}
+	})
+
+	t.Run("PaceReservesOncePerInterval", func(t *testing.T) {
+		clock := &Clock{}
+		p := open(t, clock.Now)
+		pace := func(id string, every time.Duration) bool {
+			ok, err := p.Pace(ctx, id, every)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !pace("ann", ttl) {
+			t.Fatal("the first reservation was refused")
+		}
+		reserved := time.Now()
+		if pace("ann", ttl) && time.Since(reserved) < ttl {
+			t.Fatal("a second reservation within the interval was granted")
+		}
+		if !pace("bob", ttl) {
+			t.Fatal("one agent's reservation held back another's")
+		}
+		if !pace("cat", 0) || !pace("cat", 0) {
+			t.Fatal("a zero interval must never hold back")
+		}
+		clock.Jump(2 * ttl)
+		eventually(t, "ann's reservation runs out", func() bool { return pace("ann", ttl) })
 	})
 
 	t.Run("RejectsNonsense", func(t *testing.T) {

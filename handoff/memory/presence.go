@@ -19,6 +19,8 @@ type Presence struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	agents map[string]presenceEntry
+	seen   map[string]time.Time // last heartbeat (or first notice) per agent
+	paced  map[string]time.Time // end of each agent's standing reservation
 }
 
 type presenceEntry struct {
@@ -34,7 +36,8 @@ func NewPresence(now func() time.Time) *Presence {
 	if now == nil {
 		now = time.Now
 	}
-	return &Presence{now: now, agents: make(map[string]presenceEntry)}
+	return &Presence{now: now, agents: make(map[string]presenceEntry),
+		seen: make(map[string]time.Time), paced: make(map[string]time.Time)}
 }
 
 // Heartbeat records p as seen now until ttl passes.
@@ -51,7 +54,51 @@ func (m *Presence) Heartbeat(ctx context.Context, p handoff.AgentPresence, ttl t
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.agents[p.UserID] = presenceEntry{p: p, expires: now.Add(ttl)}
+	m.seen[p.UserID] = now
+	m.forgetLocked(now)
 	return nil
+}
+
+// forgetLocked drops the records older than LastSeenTTL and the spent
+// reservations, so that the maps hold only the staff of the last day.
+func (m *Presence) forgetLocked(now time.Time) {
+	for id, at := range m.seen {
+		if now.Sub(at) > handoff.LastSeenTTL {
+			delete(m.seen, id)
+		}
+	}
+	for id, until := range m.paced {
+		if !until.After(now) {
+			delete(m.paced, id)
+		}
+	}
+}
+
+// LastSeen returns the agent's last heartbeat, or records noticed for an agent
+// with no record and returns it.
+func (m *Presence) LastSeen(ctx context.Context, userID string, noticed time.Time) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if at, ok := m.seen[userID]; ok && m.now().Sub(at) <= handoff.LastSeenTTL {
+		return at, nil
+	}
+	m.seen[userID] = noticed
+	return noticed, nil
+}
+
+// Pace reserves the agent's next offered chat for every, unless one stands.
+func (m *Presence) Pace(ctx context.Context, userID string, every time.Duration) (bool, error) {
+	if every <= 0 {
+		return true, nil
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if until, ok := m.paced[userID]; ok && until.After(now) {
+		return false, nil
+	}
+	m.paced[userID] = now.Add(every)
+	return true, nil
 }
 
 // Leave forgets the agent.

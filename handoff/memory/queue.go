@@ -107,7 +107,7 @@ func (q *Queue) List(ctx context.Context, skill string) ([]handoff.Ticket, error
 	for _, t := range q.tickets {
 		all = append(all, t)
 	}
-	slices.SortFunc(all, compareServing)
+	slices.SortFunc(all, handoff.CompareServing)
 	return all, nil
 }
 
@@ -201,14 +201,4 @@ func (q *Queue) SetLoad(ctx context.Context, agentID string, n int) error {
 		q.loads[agentID] = n
 	}
 	return nil
-}
-
-func compareServing(a, b handoff.Ticket) int {
-	switch {
-	case handoff.ServesBefore(a, b):
-		return -1
-	case handoff.ServesBefore(b, a):
-		return 1
-	}
-	return 0
 }

@@ -39,8 +39,10 @@ func TestDeskTwoReplicas(t *testing.T) {
 		sb := redis.NewSwitchboard(client, fmt.Sprintf("replica-%d", i))
 		t.Cleanup(func() { sb.Close() })
 		boards = append(boards, sb)
+		// Offers unpaced: this race is about claims, and the final AutoAssign is
+		// to fill every agent at once.
 		desks = append(desks, &handoff.Desk{Store: st, Queue: redis.NewQueue(client, prefix),
-			Presence: redis.NewPresence(client, prefix), Board: sb, Logger: quiet})
+			Presence: redis.NewPresence(client, prefix), Board: sb, Logger: quiet, AssignEvery: -1})
 	}
 
 	const customers, agents, capacity = 24, 6, 4

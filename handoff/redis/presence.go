@@ -25,7 +25,9 @@ const indexSlack = time.Minute
 // presence:<id>, JSON, PX ttl) and lists agents through a sorted set of ids by
 // expiry (p presence). A lapsed agent disappears the moment its key expires,
 // on every replica at once, whatever the replicas' clocks say. SeenAt is the
-// heartbeating replica's clock; the time to live is Redis's.
+// heartbeating replica's clock; the time to live is Redis's. When each agent
+// was last seen lives on in p seen:<id> (Unix milliseconds, PX LastSeenTTL),
+// and a standing pace reservation in p pace:<id> (PX every).
 type Presence struct {
 	client *goredis.Client
 	prefix string
@@ -40,6 +42,8 @@ func NewPresence(client *goredis.Client, prefix string) *Presence {
 }
 
 func (r *Presence) key(userID string) string { return r.prefix + "presence:" + userID }
+
+func (r *Presence) seenKey(userID string) string { return r.prefix + "seen:" + userID }
 
 // Heartbeat stores p, seen now, for ttl (millisecond precision).
 func (r *Presence) Heartbeat(ctx context.Context, p handoff.AgentPresence, ttl time.Duration) error {
@@ -58,6 +62,7 @@ func (r *Presence) Heartbeat(ctx context.Context, p handoff.AgentPresence, ttl t
 	_, err = r.client.TxPipelined(ctx, func(pipe goredis.Pipeliner) error {
 		pipe.Set(ctx, r.key(p.UserID), data, ttl)
 		pipe.ZAdd(ctx, r.prefix+"presence", goredis.Z{Score: float64(now.Add(ttl).UnixMilli()), Member: p.UserID})
+		pipe.Set(ctx, r.seenKey(p.UserID), now.UnixMilli(), handoff.LastSeenTTL)
 		return nil
 	})
 	if err != nil {
@@ -129,4 +134,37 @@ func (r *Presence) Agent(ctx context.Context, userID string) (*handoff.AgentPres
 		return nil, fmt.Errorf("redis: agent: %w", err)
 	}
 	return &p, nil
+}
+
+// LastSeen returns the agent's last heartbeat, or records noticed for an agent
+// with no record (SET NX, so the first replica to notice wins) and returns what
+// is recorded.
+func (r *Presence) LastSeen(ctx context.Context, userID string, noticed time.Time) (time.Time, error) {
+	var get *goredis.StringCmd
+	_, err := r.client.TxPipelined(ctx, func(pipe goredis.Pipeliner) error {
+		pipe.SetNX(ctx, r.seenKey(userID), noticed.UnixMilli(), handoff.LastSeenTTL)
+		get = pipe.Get(ctx, r.seenKey(userID))
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("redis: last seen: %w", err)
+	}
+	ms, err := get.Int64()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("redis: last seen: %w", err)
+	}
+	return time.UnixMilli(ms), nil
+}
+
+// Pace reserves the agent's next offered chat for every (SET NX PX), unless
+// one stands.
+func (r *Presence) Pace(ctx context.Context, userID string, every time.Duration) (bool, error) {
+	if every < time.Millisecond {
+		return true, nil
+	}
+	ok, err := r.client.SetNX(ctx, r.prefix+"pace:"+userID, 1, every).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis: pace: %w", err)
+	}
+	return ok, nil
 }

@@ -279,15 +279,7 @@ func (q *Queue) List(ctx context.Context, skill string) ([]handoff.Ticket, error
 			}
 			out = append(out, t)
 		}
-		slices.SortFunc(out, func(a, b handoff.Ticket) int {
-			switch {
-			case handoff.ServesBefore(a, b):
-				return -1
-			case handoff.ServesBefore(b, a):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(out, handoff.CompareServing)
 		return out, nil
 	}
 	ids, err := q.client.ZRange(ctx, q.prefix+"q:"+skill, 0, -1).Result()

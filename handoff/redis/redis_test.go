@@ -11,6 +11,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/bot/bottest"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/handofftest"
 	"github.com/gridline/gridline/handoff/redis"
@@ -78,6 +80,13 @@ func TestPresence(t *testing.T) {
 	client := testClient(t)
 	handofftest.RunPresence(t, func(t *testing.T, now func() time.Time) handoff.Presence {
 		return redis.NewPresence(client, testPrefix(t, client))
+	})
+}
+
+func TestFlows(t *testing.T) {
+	client := testClient(t)
+	bottest.RunFlows(t, func(t *testing.T, ttl time.Duration, now func() time.Time) bot.FlowStore {
+		return redis.NewFlows(client, testPrefix(t, client), ttl)
 	})
 }
 

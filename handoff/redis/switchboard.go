@@ -15,6 +15,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/handoff/internal/fanout"
 )
 
 // A topic's Redis pub/sub channel is the deployment's prefix followed by the
@@ -23,10 +24,6 @@ import (
 // so every replica of one deployment must share the prefix and two deployments
 // sharing a Redis must not: the same GRIDLINE_REDIS_PREFIX that separates their
 // keys separates their channels.
-
-// SubscriberBuffer is how many events a subscriber may fall behind before it
-// loses them; a slow subscriber never holds up the connection's reader.
-const SubscriberBuffer = 128
 
 // keepalive is how long the reader waits on a quiet connection before it pings,
 // so a dead connection is noticed and go-redis reconnects and resubscribes.
@@ -38,7 +35,9 @@ const keepalive = 30 * time.Second
 // last one leaves, and one reader goroutine fans messages out to local
 // subscribers. Published events come back through Redis to this replica's
 // subscribers too, so every subscriber sees one order per topic. While the
-// connection is down events are lost (subscribers refill from the store by seq).
+// connection is down events are lost (subscribers refill from the store by seq),
+// and a subscriber that falls fanout.Buffer (128) events behind loses some rather
+// than hold up the reader.
 type Switchboard struct {
 	client *goredis.Client
 	origin string
@@ -49,13 +48,16 @@ type Switchboard struct {
 	nonce  atomic.Uint64
 
 	// wire serialises SUBSCRIBE, UNSUBSCRIBE and barrier PINGs so that the order
-	// they reach Redis is the order of the decisions made under it.
+	// they reach Redis is the order of the decisions made under it. It is taken
+	// before the hub's lock, never after.
 	wire sync.Mutex
 
-	mu     sync.RWMutex // guards the fields below
-	topics map[string]map[*subscription]struct{}
-	pings  map[string]chan struct{}
-	closed bool
+	// hub holds the local subscribers by Redis channel; a channel is subscribed
+	// while it has one.
+	hub fanout.Hub
+
+	mu    sync.Mutex // guards pings
+	pings map[string]chan struct{}
 }
 
 var _ gridline.Switchboard = (*Switchboard)(nil)
@@ -80,7 +82,6 @@ func NewPrefixedSwitchboard(client *goredis.Client, prefix, origin string) *Swit
 		ps:     client.Subscribe(ctx),
 		cancel: cancel,
 		done:   make(chan struct{}),
-		topics: make(map[string]map[*subscription]struct{}),
 		pings:  make(map[string]chan struct{}),
 	}
 	go s.read(ctx)
@@ -108,27 +109,19 @@ func (s *Switchboard) Publish(ctx context.Context, topic string, ev gridline.Eve
 // Redis answers only after every command before it.
 func (s *Switchboard) Subscribe(ctx context.Context, topic string) (gridline.Subscription, error) {
 	channel := s.prefix + topic
-	sub := &subscription{board: s, channel: channel, ch: make(chan gridline.Event, SubscriberBuffer)}
 	nonce := "gridline-barrier-" + strconv.FormatUint(s.nonce.Add(1), 10)
 	pong := make(chan struct{})
 
 	s.wire.Lock()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	m, first, err := s.hub.Join(channel)
+	if err != nil {
 		s.wire.Unlock()
-		return nil, gridline.Errorf(gridline.EUNAVAILABLE, "switchboard is closed")
+		return nil, err
 	}
-	subs := s.topics[channel]
-	first := subs == nil
-	if first {
-		subs = make(map[*subscription]struct{})
-		s.topics[channel] = subs
-	}
-	subs[sub] = struct{}{}
+	sub := &subscription{Mailbox: m, board: s}
+	s.mu.Lock()
 	s.pings[nonce] = pong
 	s.mu.Unlock()
-	var err error
 	if first {
 		err = s.ps.Subscribe(ctx, channel)
 	}
@@ -166,27 +159,14 @@ func (s *Switchboard) Ping(ctx context.Context) error {
 // The client stays open; its owner closes it.
 func (s *Switchboard) Close() error {
 	s.wire.Lock()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.hub.Close() {
 		s.wire.Unlock()
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
 	s.cancel()
 	err := s.ps.Close()
 	s.wire.Unlock()
 	<-s.done
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, subs := range s.topics {
-		for sub := range subs {
-			sub.closeLocked()
-		}
-	}
-	s.topics = nil
 	if err != nil {
 		return fmt.Errorf("redis: close pubsub: %w", err)
 	}
@@ -243,27 +223,15 @@ func (s *Switchboard) deliver(m *goredis.Message) {
 		slog.Warn("redis switchboard: dropping a malformed event", "channel", m.Channel, "err", err)
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for sub := range s.topics[m.Channel] {
-		select {
-		case sub.ch <- ev:
-		default:
-		}
-	}
+	_ = s.hub.Deliver(m.Channel, ev) // closed: Close is stopping the reader
 }
 
-// subscription is one local subscriber. Its channel is closed only under the
-// switchboard's write lock, so deliver (under the read lock) never sends on a
-// closed channel.
+// subscription is one local subscriber: its mailbox, and the switchboard that
+// unsubscribes the Redis channel when the channel's last subscriber leaves.
 type subscription struct {
-	board   *Switchboard
-	channel string
-	ch      chan gridline.Event
-	closed  bool // guarded by board.mu
+	*fanout.Mailbox
+	board *Switchboard
 }
-
-func (sub *subscription) Events() <-chan gridline.Event { return sub.ch }
 
 // Close ends the subscription; the last subscriber of a topic unsubscribes the
 // Redis channel.
@@ -271,34 +239,11 @@ func (sub *subscription) Close() error {
 	s := sub.board
 	s.wire.Lock()
 	defer s.wire.Unlock()
-	s.mu.Lock()
-	if sub.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	last := false
-	if subs := s.topics[sub.channel]; subs != nil {
-		delete(subs, sub)
-		if len(subs) == 0 {
-			delete(s.topics, sub.channel)
-			last = true
-		}
-	}
-	sub.closeLocked()
-	closed := s.closed
-	s.mu.Unlock()
-	if last && !closed {
+	if sub.Leave() {
 		// A failed UNSUBSCRIBE only costs unwanted traffic, which deliver drops.
-		if err := s.ps.Unsubscribe(context.Background(), sub.channel); err != nil {
+		if err := s.ps.Unsubscribe(context.Background(), sub.Topic()); err != nil {
 			return fmt.Errorf("redis: unsubscribe: %w", err)
 		}
 	}
 	return nil
-}
-
-func (sub *subscription) closeLocked() {
-	if !sub.closed {
-		sub.closed = true
-		close(sub.ch)
-	}
 }

@@ -619,7 +619,12 @@ async function start() {
   if (!c.user) {
     app.removeAttribute('aria-busy');
     app.replaceChildren(h('div.login-wrap', h('div.login-top', langButton(c)), h('div#login')));
-    await loginForm(c, document.getElementById('login'));
+    // Signing in as away takes no chats until the agent switches to online.
+    const away = h('input', { type: 'checkbox', id: 'login-away', checked: S.status === 'away' });
+    await loginForm(c, document.getElementById('login'), undefined,
+      [h('label.check', { for: 'login-away' }, away, ' ', c.t('agent.startAway'))]);
+    S.status = away.checked ? 'away' : 'online';
+    localStorage.setItem('gridline.agent.status', S.status);
   }
   S.me = c.user;
   render();

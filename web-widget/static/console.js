@@ -136,9 +136,10 @@ export class Console {
 
 /**
  * loginForm renders the sign-in card into box and resolves with the user once
- * the credentials work (and the role passes allow).
+ * the credentials work (and the role passes allow). extra are further fields a
+ * console asks for at sign-in, shown above the button.
  */
-export function loginForm(c, box, allow) {
+export function loginForm(c, box, allow, extra = []) {
   return new Promise((resolve) => {
     const err = h('p.form-error', { role: 'alert' });
     const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, id: 'login-email' });
@@ -165,7 +166,7 @@ export function loginForm(c, box, allow) {
     h('p.muted.small', c.t(c.app + '.title')),
     h('label', { for: 'login-email' }, c.t('console.email')), email,
     h('label', { for: 'login-password' }, c.t('console.password')), password,
-    err, button);
+    ...extra, err, button);
     box.replaceChildren(form);
     email.focus();
   });

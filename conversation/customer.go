@@ -1,0 +1,188 @@
+package conversation
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+)
+
+// Visitor is who opens the widget: the customer and conversation a still-valid
+// visitor token names (both "" for a new visitor), and the language to greet a
+// new one in.
+type Visitor struct {
+	CustomerID     string
+	ConversationID string
+	Lang           string
+}
+
+// Start resumes the visitor's open conversation, or starts a new matter with the
+// bot's greeting: for the same customer when their last matter was resolved, for
+// a new customer otherwise. created says a new conversation was started.
+func (s *Service) Start(ctx context.Context, v Visitor) (conv *gridline.Conversation, created bool, err error) {
+	lang := gridline.NormalizeLang(v.Lang)
+	var cust *gridline.Customer
+	if v.ConversationID != "" {
+		conv, err := s.cfg.Store.Conversation(ctx, v.ConversationID)
+		if err == nil && conv.Status != gridline.StatusResolved {
+			return conv, false, nil
+		}
+	}
+	if v.CustomerID != "" {
+		if cust, err = s.cfg.Store.Customer(ctx, v.CustomerID); err != nil {
+			if gridline.ErrorCode(err) != gridline.ENOTFOUND {
+				return nil, false, err
+			}
+			cust = nil
+		}
+	}
+	if cust == nil {
+		cust = &gridline.Customer{Lang: lang}
+		if err := s.cfg.Store.CreateCustomer(ctx, cust); err != nil {
+			return nil, false, err
+		}
+	}
+	conv = &gridline.Conversation{CustomerID: cust.ID, Status: gridline.StatusBot, Lang: lang, Skill: gridline.SkillGeneral}
+	if err := s.cfg.Store.CreateConversation(ctx, conv); err != nil {
+		return nil, false, err
+	}
+	if err := s.postBotReply(ctx, conv, s.cfg.Bot.Greet(lang)); err != nil {
+		return nil, false, err
+	}
+	return conv, true, nil
+}
+
+// Say stores what the customer typed before it is acked and, when it is new,
+// queues it for the bot (which answers only while the conversation is with it).
+// A resent client id returns the stored message and nothing else happens.
+func (s *Service) Say(ctx context.Context, customerID, convID, clientID, text string) (*gridline.Message, error) {
+	return s.customerInput(ctx, customerID, convID, clientID, text, bot.Input{Text: text})
+}
+
+// Choose is the customer pressing a quick reply: it reads as the label they saw
+// (an unknown option as itself) and goes to the bot as the option. An empty
+// client id gets one of its own, since buttons are pressed, not retried.
+func (s *Service) Choose(ctx context.Context, customerID, convID, clientID, option string) (*gridline.Message, error) {
+	if clientID == "" {
+		clientID = "choose-" + gridline.NewID()
+	}
+	return s.customerInput(ctx, customerID, convID, clientID, s.optionLabel(ctx, convID, option), bot.Input{Option: option})
+}
+
+func (s *Service) customerInput(ctx context.Context, customerID, convID, clientID, text string, in bot.Input) (*gridline.Message, error) {
+	m := &gridline.Message{ConversationID: convID, ClientID: clientID, Text: text,
+		Author: gridline.Author{Kind: gridline.AuthorCustomer, ID: customerID}}
+	created, err := s.post(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		in.ConversationID = convID
+		s.queueTurn(convID, in)
+	}
+	return m, nil
+}
+
+// optionLabel finds the label of a quick reply among the recent messages.
+func (s *Service) optionLabel(ctx context.Context, convID, option string) string {
+	conv, err := s.cfg.Store.Conversation(ctx, convID)
+	if err != nil {
+		return option
+	}
+	msgs, err := s.cfg.Store.Messages(ctx, convID, max(0, conv.LastSeq-20), 0)
+	if err != nil {
+		return option
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, q := range msgs[i].QuickReplies {
+			if q.ID == option {
+				return q.Label
+			}
+		}
+	}
+	return option
+}
+
+// Rating scores run from MinRating to MaxRating stars.
+const (
+	MinRating = 1
+	MaxRating = 5
+)
+
+// Rate records the customer's satisfaction score, and only that, so that a
+// rating cannot undo a concurrent claim or resolve; the score and comment are
+// kept as a note for staff. Returns EINVALID outside MinRating..MaxRating,
+// ENOTFOUND for an unknown conversation.
+func (s *Service) Rate(ctx context.Context, convID string, score int, comment string) error {
+	if score < MinRating || score > MaxRating {
+		return &gridline.Error{Code: gridline.EINVALID, Message: "a rating is 1 to 5", Fields: map[string]string{"score": "must be 1 to 5"}}
+	}
+	if err := s.cfg.Store.RateConversation(ctx, convID, score); err != nil {
+		return err
+	}
+	m := &gridline.Message{ConversationID: convID, Text: ratingNote(score, comment),
+		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID, Name: "rating"}}
+	if _, err := s.post(ctx, m); err != nil {
+		s.logger.Warn("chat: rating note", "err", err, "conversation", convID)
+	}
+	return nil
+}
+
+// ratingNote is how a rating reads to staff: the stars, then the comment.
+func ratingNote(score int, comment string) string {
+	note := strings.Repeat("★", score) + strings.Repeat("☆", MaxRating-score)
+	if c := strings.TrimSpace(comment); c != "" {
+		note += " " + c
+	}
+	return note
+}
+
+// Typing tells the conversation's other side that author is typing. The
+// caller throttles; staff may type only where they may reply (see CanReply).
+func (s *Service) Typing(ctx context.Context, convID string, author gridline.Author) {
+	s.publish(ctx, convID, gridline.EventTyping, gridline.TypingData{Author: author})
+}
+
+// QueueStatus is where a waiting customer stands; ok is false when the
+// conversation is not waiting or there is no desk to ask.
+func (s *Service) QueueStatus(ctx context.Context, convID string) (frame gridline.QueueData, ok bool) {
+	if s.cfg.Desk == nil {
+		return frame, false
+	}
+	pos, eta, err := s.cfg.Desk.QueueStatus(ctx, convID)
+	if err != nil {
+		return frame, false
+	}
+	return gridline.QueueData{Position: pos, ETASeconds: eta}, true
+}
+
+// LeaveRequest records a message or a call-back number the customer left for
+// staff (the widget's offer), keeps a call-back number as the customer's phone
+// when the archive has none, and confirms in the conversation.
+func (s *Service) LeaveRequest(ctx context.Context, customerID, convID, kind, phone, note string) (*gridline.Request, error) {
+	r := &gridline.Request{Kind: kind, ConversationID: convID, CustomerID: customerID,
+		Phone: strings.TrimSpace(phone), Text: strings.TrimSpace(note)}
+	if err := s.cfg.Store.CreateRequest(ctx, r); err != nil {
+		return nil, err
+	}
+	if r.Phone != "" {
+		if cust, err := s.cfg.Store.Customer(ctx, customerID); err == nil && cust.Phone == "" {
+			cust.Phone = r.Phone
+			if err := s.cfg.Store.UpdateCustomer(ctx, cust); err != nil {
+				s.logger.Warn("widget request: keep the phone", "err", err, "customer", customerID)
+			}
+		}
+	}
+	if conv, err := s.cfg.Store.Conversation(ctx, convID); err == nil {
+		confirm := text(conv.Lang, msgMessageReceived)
+		if r.Kind == gridline.RequestCallback {
+			confirm = text(conv.Lang, msgCallbackAt, r.Phone)
+		}
+		m := &gridline.Message{ConversationID: conv.ID, Text: confirm, Author: gridline.Author{Kind: gridline.AuthorSystem}}
+		if _, err := s.post(ctx, m); err != nil {
+			s.logger.Warn("widget request: confirm", "err", err)
+		}
+	}
+	return r, nil
+}
