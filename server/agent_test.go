@@ -90,7 +90,7 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 	srv := New(Config{
 		Store: p.store, Board: p.board, Conversations: svc, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
 		Bot:    b,
-		Secret: []byte("agent-test-secret"), Logger: logger,
+		Secret: []byte("agent-test-secret"), Logger: logger, MetricsToken: "agent-test-metrics",
 		FrameRate: cmp.Or(p.frameRate, 50), FrameBurst: cmp.Or(p.frameBurst, 100),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -212,8 +212,8 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 		}
 		cs.ack(clientID, m, err)
 	case frameTyping:
-		// Typing is exempt from the frame limit but not free: at most one event a
-		// second reaches the switchboard, so a flood cannot crowd out messages.
+		// Typing counts against the frame limit like every frame (readFrames);
+		// on top, at most one event a second reaches the switchboard.
 		if now := time.Now(); now.Sub(cs.lastTyping) >= typingEvery {
 			cs.lastTyping = now
 			s.cfg.Conversations.Typing(ctx, cs.convID, gridline.Author{Kind: gridline.AuthorCustomer})

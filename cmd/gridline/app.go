@@ -79,7 +79,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		if err := a.redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
-		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
+		a.Board = hredis.NewPrefixedSwitchboard(a.redis, cfg.RedisPrefix, gridline.NewID())
 		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
 		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
 		a.lease = hredis.NewLease(a.redis, cfg.RedisPrefix)
@@ -159,6 +159,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
+		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 	})
 	return a, nil
 }

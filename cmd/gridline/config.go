@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +41,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// FrameRate is how many frames per second one socket may send (bursts of 4x).
 	FrameRate float64
+	// MetricsToken is the bearer token /metrics asks for; empty: not served.
+	MetricsToken string
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; empty: none, the peer is the client.
+	TrustedProxies []*net.IPNet
+	// PublicURL is where customers and staff reach the server; an https URL
+	// makes the session cookie Secure.
+	PublicURL string
 	// AgentGrace is how long a vanished agent keeps their chats after their last
 	// heartbeat; zero means handoff.DefaultGrace.
 	AgentGrace time.Duration
@@ -72,6 +83,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
 	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GRIDLINE_METRICS_TOKEN", ""), "bearer token that reads /metrics; empty: /metrics not served (GRIDLINE_METRICS_TOKEN)")
+	proxies := fs.String("trusted-proxies", env("GRIDLINE_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-* headers are believed (GRIDLINE_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("GRIDLINE_PUBLIC_URL", ""), "URL customers and the telephony provider reach the server at (GRIDLINE_PUBLIC_URL)")
 	fs.DurationVar(&cfg.AgentGrace, "agent-grace", envDuration(getenv("GRIDLINE_AGENT_GRACE"), handoff.DefaultGrace), "how long a vanished agent keeps their chats (GRIDLINE_AGENT_GRACE)")
 	fs.DurationVar(&cfg.ReconnectGrace, "reconnect-grace", envDuration(getenv("GRIDLINE_RECONNECT_GRACE"), handoff.DefaultReconnectGrace), "how long an agent whose console closed stays present, offered nothing (GRIDLINE_RECONNECT_GRACE)")
 	fs.DurationVar(&cfg.AssignEvery, "assign-every", envDuration(getenv("GRIDLINE_ASSIGN_EVERY"), handoff.DefaultAssignEvery), "least time between two chats offered to one agent; negative: no pacing (GRIDLINE_ASSIGN_EVERY)")
@@ -83,6 +97,15 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	var err error
+	if cfg.TrustedProxies, err = parseCIDRs(*proxies); err != nil {
+		return cfg, fs, err
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, fs, fmt.Errorf("GRIDLINE_PUBLIC_URL %q is not an http(s) URL", cfg.PublicURL)
 		}
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
@@ -121,6 +144,31 @@ func envOr(getenv func(string) string) func(key, def string) string {
 		}
 		return def
 	}
+}
+
+// parseCIDRs reads a comma-separated list of networks; a bare address is a
+// network of one.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			ip, err := netip.ParseAddr(item)
+			if err != nil {
+				return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+			}
+			item = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()).String()
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 func envBool(v string, def bool) bool {

@@ -44,7 +44,23 @@ func configFor(env *testenv.Setup) Config {
 		ShutdownTimeout: 5 * time.Second,
 		LLMTimeout:      5 * time.Second,
 		FrameRate:       5,
+		// The tests come from loopback, as through a proxy there, and say in
+		// X-Forwarded-For which visitor they play.
+		TrustedProxies: loopbackNets,
+		MetricsToken:   testMetricsToken,
 	}
+}
+
+// testMetricsToken reads the test servers' /metrics.
+const testMetricsToken = "test-metrics-token"
+
+var loopbackNets, _ = parseCIDRs("127.0.0.0/8,::1")
+
+// getMetrics reads /metrics with the test token.
+func getMetrics(app *App) (*http.Response, error) {
+	req, _ := http.NewRequest(http.MethodGet, app.URL()+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	return http.DefaultClient.Do(req)
 }
 
 // startApp boots a whole Gridline, as `gridline serve` does, and stops it when
@@ -454,7 +470,9 @@ func TestOperations(t *testing.T) {
 	t.Parallel()
 	app := startApp(t, testConfig(t))
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-		resp, err := http.Get(app.URL() + path)
+		req, _ := http.NewRequest(http.MethodGet, app.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -593,7 +611,7 @@ func TestSlowClientDropped(t *testing.T) {
 		got++
 	}
 	waitUntil(t, "the slow socket dropped", func() bool { return app.Server.OpenSockets() == 1 })
-	resp, err := http.Get(app.URL() + "/metrics")
+	resp, err := getMetrics(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,8 +659,9 @@ func TestLongReplay(t *testing.T) {
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-replay" }, "ack after the replay")
 }
 
-// TestTypingFlood: typing frames are not rate-limited errors, but a flood of
-// them neither disconnects the customer nor crowds out their messages.
+// TestTypingFlood: typing frames count against the socket's frame budget like
+// any other, so a flood of them is refused and then cut off with 1008 — while
+// the customer, reconnecting at an ordinary pace, can still write.
 func TestTypingFlood(t *testing.T) {
 	t.Parallel()
 	app := startApp(t, testConfig(t))
@@ -651,8 +670,20 @@ func TestTypingFlood(t *testing.T) {
 	c.send(map[string]any{"type": "hello", "last_seq": 0})
 	c.next(botMessage, "greeting")
 	for range 500 {
-		c.send(map[string]any{"type": "typing"})
+		if c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"typing"}`)) != nil {
+			break // cut off already
+		}
 	}
+	select {
+	case err := <-c.closed:
+		if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) && ce.Code != websocket.ClosePolicyViolation {
+			t.Fatalf("flooding socket closed with %v, want 1008", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a socket that sent 500 typing frames at once was not cut off")
+	}
+	c = mustDialChat(t, app, s.VisitorToken)
+	c.send(map[string]any{"type": "hello", "last_seq": 1})
 	c.send(map[string]any{"type": "message", "client_id": "after-typing", "text": "how do I pay my bill"})
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-typing" }, "ack after the typing flood")
 	c.next(botMessage, "the bot's answer")

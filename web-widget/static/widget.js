@@ -101,13 +101,19 @@
   // buildDOM draws the widget into the page. A custom element name matches no
   // site's div/section rules, and an inline !important reset beats even a site's
   // !important ones, so nothing is inherited into the shadow tree from the page.
+  // Both styles go through the CSSOM (style.cssText, a constructed sheet), which
+  // a strict Content-Security-Policy allows, where a style attribute or a
+  // <style> element would need 'unsafe-inline' - on our pages and on a host
+  // site's strict one alike.
   function buildDOM(css) {
     const host = document.createElement('gridline-widget');
     host.setAttribute('data-gridline-widget', '');
-    host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
+    host.style.cssText = 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;';
     const root = host.attachShadow({ mode: 'open' });
-    root.innerHTML = '<style></style>\n' + MARKUP;
-    root.querySelector('style').textContent = css;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = MARKUP;
     (document.body || document.documentElement).appendChild(host);
     const $ = (sel) => root.querySelector(sel);
     return {
