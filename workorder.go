@@ -180,6 +180,9 @@ func WorkOrderNumber(day string, n int64) string { return fmt.Sprintf("GD%s-%06d
 // WorkOrderFilter selects orders to list. Zero fields select everything.
 type WorkOrderFilter struct {
 	Status, Type, OwnerID, CustomerID, MasterID string
+	// ConversationID selects the orders a chat raised (with CustomerID, whose
+	// index it rides on).
+	ConversationID string
 	// VisibleTo limits the list to orders a user owns or handles (an agent's
 	// reach under MaySeeWorkOrder); "" is no limit (supervisors, admins).
 	VisibleTo string

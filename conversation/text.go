@@ -8,29 +8,58 @@ import (
 
 // Keys of what the conversation policy tells customers.
 const (
-	msgBotName         = "bot.name"
-	msgBotTrouble      = "bot.trouble"
-	msgLeftForStaff    = "handoff.left_for_staff"
-	msgMessageReceived = "request.message_received"
-	msgCallbackAt      = "request.callback_at" // %s: the phone number
+	msgBotName      = "bot.name"
+	msgBotTrouble   = "bot.trouble"
+	msgLeftForStaff = "handoff.left_for_staff"
+	// msgLeftForStaffOrder is msgLeftForStaff with the order's number (%s).
+	msgLeftForStaffOrder = "handoff.left_for_staff_order"
+	msgMessageReceived   = "request.message_received"
+	msgCallbackAt        = "request.callback_at" // %s: the phone number
+	// The orders a chat opens: %[1]s the number, %[2]s the promised time.
+	msgOrderOpened         = "workorder.opened"
+	msgOrderOnSiteBy       = "workorder.on_site_by"
+	msgOrderUrgentOnSiteBy = "workorder.urgent_on_site_by"
+	msgOrderContactBy      = "workorder.contact_by"
+	msgOrderAnswerBy       = "workorder.answer_by"
+	msgOrderRestoreBy      = "workorder.restore_by"
+	msgMessageOrder        = "request.message_order"  // %[1]s number, %[2]s answer time
+	msgCallbackOrder       = "request.callback_order" // %[1]s phone, %[2]s number, %[3]s answer time
 )
 
 // texts is the policy's message table, Chinese and English from one place (the
 // desk keeps its own in handoff/text.go).
 var texts = map[string]map[string]string{
 	gridline.LangEN: {
-		msgBotName:         "Gridline Assistant",
-		msgBotTrouble:      "Sorry, something went wrong on my side. I'll ask a person to help you.",
-		msgLeftForStaff:    "A member of our team will follow up on this conversation. You can also leave a message or a phone number for a call back.",
-		msgMessageReceived: "Thank you. We have your message and will get back to you.",
-		msgCallbackAt:      "Thank you. We will call you back at %s.",
+		msgBotName:             "Gridline Assistant",
+		msgBotTrouble:          "Sorry, something went wrong on my side. I'll ask a person to help you.",
+		msgLeftForStaff:        "A member of our team will follow up on this conversation. You can also leave a message or a phone number for a call back.",
+		msgMessageReceived:     "Thank you. We have your message and will get back to you.",
+		msgLeftForStaffOrder:   "A member of our team will follow up on this conversation (order %s). You can also leave a message or a phone number for a call back.",
+		msgCallbackAt:          "Thank you. We will call you back at %s.",
+		msgOrderOpened:         "Your work order number is %s. Quote it whenever you contact us.",
+		msgOrderOnSiteBy:       "Your repair order number is %[1]s. A crew will be on site by %[2]s.",
+		msgOrderUrgentOnSiteBy: "An urgent repair order %[1]s is open. A crew will be on site by %[2]s at the latest; keep away from the danger until then.",
+		msgOrderContactBy:      "Your complaint is recorded as order %[1]s. We will call you back by %[2]s.",
+		msgOrderAnswerBy:       "Your order number is %[1]s. We will answer by %[2]s.",
+		msgOrderRestoreBy:      "Your order number is %[1]s. Power will be back by %[2]s.",
+		msgMessageOrder:        "Thank you. We have your message as order %[1]s and will answer by %[2]s.",
+		msgCallbackOrder:       "Thank you. We will call you back at %[1]s by %[3]s (order %[2]s).",
 	},
 	gridline.LangZH: {
-		msgBotName:         "格兰电力智能客服",
-		msgBotTrouble:      "抱歉，我这边出了点问题。我会请人工客服来帮您。",
-		msgLeftForStaff:    "我们的工作人员会跟进这次对话。您也可以留言，或留下电话号码等待回电。",
-		msgMessageReceived: "谢谢，我们已收到您的留言，会尽快回复您。",
-		msgCallbackAt:      "谢谢，我们会回电至 %s。",
+		msgBotName:             "格兰电力智能客服",
+		msgBotTrouble:          "抱歉，我这边出了点问题。我会请人工客服来帮您。",
+		msgLeftForStaff:        "我们的工作人员会跟进这次对话。您也可以留言，或留下电话号码等待回电。",
+		msgMessageReceived:     "谢谢，我们已收到您的留言，会尽快回复您。",
+		msgLeftForStaffOrder:   "我们的工作人员会跟进这次对话（工单 %s）。您也可以留言，或留下电话号码等待回电。",
+		msgCallbackAt:          "谢谢，我们会回电至 %s。",
+		msgOrderOpened:         "您的工单号是 %s，联系我们时请报此号码。",
+		msgOrderOnSiteBy:       "已为您登记报修工单 %[1]s，抢修人员将于 %[2]s 前到达现场。",
+		msgOrderUrgentOnSiteBy: "已为您登记紧急抢修工单 %[1]s，抢修人员最迟于 %[2]s 到达现场，在此之前请远离危险。",
+		msgOrderContactBy:      "您的投诉已登记为工单 %[1]s，我们将于 %[2]s 前回电联系您。",
+		msgOrderAnswerBy:       "您的工单号是 %[1]s，我们将于 %[2]s 前答复您。",
+		msgOrderRestoreBy:      "您的工单号是 %[1]s，将于 %[2]s 前恢复供电。",
+		msgMessageOrder:        "谢谢，您的留言已登记为工单 %[1]s，我们将于 %[2]s 前答复您。",
+		msgCallbackOrder:       "谢谢，我们将于 %[3]s 前回电至 %[1]s（工单 %[2]s）。",
 	},
 }
 
