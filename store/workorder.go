@@ -199,7 +199,7 @@ func (db *DB) ListWorkOrders(ctx context.Context, f gridline.WorkOrderFilter) ([
 		}
 	}
 	if f.VisibleTo != "" {
-		add("(owner_id = ? OR handler_id = ?)", f.VisibleTo, f.VisibleTo)
+		add("(owner_id = ? OR handler_id = ? OR (owner_id = '' AND status <> 'closed'))", f.VisibleTo, f.VisibleTo)
 	}
 	if f.Open {
 		add("status <> 'closed'")
