@@ -14,12 +14,17 @@ const (
 // Article is one knowledge-base entry. Every update bumps Version and keeps the
 // previous version in the history.
 type Article struct {
-	ID        int64     `json:"id"`
-	Slug      string    `json:"slug"`
-	Lang      string    `json:"lang"`
-	Title     string    `json:"title"`
-	Body      string    `json:"body"`
-	Tags      []string  `json:"tags"`
+	ID    int64    `json:"id"`
+	Slug  string   `json:"slug"`
+	Lang  string   `json:"lang"`
+	Title string   `json:"title"`
+	Body  string   `json:"body"`
+	Tags  []string `json:"tags"`
+	// Questions are the ways customers ask for this article, in their words
+	// ("户号在哪里看", "where is my account number"). They are indexed as their
+	// own field, versioned with the article, and grow when an admin links an
+	// unanswered question to it, so the next customer who asks it is answered.
+	Questions []string  `json:"questions"`
 	Status    string    `json:"status"`
 	Version   int       `json:"version"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -24,4 +24,9 @@ type Store interface {
 	UnansweredStore
 	RequestStore
 	WorkOrderStore
+	ArchiveStore
+	AccountStore
+	AuditStore
+	AttributeStore
+	VerificationStore
 }

@@ -69,6 +69,7 @@ const (
 	EventOffer       = "offer"         // Data: OfferData
 	EventQueueChange = "queue.changed" // on TopicAgents: the queues changed; Data: Ticket or empty
 	EventArticle     = "article"       // on TopicKnowledge: Data: ArticleData
+	EventSynonyms    = "synonyms"      // on TopicKnowledge: the synonyms changed; Data: empty
 )
 
 // QueueData is the Data of an EventQueue: where a waiting customer stands.

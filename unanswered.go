@@ -26,6 +26,8 @@ type UnansweredStore interface {
 	RecordUnanswered(ctx context.Context, text, lang, action string) error
 	// ListUnanswered returns open (or, with resolved, closed) questions, most asked first.
 	ListUnanswered(ctx context.Context, resolved bool, limit int) ([]*Unanswered, error)
+	// UnansweredQuestion returns one question, open or resolved. Returns ENOTFOUND.
+	UnansweredQuestion(ctx context.Context, id int64) (*Unanswered, error)
 	// ResolveUnanswered links the question to an article. Returns ENOTFOUND.
 	ResolveUnanswered(ctx context.Context, id, articleID int64) error
 }

@@ -43,14 +43,6 @@ const (
 	WorkOrderClosed     = "closed"
 )
 
-// Area classes of a customer's supply, from the archive's account; the strictest
-// (urban) applies when it is unknown.
-const (
-	AreaUrban  = "urban"
-	AreaRural  = "rural"
-	AreaRemote = "remote"
-)
-
 // Supply classes of a business application; they set its deadline.
 const (
 	SupplyResidential = "residential"

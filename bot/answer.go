@@ -19,7 +19,7 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st Flow, delt
 	hits := b.search(ctx, text, lang)
 	top, cov := 0.0, 0.0
 	if len(hits) > 0 {
-		top, cov = hits[0].Confidence, coverage(text, hits[0].Article)
+		top, cov = hits[0].Confidence, b.coverage(text, hits[0].Article)
 	}
 	action := ActionFallback
 	switch {

@@ -69,15 +69,37 @@ func topicTerms(q string) []string {
 }
 
 // coverage is the share of the question's topic terms that the article's title,
-// tags or body contain; 1 when the question has none (it is all function words).
+// tags, questions or body contain; 1 when the question has none (it is all function words).
 // English words match on their first five letters, a rough stem
 // ("connection" finds "connect…").
 func coverage(question string, a *gridline.Article) float64 {
+	return coverageIn(question, strings.ToLower(a.Title+"\n"+strings.Join(a.Tags, " ")+"\n"+strings.Join(a.Questions, "\n")+"\n"+a.Body))
+}
+
+// canonicaliser is a Retriever that applies synonyms (*knowledge.Index and
+// *knowledge.Service): coverage then reads 交钱 in a question as the 缴费 of
+// an article, as retrieval did.
+type canonicaliser interface {
+	Canonical(text string) string
+}
+
+// coverage is the package's coverage with the retriever's synonyms applied to
+// both the question and the article.
+func (b *Bot) coverage(question string, a *gridline.Article) float64 {
+	c, ok := b.kb.(canonicaliser)
+	if !ok {
+		return coverage(question, a)
+	}
+	doc := a.Title + "\n" + strings.Join(a.Tags, " ") + "\n" + strings.Join(a.Questions, "\n") + "\n" + a.Body
+	return coverageIn(c.Canonical(question), c.Canonical(strings.ToLower(doc)))
+}
+
+// coverageIn is coverage against a lower-cased document text.
+func coverageIn(question, doc string) float64 {
 	terms := topicTerms(question)
 	if len(terms) == 0 {
 		return 1
 	}
-	doc := strings.ToLower(a.Title + "\n" + strings.Join(a.Tags, " ") + "\n" + a.Body)
 	found := 0
 	for _, t := range terms {
 		probe := t

@@ -29,7 +29,7 @@ const phraseWeight = 0.5
 // Numbers are kept: account numbers, voltages and hotlines are what people type.
 func Analyze(text string) []string {
 	var out []string
-	analyze(text, func(t string) { out = append(out, t) })
+	analyze(text, nil, func(t string) { out = append(out, t) })
 	return out
 }
 
@@ -54,8 +54,9 @@ func isUnigram(t string) bool {
 	return size == len(t) && isCJK(r)
 }
 
-// analyze calls emit with each term of text, in order.
-func analyze(text string, emit func(string)) {
+// analyze calls emit with each term of text, in order. With syn, a synonym
+// word becomes its set's term (see Synonyms).
+func analyze(text string, syn *synonymTable, emit func(string)) {
 	var (
 		word   []rune // the Latin/digit word being read
 		han    []rune // the CJK run being read
@@ -74,13 +75,24 @@ func analyze(text string, emit func(string)) {
 		if !containsDigit(w) && len(w) > 2 {
 			w = stem(w)
 		}
+		if syn != nil {
+			if term, ok := syn.en[w]; ok {
+				w = term
+			}
+		}
 		emit(w)
 		if prev != "" {
-			emit(prev + " " + w)
+			pair := prev + " " + w
+			emit(pair)
+			if syn != nil {
+				if term, ok := syn.en[pair]; ok {
+					emit(term)
+				}
+			}
 		}
 		prev = w
 	}
-	flushHan := func() {
+	hanRun := func(han []rune) {
 		switch len(han) {
 		case 0:
 			return
@@ -100,6 +112,13 @@ func analyze(text string, emit func(string)) {
 					}
 				}
 			}
+		}
+	}
+	flushHan := func() {
+		if syn != nil && syn.zhMax > 0 && len(han) > 1 {
+			syn.splitHan(han, hanRun, emit)
+		} else {
+			hanRun(han)
 		}
 		han = han[:0]
 	}

@@ -12,11 +12,14 @@ import (
 )
 
 // The fields an article is indexed by. A query word in the title or the tags says
-// far more about what an article is for than the same word somewhere in its body.
+// far more about what an article is for than the same word somewhere in its body;
+// its questions (phrasings) are customers' own words for it, as telling as the
+// title.
 const (
 	fieldTitle = iota
 	fieldTags
 	fieldBody
+	fieldQuestions
 	numFields
 )
 
@@ -42,8 +45,8 @@ type rankParams struct {
 func defaultRankParams() rankParams {
 	return rankParams{
 		k1:            1.6,
-		boost:         [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1},
-		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75},
+		boost:         [numFields]float64{fieldTitle: 3, fieldTags: 2.5, fieldBody: 1, fieldQuestions: 2},
+		b:             [numFields]float64{fieldTitle: 0.3, fieldTags: 0.3, fieldBody: 0.75, fieldQuestions: 0.5},
 		passageWeight: 1,
 		passageB:      0.7,
 		unigramWeight: unigramWeight,
@@ -74,6 +77,12 @@ type Index struct {
 	passageCap int32
 	live       int
 	scratch    sync.Pool // of *scratch, per-search accumulators
+	// syn is the synonym table articles and queries are analysed with; synMu
+	// keeps writers from indexing an article with a table SetSynonyms is
+	// replacing (searches only load syn).
+	syn      atomic.Pointer[synonymTable]
+	synonyms atomic.Pointer[Synonyms]
+	synMu    sync.RWMutex
 }
 
 // scratch holds one search's accumulators, reused between searches because a
@@ -178,7 +187,9 @@ func newer(a, cur *gridline.Article) bool {
 }
 
 func (ix *Index) put(a *gridline.Article, onlyNewer bool) bool {
-	d := newAnalysedDoc(a) // analysis runs outside the lock
+	ix.synMu.RLock()
+	defer ix.synMu.RUnlock()
+	d := newAnalysedDoc(a, ix.syn.Load()) // analysis runs outside the lock
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if onlyNewer {
@@ -190,7 +201,14 @@ func (ix *Index) put(a *gridline.Article, onlyNewer bool) bool {
 		}
 	}
 	delete(ix.deleted, a.ID)
-	ix.remove(a.ID)
+	ix.insert(d, a.ID)
+	return true
+}
+
+// insert puts an analysed article in place of the one with its ID, under the
+// write lock.
+func (ix *Index) insert(d analysedDoc, id int64) {
+	ix.remove(id)
 	var slot int32
 	if n := len(ix.free); n > 0 {
 		slot, ix.free = ix.free[n-1], ix.free[:n-1]
@@ -199,7 +217,7 @@ func (ix *Index) put(a *gridline.Article, onlyNewer bool) bool {
 		slot = int32(len(ix.slots))
 		ix.slots = append(ix.slots, d.doc)
 	}
-	ix.byID[a.ID] = slot
+	ix.byID[id] = slot
 	if int(ix.passageCap)+len(d.doc.passLen) > 2*int(ix.passageCount)+4096 {
 		ix.renumberPassages()
 	}
@@ -219,7 +237,52 @@ func (ix *Index) put(a *gridline.Article, onlyNewer bool) bool {
 	}
 	ix.passageCount += float64(len(d.doc.passLen))
 	ix.live++
-	return true
+}
+
+// SetSynonyms makes s the synonyms articles and queries are analysed with and
+// analyses every held article again, so that both sides agree; it takes about
+// as long as building the index (a fifth of a second per 1,000 articles).
+func (ix *Index) SetSynonyms(s Synonyms) {
+	s = s.Tidy()
+	ix.synMu.Lock()
+	defer ix.synMu.Unlock()
+	ix.syn.Store(compileSynonyms(s))
+	ix.synonyms.Store(&s)
+	ix.mu.RLock()
+	as := make([]*gridline.Article, 0, ix.live)
+	for _, d := range ix.slots {
+		if d != nil {
+			as = append(as, d.article)
+		}
+	}
+	ix.mu.RUnlock()
+	syn := ix.syn.Load()
+	for _, a := range as {
+		d := newAnalysedDoc(a, syn)
+		ix.mu.Lock()
+		if slot, ok := ix.byID[a.ID]; ok && ix.slots[slot].article == a {
+			ix.insert(d, a.ID)
+		}
+		ix.mu.Unlock()
+	}
+}
+
+// Canonical returns text with each synonym word replaced by the first word of
+// its set (lower-cased), or text unchanged when there are no synonyms: for
+// checks that read words rather than index terms, such as the bot's coverage.
+func (ix *Index) Canonical(text string) string {
+	if t := ix.syn.Load(); t != nil {
+		return t.canonical(text)
+	}
+	return text
+}
+
+// Synonyms returns the synonyms the index analyses with (none until SetSynonyms).
+func (ix *Index) Synonyms() Synonyms {
+	if s := ix.synonyms.Load(); s != nil {
+		return *s
+	}
+	return Synonyms{Sets: [][]string{}}
 }
 
 // renumberPassages closes the gaps deleted articles left in passage numbers.
@@ -295,9 +358,10 @@ type passageTerm struct {
 	tf      float32
 }
 
-func newAnalysedDoc(a *gridline.Article) analysedDoc {
+func newAnalysedDoc(a *gridline.Article, syn *synonymTable) analysedDoc {
 	c := *a
 	c.Tags = slices.Clone(a.Tags)
+	c.Questions = slices.Clone(a.Questions)
 	d := &indexedDoc{article: &c}
 	tf := make(map[string][numFields]float32, len(a.Body)/8+16)
 	count := func(f int) func(string) {
@@ -308,14 +372,23 @@ func newAnalysedDoc(a *gridline.Article) analysedDoc {
 			d.length[f]++
 		}
 	}
-	analyze(a.Title, count(fieldTitle))
-	analyze(strings.Join(a.Tags, " \n "), count(fieldTags))
+	analyze(a.Title, syn, count(fieldTitle))
+	analyze(strings.Join(a.Tags, " \n "), syn, count(fieldTags))
 	var pts []passageTerm
-	countBody := count(fieldBody)
-	for _, line := range bodyPassages(a.Body) {
+	// Each body line and each question is a passage: a question an article
+	// lists is the best passage for a customer who asks it.
+	countBody, countQuestion := count(fieldBody), count(fieldQuestions)
+	lines := bodyPassages(a.Body)
+	nBody := len(lines)
+	lines = append(lines, a.Questions...)
+	for i, line := range lines {
 		start, n := len(pts), 0
-		analyze(line, func(t string) {
-			countBody(t)
+		countField := countBody
+		if i >= nBody {
+			countField = countQuestion
+		}
+		analyze(line, syn, func(t string) {
+			countField(t)
 			n++
 			for i := start; i < len(pts); i++ {
 				if pts[i].term == t {
@@ -368,10 +441,10 @@ type queryTerm struct {
 	unigram bool
 }
 
-func queryTerms(query string, p *rankParams) []queryTerm {
+func queryTerms(query string, p *rankParams, syn *synonymTable) []queryTerm {
 	var qs []queryTerm
 	at := map[string]int{} // a long message repeats terms; keep lookups linear
-	analyze(query, func(t string) {
+	analyze(query, syn, func(t string) {
 		w := weightOf(t, p.unigramWeight, p.phraseWeight)
 		if i, ok := at[t]; ok {
 			qs[i].weight += w
@@ -402,7 +475,7 @@ func (ix *Index) Search(query string, opts SearchOptions) []Hit {
 
 // search ranks under the read lock and returns up to the limit of candidates.
 func (ix *Index) search(query string, opts SearchOptions) []scored {
-	qs := queryTerms(query, &ix.p)
+	qs := queryTerms(query, &ix.p, ix.syn.Load())
 	if len(qs) == 0 || ix.live == 0 {
 		return nil
 	}

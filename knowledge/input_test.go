@@ -31,6 +31,9 @@ func TestArticleInputValidate(t *testing.T) {
 		{"status", func(in *ArticleInput) { in.Status = "archived" }, []string{"status"}},
 		{"too many tags", func(in *ArticleInput) { in.Tags = slices.Repeat([]string{"t"}, 21) }, []string{"tags"}},
 		{"tag too long", func(in *ArticleInput) { in.Tags = []string{"ok", strings.Repeat("t", 41)} }, []string{"tags[1]"}},
+		{"100 questions of 200 characters", func(in *ArticleInput) { in.Questions = slices.Repeat([]string{strings.Repeat("问", 200)}, 100) }, nil},
+		{"too many questions", func(in *ArticleInput) { in.Questions = slices.Repeat([]string{"q"}, 101) }, []string{"questions"}},
+		{"question too long", func(in *ArticleInput) { in.Questions = []string{"ok", strings.Repeat("问", 201)} }, []string{"questions[1]"}},
 		{"everything at once", func(in *ArticleInput) { *in = ArticleInput{} }, []string{"slug", "lang", "title", "body", "status"}},
 	}
 	for _, tt := range tests {
@@ -58,5 +61,19 @@ func TestArticleInputValidate(t *testing.T) {
 				t.Errorf("fields %v, want exactly %v", slices.Sorted(maps.Keys(ge.Fields)), tt.fields)
 			}
 		})
+	}
+}
+
+// TestInputOfTidiesQuestions: phrasings are trimmed, and blank ones and repeats
+// that differ only in case, spacing or the closing mark are dropped, in order.
+func TestInputOfTidiesQuestions(t *testing.T) {
+	a := &gridline.Article{Questions: []string{"  户号在哪里看？ ", "", "户号在哪里看", "Where is my  account number?", "where is my account number", "   "}}
+	got := InputOf(a).Questions
+	want := []string{"户号在哪里看？", "Where is my account number?"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("InputOf questions = %q, want %q", got, want)
+	}
+	if !HasQuestion(&gridline.Article{Questions: want}, "where is MY account number") || HasQuestion(&gridline.Article{Questions: want}, "户号") {
+		t.Error("HasQuestion does not compare by key")
 	}
 }

@@ -48,9 +48,14 @@ func (s *Service) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Load rebuilds the index from the store: every article, drafts included, is put
-// and any article the store no longer has is dropped.
+// Load rebuilds the index from the store: the synonyms, then every article,
+// drafts included, is put and any article the store no longer has is dropped.
 func (s *Service) Load(ctx context.Context) error {
+	// Synonyms first: on an empty index they cost nothing, and the articles are
+	// then analysed once, with them.
+	if err := s.loadSynonyms(ctx); err != nil {
+		return err
+	}
 	// Only articles indexed before the list was read may be dropped: one created
 	// meanwhile is missing from the list but not from the store.
 	before := s.Index.ids()
@@ -73,6 +78,74 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	s.syncVectors(ctx, as, true) // also forgets the vectors of deleted articles
 	return nil
+}
+
+// synonymsKey is the setting the synonyms are kept in, as JSON.
+const synonymsKey = "knowledge.synonyms"
+
+// loadSynonyms reads the stored synonyms and, when they differ from the
+// index's, analyses the index again with them.
+func (s *Service) loadSynonyms(ctx context.Context) error {
+	raw, err := s.Store.Setting(ctx, synonymsKey)
+	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+		raw = `{"sets":[]}`
+	} else if err != nil {
+		return fmt.Errorf("knowledge: load synonyms: %w", err)
+	}
+	var syn Synonyms
+	if err := json.Unmarshal([]byte(raw), &syn); err != nil {
+		return fmt.Errorf("knowledge: stored synonyms: %w", err)
+	}
+	cur, _ := json.Marshal(s.Index.Synonyms())
+	if next, _ := json.Marshal(syn.Tidy()); string(next) != string(cur) {
+		s.Index.SetSynonyms(syn)
+	}
+	return nil
+}
+
+// Canonical is Index.Canonical.
+func (s *Service) Canonical(text string) string { return s.Index.Canonical(text) }
+
+// Synonyms returns the synonyms retrieval applies now.
+func (s *Service) Synonyms() Synonyms { return s.Index.Synonyms() }
+
+// SetSynonyms replaces the synonyms: tidied (see Synonyms.Tidy), checked,
+// stored, applied to this replica's index and announced, so that every
+// replica answers with them from the next question on. Returns EINVALID.
+func (s *Service) SetSynonyms(ctx context.Context, syn Synonyms) (Synonyms, error) {
+	syn = syn.Tidy()
+	if err := syn.Validate(); err != nil {
+		return Synonyms{}, err
+	}
+	raw, err := json.Marshal(syn)
+	if err != nil {
+		return Synonyms{}, fmt.Errorf("knowledge: synonyms: %w", err)
+	}
+	if err := s.Store.SetSetting(ctx, synonymsKey, string(raw)); err != nil {
+		return Synonyms{}, fmt.Errorf("knowledge: store synonyms: %w", err)
+	}
+	s.Index.SetSynonyms(syn)
+	if s.Board != nil {
+		if err := s.Board.Publish(ctx, gridline.TopicKnowledge, gridline.NewEvent(gridline.EventSynonyms, "", struct{}{})); err != nil {
+			s.log().Warn("knowledge: publish synonyms change", "err", err)
+		}
+	}
+	return syn, nil
+}
+
+// SeedSynonyms stores syn when no synonyms were ever set, and reports whether
+// it did: how the starter set arrives. Synonyms an admin emptied stay empty.
+func (s *Service) SeedSynonyms(ctx context.Context, syn Synonyms) (bool, error) {
+	_, err := s.Store.Setting(ctx, synonymsKey)
+	if err == nil {
+		return false, nil
+	} else if gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return false, fmt.Errorf("knowledge: read synonyms: %w", err)
+	}
+	if _, err := s.SetSynonyms(ctx, syn); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // vectorSyncTimeout bounds embedding changed articles during a write.
@@ -101,7 +174,7 @@ func normalise(a *gridline.Article, defaultStatus string) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	a.Title, a.Tags = in.Title, in.Tags
+	a.Title, a.Tags, a.Questions = in.Title, in.Tags, in.Questions
 	return nil
 }
 
@@ -147,6 +220,58 @@ func (s *Service) Update(ctx context.Context, a *gridline.Article, expectVersion
 	s.syncVectors(ctx, []*gridline.Article{a}, false)
 	s.publish(ctx, a.ID, false)
 	return nil
+}
+
+// AddQuestion adds q to the article's phrasings (unless it has it already, in
+// which case nothing is written) as a new version, indexed and announced like
+// any edit, so the next customer who asks q finds the article. Returns
+// ENOTFOUND, and EINVALID when q is blank or too long or the article already
+// has MaxQuestions phrasings.
+func (s *Service) AddQuestion(ctx context.Context, articleID int64, q, by string) (*gridline.Article, error) {
+	// An edit saved between the read and the write is not overwritten: the
+	// phrasing is added to the newer version instead.
+	for attempt := 0; ; attempt++ {
+		a, err := s.Store.Article(ctx, articleID)
+		if err != nil {
+			return nil, err
+		}
+		if HasQuestion(a, q) {
+			return a, nil
+		}
+		if len(a.Questions) >= MaxQuestions {
+			return nil, &gridline.Error{Code: gridline.EINVALID,
+				Message: fmt.Sprintf("article %q already has %d questions; remove some first", a.Slug, MaxQuestions),
+				Fields:  map[string]string{"questions": fmt.Sprintf("at most %d", MaxQuestions)}}
+		}
+		a.Questions = append(a.Questions, q)
+		err = s.Update(ctx, a, a.Version, by)
+		if gridline.ErrorCode(err) == gridline.ECONFLICT && attempt < 2 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+}
+
+// ResolveUnanswered links an unanswered question to the article that answers
+// it and teaches retrieval the customer's wording: the question becomes one of
+// the article's phrasings (AddQuestion) before it is marked resolved. Returns
+// ENOTFOUND for an unknown question, EINVALID (field article_id) for an
+// unknown article, and AddQuestion's EINVALID.
+func (s *Service) ResolveUnanswered(ctx context.Context, id, articleID int64, by string) error {
+	u, err := s.Store.UnansweredQuestion(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.AddQuestion(ctx, articleID, u.Text, by); err != nil {
+		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
+			return &gridline.Error{Code: gridline.EINVALID, Message: "no such article", Fields: map[string]string{"article_id": "no such article"}}
+		}
+		return err
+	}
+	return s.Store.ResolveUnanswered(ctx, id, articleID)
 }
 
 // Delete removes an article and its history. Returns ENOTFOUND.
@@ -320,8 +445,13 @@ func (s *Service) Run(ctx context.Context) error {
 				}
 				return fmt.Errorf("knowledge: subscription closed")
 			}
-			if ev.Type == gridline.EventArticle {
+			switch ev.Type {
+			case gridline.EventArticle:
 				s.refresh(ctx, ev)
+			case gridline.EventSynonyms:
+				if err := s.loadSynonyms(ctx); err != nil {
+					s.log().Warn("knowledge: reload synonyms", "err", err)
+				}
 			}
 		}
 	}

@@ -265,6 +265,42 @@ func testReplicas(t *testing.T, su setup) {
 		t.Fatal(err)
 	}
 	eventually(t, "the other replica sees the edit", func() bool { return top(two, "flood") == "storm" })
+	// A question linked on one replica is a phrasing the other answers by.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.RecordUnanswered(ctx, "branches smashed my shed roof", gridline.LangEN, "fallback"))
+	open, err := st.ListUnanswered(ctx, false, 1)
+	must(err)
+	must(one.ResolveUnanswered(ctx, open[0].ID, a.ID, "admin"))
+	eventually(t, "the other replica finds the article by its new phrasing", func() bool { return top(two, "shed roof branches") == "storm" })
+	wantCode(t, one.ResolveUnanswered(ctx, open[0].ID, 99999, "admin"), gridline.EINVALID)
+	wantCode(t, one.ResolveUnanswered(ctx, 99999, a.ID, "admin"), gridline.ENOTFOUND)
+	cur, err := st.Article(ctx, a.ID)
+	must(err)
+	for i := len(cur.Questions); i < knowledge.MaxQuestions; i++ {
+		cur.Questions = append(cur.Questions, fmt.Sprintf("storm question %d", i))
+	}
+	must(one.Update(ctx, cur, 0, "admin"))
+	_, err = one.AddQuestion(ctx, a.ID, "one too many", "admin")
+	wantCode(t, err, gridline.EINVALID)
+	a = cur
+	// A synonym edit on one replica applies on the other at once, and a
+	// replica that starts later loads it.
+	if _, err := one.SetSynonyms(ctx, knowledge.Synonyms{Sets: [][]string{{"tempest", "storm"}}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other replica applies the synonyms", func() bool { return top(two, "tempest") == "storm" })
+	three := newService(st, sb)
+	must(three.Load(ctx))
+	if top(three, "tempest") != "storm" || len(three.Synonyms().Sets) != 1 {
+		t.Errorf("a replica loading later lacks the synonyms: %q", three.Synonyms().Sets)
+	}
+	_, err = one.SetSynonyms(ctx, knowledge.Synonyms{Sets: [][]string{{"storm", "x"}, {"storm", "y"}}})
+	wantCode(t, err, gridline.EINVALID)
 	if err := two.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -39,12 +39,12 @@ func Snippet(a *gridline.Article, query string, max int) string {
 		return ""
 	}
 	weights := map[string]float64{}
-	analyze(query, func(t string) { weights[t] = termWeight(t) })
+	analyze(query, nil, func(t string) { weights[t] = termWeight(t) })
 	best, bestScore := 0, 0.0
 	for i, b := range blocks {
 		seen := map[string]bool{}
 		var score float64
-		analyze(b.heading+"\n"+b.text, func(t string) {
+		analyze(b.heading+"\n"+b.text, nil, func(t string) {
 			if w, ok := weights[t]; ok && !seen[t] {
 				seen[t] = true
 				score += w

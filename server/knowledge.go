@@ -32,6 +32,7 @@ func (s *Server) knowledgeRoutes(api *echo.Group) {
 	api.POST("/bot/ask", s.askBot, staff, s.rateLimit(5, 30))
 	api.GET("/unanswered", s.listUnanswered, staff)
 	api.POST("/unanswered/:id/resolve", s.resolveUnanswered, admin)
+	s.synonymRoutes(api)
 }
 
 // articleInput is an article as clients write it: the knowledge base's own
@@ -271,6 +272,8 @@ type resolveUnansweredInput struct {
 	ArticleID int64 `json:"article_id" validate:"required,gt=0"`
 }
 
+// resolveUnanswered links a question to an article; the knowledge base adds
+// the question to the article's phrasings, so it is answered from now on.
 func (s *Server) resolveUnanswered(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -280,14 +283,7 @@ func (s *Server) resolveUnanswered(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if _, err := s.cfg.Store.Article(ctx, in.ArticleID); err != nil {
-		if gridline.ErrorCode(err) == gridline.ENOTFOUND {
-			return &gridline.Error{Code: gridline.EINVALID, Message: "no such article", Fields: map[string]string{"article_id": "no such article"}}
-		}
-		return err
-	}
-	if err := s.cfg.Store.ResolveUnanswered(ctx, id, in.ArticleID); err != nil {
+	if err := s.cfg.Knowledge.ResolveUnanswered(c.Request().Context(), id, in.ArticleID, currentUser(c).Email); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,5 +178,119 @@ func TestUnansweredAPI(t *testing.T) {
 	e.mustDo("GET", "/api/v1/unanswered", admin, nil, http.StatusOK, &open)
 	if len(open) != 0 {
 		t.Fatalf("still open after resolving: %+v", open)
+	}
+}
+
+// TestUnansweredLinkTeachesTheBot is the learning loop end to end: a customer's
+// wording the articles do not use falls back; an admin links the recorded
+// question to the article that answers it; the same question is then answered
+// from that article, which now lists it among its questions (a new version).
+func TestUnansweredLinkTeachesTheBot(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("account-number-en", "en", "Finding your account number",
+			"Your account number has 10 digits. It is printed at the top of every bill and shown in the app under My account."),
+		article("pay-bill-en", "en", "Pay your electricity bill", "Pay in the app, at a bank, or by auto-debit."),
+		article("outage-en", "en", "Is there a power cut in my area?", "Check the outage map or call 400-000-1234."),
+	}, http.StatusOK, nil)
+	const q = "what is the customer reference they want on the phone"
+	ask := func() bot.Reply {
+		var r bot.Reply
+		e.mustDo("POST", "/api/v1/bot/ask", admin, map[string]any{"text": q, "lang": "en"}, http.StatusOK, &r)
+		return r
+	}
+	if r := ask(); r.Action == bot.ActionAnswer {
+		t.Fatalf("before linking: %s from %+v; want no answer (the test's premise)", r.Action, r.Citations)
+	}
+	// The chat records what the bot could not answer (the ask endpoint does not).
+	ctx := context.Background()
+	if err := e.store.RecordUnanswered(ctx, q, gridline.LangEN, bot.ActionFallback); err != nil {
+		t.Fatal(err)
+	}
+	var open []gridline.Unanswered
+	e.mustDo("GET", "/api/v1/unanswered", admin, nil, http.StatusOK, &open)
+	if len(open) != 1 {
+		t.Fatalf("unanswered %+v", open)
+	}
+	a, err := e.store.ArticleBySlug(ctx, "account-number-en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustDo("POST", fmt.Sprintf("/api/v1/unanswered/%d/resolve", open[0].ID), admin, map[string]any{"article_id": a.ID}, http.StatusNoContent, nil)
+
+	r := ask()
+	if r.Action != bot.ActionAnswer || len(r.Citations) != 1 || r.Citations[0].Slug != "account-number-en" {
+		t.Fatalf("after linking: %s %+v (confidence %.2f); want an answer from account-number-en", r.Action, r.Citations, r.Confidence)
+	}
+	var got gridline.Article
+	e.mustDo("GET", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, nil, http.StatusOK, &got)
+	if got.Version != a.Version+1 || len(got.Questions) != 1 || got.Questions[0] != q {
+		t.Fatalf("article after linking: version %d questions %q; want version %d with the question", got.Version, got.Questions, a.Version+1)
+	}
+	// The phrasing travels with the article: export, then import it back.
+	var exported []gridline.Article
+	e.mustDo("GET", "/api/v1/articles/export", admin, nil, http.StatusOK, &exported)
+	var back []map[string]any
+	for _, x := range exported {
+		if x.Slug == "account-number-en" && !slices.Equal(x.Questions, []string{q}) {
+			t.Errorf("exported questions %q", x.Questions)
+		}
+		back = append(back, map[string]any{"slug": x.Slug, "lang": x.Lang, "title": x.Title, "body": x.Body, "tags": x.Tags, "questions": x.Questions})
+	}
+	e.mustDo("POST", "/api/v1/articles/import", admin, back, http.StatusOK, nil)
+	if r := ask(); r.Action != bot.ActionAnswer {
+		t.Errorf("after export and import: %s", r.Action)
+	}
+	a, _ = e.store.ArticleBySlug(ctx, "account-number-en")
+	// Linking it again changes nothing.
+	e.mustDo("POST", fmt.Sprintf("/api/v1/unanswered/%d/resolve", open[0].ID), admin, map[string]any{"article_id": a.ID}, http.StatusNoContent, nil)
+	e.mustDo("GET", fmt.Sprintf("/api/v1/articles/%d", a.ID), admin, nil, http.StatusOK, &got)
+	if got.Version != a.Version {
+		t.Errorf("a second link wrote version %d over %d", got.Version, a.Version)
+	}
+}
+
+// TestSynonymsAPI: staff read the synonyms, only admins replace them, a bad set
+// is named, and the bot answers a customer's word the article does not use
+// from the next question on.
+func TestSynonymsAPI(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	_, agent := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("hours-zh", "zh", "营业厅营业时间", "营业厅周一至周六 8:30-17:30 营业，节假日另行通知。"),
+		article("pay-zh", "zh", "电费怎么缴费", "可在手机应用、银行或营业厅缴费。"),
+	}, http.StatusOK, nil)
+	const q = "网点关门了吗"
+	ask := func() bot.Reply {
+		var r bot.Reply
+		e.mustDo("POST", "/api/v1/bot/ask", admin, map[string]any{"text": q, "lang": "zh"}, http.StatusOK, &r)
+		return r
+	}
+	if r := ask(); r.Action == bot.ActionAnswer {
+		t.Fatalf("before synonyms: answered %+v; the test's premise is wrong", r.Citations)
+	}
+	var got struct {
+		Sets [][]string `json:"sets"`
+	}
+	e.mustDo("GET", "/api/v1/synonyms", agent, nil, http.StatusOK, &got)
+	if len(got.Sets) != 0 {
+		t.Fatalf("synonyms of a new desk: %q", got.Sets)
+	}
+	sets := map[string]any{"sets": [][]string{{"营业厅", "网点"}, {"营业时间", "关门", "下班"}}}
+	if status, _ := e.do("PUT", "/api/v1/synonyms", agent, sets); status != http.StatusForbidden {
+		t.Fatalf("agent replacing synonyms: %d, want 403", status)
+	}
+	status, body := e.do("PUT", "/api/v1/synonyms", admin, map[string]any{"sets": [][]string{{"营业厅", "网点"}, {"网点", "门店"}}})
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "sets[1]") {
+		t.Fatalf("a word in two sets: %d %s, want 400 naming sets[1]", status, body)
+	}
+	e.mustDo("PUT", "/api/v1/synonyms", admin, sets, http.StatusOK, &got)
+	if len(got.Sets) != 2 {
+		t.Fatalf("saved %q", got.Sets)
+	}
+	if r := ask(); r.Action != bot.ActionAnswer || r.Citations[0].Slug != "hours-zh" {
+		t.Fatalf("after synonyms: %s %+v (confidence %.2f), want an answer from hours-zh", r.Action, r.Citations, r.Confidence)
 	}
 }

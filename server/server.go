@@ -21,6 +21,7 @@ import (
 	xrate "golang.org/x/time/rate"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/archive"
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
@@ -46,6 +47,8 @@ type Config struct {
 	Queue    handoff.Queue
 	// Knowledge is the knowledge base: articles, search, import and export.
 	Knowledge *knowledge.Service
+	// Archive is the customer archive; nil answers its routes 501.
+	Archive *archive.Service
 	// Secret signs visitor tokens.
 	Secret []byte
 	// AllowedOrigins lists the sites (scheme://host[:port]) that may embed the
@@ -236,6 +239,7 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/auth/logout", s.logout, s.requireRole())
 	api.GET("/auth/me", s.me, s.requireRole())
 	s.knowledgeRoutes(api)
+	s.customerRoutes(api)
 	s.agentRoutes(e, api)
 	s.workOrderRoutes(api)
 
@@ -243,13 +247,18 @@ func (s *Server) routes() *echo.Echo {
 	return e
 }
 
-// bodyLimit caps request bodies: 256 KiB, except a knowledge-base import (8 MiB).
+// bodyLimit caps request bodies: 256 KiB, except a knowledge-base import (8 MiB)
+// and a customer import (64 MiB, archive.MaxImportBytes).
 func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	small := middleware.BodyLimit("256K")(next)
 	large := middleware.BodyLimit("8M")(next)
+	huge := middleware.BodyLimit("64M")(next)
 	return func(c echo.Context) error {
 		if strings.HasSuffix(c.Request().URL.Path, "/articles/import") {
 			return large(c)
+		}
+		if strings.HasSuffix(c.Request().URL.Path, "/customers/import") {
+			return huge(c)
 		}
 		return small(c)
 	}

@@ -11,17 +11,20 @@ import (
 	"github.com/gridline/gridline"
 )
 
-const articleColumns = `id, slug, lang, title, body, tags, status, version, updated_at, updated_by`
+const articleColumns = `id, slug, lang, title, body, tags, questions, status, version, updated_at, updated_by`
 
 func scanArticle(s scanner) (*gridline.Article, error) {
 	var a gridline.Article
-	err := s.Scan(&a.ID, &a.Slug, &a.Lang, &a.Title, &a.Body, jsonCol{&a.Tags}, &a.Status, &a.Version,
+	err := s.Scan(&a.ID, &a.Slug, &a.Lang, &a.Title, &a.Body, jsonCol{&a.Tags}, jsonCol{&a.Questions}, &a.Status, &a.Version,
 		timeCol{&a.UpdatedAt}, &a.UpdatedBy)
 	if err != nil {
 		return nil, err
 	}
 	if a.Tags == nil {
 		a.Tags = []string{}
+	}
+	if a.Questions == nil {
+		a.Questions = []string{}
 	}
 	return &a, nil
 }
@@ -44,13 +47,17 @@ func checkArticle(a *gridline.Article) error {
 	return e
 }
 
-// articleDefaults fills in what an article may leave out: a draft status, tags.
+// articleDefaults fills in what an article may leave out: a draft status, tags,
+// questions.
 func articleDefaults(a *gridline.Article) {
 	if a.Status == "" {
 		a.Status = gridline.ArticleDraft
 	}
 	if a.Tags == nil {
 		a.Tags = []string{}
+	}
+	if a.Questions == nil {
+		a.Questions = []string{}
 	}
 }
 
@@ -79,11 +86,15 @@ func (db *DB) insertArticle(ctx context.Context, tx *sql.Tx, a *gridline.Article
 	if err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
+	questions, err := json.Marshal(nonNil(a.Questions))
+	if err != nil {
+		return fmt.Errorf("questions: %w", err)
+	}
 	a.Version = 1
 	a.UpdatedAt = norm(a.UpdatedAt)
-	err = tx.QueryRowContext(ctx, db.q(`INSERT INTO articles (slug, lang, title, body, tags, status, version,
-		created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`),
-		a.Slug, a.Lang, a.Title, a.Body, string(tags), a.Status, db.t(a.UpdatedAt), db.t(a.UpdatedAt),
+	err = tx.QueryRowContext(ctx, db.q(`INSERT INTO articles (slug, lang, title, body, tags, questions, status, version,
+		created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`),
+		a.Slug, a.Lang, a.Title, a.Body, string(tags), string(questions), a.Status, db.t(a.UpdatedAt), db.t(a.UpdatedAt),
 		a.UpdatedBy).Scan(&a.ID)
 	if isUnique(err) {
 		return gridline.Errorf(gridline.ECONFLICT, "article slug %q is taken", a.Slug)
@@ -159,17 +170,25 @@ func (db *DB) replaceArticle(ctx context.Context, tx *sql.Tx, cur, a *gridline.A
 	if err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
+	oldQuestions, err := json.Marshal(nonNil(cur.Questions))
+	if err != nil {
+		return fmt.Errorf("questions: %w", err)
+	}
+	questions, err := json.Marshal(nonNil(a.Questions))
+	if err != nil {
+		return fmt.Errorf("questions: %w", err)
+	}
 	_, err = tx.ExecContext(ctx, db.q(`INSERT INTO article_versions (article_id, version, slug, lang, title, body,
-		tags, status, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		cur.ID, cur.Version, cur.Slug, cur.Lang, cur.Title, cur.Body, string(oldTags), cur.Status,
+		tags, questions, status, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		cur.ID, cur.Version, cur.Slug, cur.Lang, cur.Title, cur.Body, string(oldTags), string(oldQuestions), cur.Status,
 		db.t(cur.UpdatedAt), cur.UpdatedBy)
 	if err != nil {
 		return err
 	}
 	a.ID, a.Version, a.UpdatedAt = cur.ID, cur.Version+1, now()
 	_, err = tx.ExecContext(ctx, db.q(`UPDATE articles SET slug = ?, lang = ?, title = ?, body = ?, tags = ?,
-		status = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?`),
-		a.Slug, a.Lang, a.Title, a.Body, string(tags), a.Status, a.Version, db.t(a.UpdatedAt), a.UpdatedBy, a.ID)
+		questions = ?, status = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?`),
+		a.Slug, a.Lang, a.Title, a.Body, string(tags), string(questions), a.Status, a.Version, db.t(a.UpdatedAt), a.UpdatedBy, a.ID)
 	if isUnique(err) {
 		return gridline.Errorf(gridline.ECONFLICT, "article slug %q is taken", a.Slug)
 	} else if isCheck(err) {
@@ -231,7 +250,7 @@ func (db *DB) ArticleVersions(ctx context.Context, id int64) ([]*gridline.Articl
 	// One statement, so the current row and the history come from one snapshot.
 	out, err := db.queryArticles(ctx, "article versions", db.read, `SELECT `+articleColumns+` FROM articles WHERE id = ?
 		UNION ALL
-		SELECT article_id, slug, lang, title, body, tags, status, version, updated_at, updated_by
+		SELECT article_id, slug, lang, title, body, tags, questions, status, version, updated_at, updated_by
 		FROM article_versions WHERE article_id = ?
 		ORDER BY version DESC`, id, id)
 	if err != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"unicode"
 
@@ -58,6 +60,18 @@ func (db *DB) ListUnanswered(ctx context.Context, resolved bool, limit int) ([]*
 		out = append(out, &u)
 	}
 	return out, wrap("list unanswered", rows.Err())
+}
+
+// UnansweredQuestion returns one question, open or resolved. Returns ENOTFOUND.
+func (db *DB) UnansweredQuestion(ctx context.Context, id int64) (*gridline.Unanswered, error) {
+	var u gridline.Unanswered
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, text, lang, action, count, first_at, last_at,
+		COALESCE(article_id, 0), resolved FROM unanswered WHERE id = ?`), id).Scan(&u.ID, &u.Text, &u.Lang, &u.Action,
+		&u.Count, timeCol{&u.FirstAt}, timeCol{&u.LastAt}, &u.ArticleID, &u.Resolved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gridline.Errorf(gridline.ENOTFOUND, "unanswered question %d not found", id)
+	}
+	return &u, wrap("unanswered question", err)
 }
 
 // ResolveUnanswered links the question to an article and marks it resolved.

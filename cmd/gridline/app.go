@@ -120,6 +120,15 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		} else if seeded {
 			logger.Info("starter knowledge base loaded", "articles", len(articles))
 		}
+		syn, err := starter.Synonyms()
+		if err != nil {
+			return nil, err
+		}
+		if seeded, err := a.Knowledge.SeedSynonyms(ctx, syn); err != nil {
+			return nil, fmt.Errorf("seed synonyms: %w", err)
+		} else if seeded {
+			logger.Info("starter synonyms loaded", "sets", len(syn.Sets))
+		}
 	}
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
@@ -142,7 +151,8 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Logger: logger,
+	arch := newArchive(a.Store, cfg, logger)
+	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger,
 		Now: cfg.Now, SweepEvery: cfg.SweepEvery}
 	// The orders the bot opened in a chat become the first agent's who takes it.
 	a.Desk.Taken = func(ctx context.Context, conv *gridline.Conversation) { a.WorkOrders.Adopt(ctx, conv) }
@@ -150,7 +160,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, WorkOrders: a.WorkOrders, Logger: logger})
 	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Now: cfg.Now,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
-		Knowledge: a.Knowledge, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
+		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
 	})
 	return a, nil

@@ -429,9 +429,11 @@ func TestBrowserAdmin(t *testing.T) {
 	must(t, json.Unmarshal(body, &login))
 	bearer := http.Header{"Authorization": {"Bearer " + login.Token}}
 
-	for _, tc := range []struct{ lang, search, conflict, rowLabel, question string }{
-		{"en-US", "meter", "Someone else changed", "Row 2", "my meter runs fast"},
-		{"zh-CN", "电表", "其他人修改了", "第 2 行", "交了电费多久来电"},
+	// nonsense differs in every word between the languages: once linked, a
+	// question is an article's phrasing, and a shared word would find it.
+	for _, tc := range []struct{ lang, search, conflict, rowLabel, question, nonsense string }{
+		{"en-US", "meter", "Someone else changed", "Row 2", "my meter runs fast", "zxqv wobble frobnicate"},
+		{"zh-CN", "电表", "其他人修改了", "第 2 行", "交了电费多久来电", "kplm snorfle quibbix"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			tab := browsertest.NewIncognitoTab(t, browser)
@@ -489,9 +491,11 @@ func TestBrowserAdmin(t *testing.T) {
 				chromedp.SendKeys(chromedp.ID("a-slug"), slug),
 				chromedp.SendKeys(chromedp.ID("a-tags"), "test, browser"),
 				chromedp.SendKeys(chromedp.ID("a-body"), "Checked **in a browser**."),
+				chromedp.SendKeys(chromedp.ID("a-questions"), "does the browser check work\nis the browser checked"),
 				clickJS("#editor-box .row.end button.primary"),
 			))
-			must(t, browsertest.WaitFor(tab, `document.querySelector('#editor-box .tag.draft') && document.querySelector('#a-slug').value === `+js(slug), 10*time.Second))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#editor-box .tag.draft') && document.querySelector('#a-slug').value === `+js(slug)+
+				` && document.querySelector('#a-questions').value === 'does the browser check work\nis the browser checked'`, 10*time.Second))
 			must(t, chromedp.Do(tab, clickJS("#editor-box .row.end button.ghost"))) // publish
 			must(t, browsertest.WaitFor(tab, `!document.querySelector('#editor-box .editor-title + .tag.draft') && document.querySelector('#editor-box .row .small.muted').textContent.includes('2')`, 10*time.Second))
 			must(t, chromedp.Do(tab, clickJS("#editor-box .row button.ghost.small"))) // history
@@ -504,16 +508,20 @@ func TestBrowserAdmin(t *testing.T) {
 			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("ask-text"), tc.question+"\r")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.result [role=meter]') && document.querySelector('.result .tag[class*=action-]')`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-bot-"+tc.lang)
+			// The starter synonyms are listed for editing below.
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#synonyms') && document.querySelector('#synonyms').value.includes('缴费 / 交费')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.ScrollIntoView(chromedp.ID("synonyms-save"))))
+			browsertest.Screenshot(t, tab, dir, "admin-synonyms-"+tc.lang)
 
 			// A question the bot cannot answer is listed; linking an article resolves it.
-			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('#ask-text').value = ''`), chromedp.SendKeys(chromedp.ID("ask-text"), "zxqv wobble frobnicate "+tc.lang+"\r")))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('#ask-text').value = ''`), chromedp.SendKeys(chromedp.ID("ask-text"), tc.nonsense+"\r")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.result .tag[class*=action-]') && !document.querySelector('.result .action-answer')`, 10*time.Second))
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-unanswered').click()`)))
-			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate'))`, 10*time.Second))
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes(`+js(tc.nonsense)+`))`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-unanswered-"+tc.lang)
-			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const row = [...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes('frobnicate'));
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const row = [...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes(`+js(tc.nonsense)+`));
   const sel = row.querySelector('select'); sel.selectedIndex = 1; row.querySelector('button').click(); })()`)))
-			must(t, browsertest.WaitFor(tab, `![...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes('frobnicate `+tc.lang+`'))`, 10*time.Second))
+			must(t, browsertest.WaitFor(tab, `![...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes(`+js(tc.nonsense)+`))`, 10*time.Second))
 
 			// Users: the list, and a new agent added through the form.
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-users').click()`)))

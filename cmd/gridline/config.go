@@ -18,15 +18,17 @@ type Config struct {
 	DatabaseURL string
 	RedisURL    string
 	// RedisPrefix namespaces this deployment's Redis keys.
-	RedisPrefix    string
-	LLMBaseURL     string
-	LLMAPIKey      string
-	LLMModel       string
-	LLMEmbedModel  string
-	LLMTimeout     time.Duration
-	AdminEmail     string
-	AdminPassword  string
-	Secret         string
+	RedisPrefix   string
+	LLMBaseURL    string
+	LLMAPIKey     string
+	LLMModel      string
+	LLMEmbedModel string
+	LLMTimeout    time.Duration
+	AdminEmail    string
+	AdminPassword string
+	Secret        string
+	// IdentitySecret verifies host sites' signed customer identities.
+	IdentitySecret string
 	AllowedOrigins []string
 	// Seed loads the starter knowledge base when the knowledge base is empty.
 	Seed bool
@@ -81,6 +83,7 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	fs.StringVar(&cfg.AdminEmail, "admin-email", env("GRIDLINE_ADMIN_EMAIL", ""), "bootstrap admin email (GRIDLINE_ADMIN_EMAIL)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", env("GRIDLINE_ADMIN_PASSWORD", ""), "bootstrap admin password (GRIDLINE_ADMIN_PASSWORD)")
 	fs.StringVar(&cfg.Secret, "secret", env("GRIDLINE_SECRET", ""), "token signing key; empty: generated and kept in the store (GRIDLINE_SECRET)")
+	fs.StringVar(&cfg.IdentitySecret, "identity-secret", env("GRIDLINE_IDENTITY_SECRET", ""), "verifies host sites' signed customer identities; empty: none is accepted (GRIDLINE_IDENTITY_SECRET)")
 	origins := fs.String("allowed-origins", env("GRIDLINE_ALLOWED_ORIGINS", ""), "comma-separated origins that may embed the widget (GRIDLINE_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("GRIDLINE_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDLINE_LOG_LEVEL)")
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")

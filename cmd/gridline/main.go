@@ -35,6 +35,7 @@ commands:
   migrate   apply database migrations and exit
   user      add, list or disable staff users: gridline user add|list|disable
   kb        import or export articles: gridline kb import FILE | gridline kb export [FILE]
+  customers import or export the customer archive as CSV: gridline customers import|export FILE
 
 Run "gridline COMMAND -h" for the flags; every flag mirrors a GRIDLINE_* variable.
 `
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "kb":
 		return runKB(ctx, args, getenv, stdin, stdout, stderr)
+	case "customers":
+		return runCustomers(ctx, args, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -50,7 +50,25 @@ func Articles() ([]*gridline.Article, error) {
 	return as, nil
 }
 
-// Index returns the starter articles in a fresh knowledge index, each with its
+// synonymsJSON is the starter synonym sets (knowledge.Synonyms as JSON): the words
+// customers use for the same thing in the starter articles' topics, in Chinese
+// and English. cmd/gridline stores them on first start; admins edit them.
+//
+//go:embed synonyms.json
+var synonymsJSON string
+
+// Synonyms decodes the starter synonym sets.
+func Synonyms() (knowledge.Synonyms, error) {
+	dec := json.NewDecoder(strings.NewReader(synonymsJSON))
+	dec.DisallowUnknownFields()
+	var s knowledge.Synonyms
+	if err := dec.Decode(&s); err != nil {
+		return knowledge.Synonyms{}, fmt.Errorf("starter: decode synonyms.json: %w", err)
+	}
+	return s, nil
+}
+
+// Index returns the starter articles and synonyms in a fresh knowledge index, each with its
 // position as its ID (the store's job when they are imported), so that the bot and
 // retrieval are measured on the knowledge base the desk ships with, at a realistic
 // number of articles, without a store.
@@ -59,7 +77,12 @@ func Index() (*knowledge.Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	syn, err := Synonyms()
+	if err != nil {
+		return nil, err
+	}
 	ix := knowledge.NewIndex()
+	ix.SetSynonyms(syn)
 	for i, a := range as {
 		a.ID = int64(i + 1)
 		ix.Put(a)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/knowledge"
 )
 
 // Limits an imported article must keep (the admin API validates the same).
@@ -281,6 +282,30 @@ func TestFictionalContacts(t *testing.T) {
 		}
 		if strings.Contains(text, "95598") {
 			t.Errorf("%s: mentions a real national hotline", a.Slug)
+		}
+	}
+}
+
+// TestSynonymsValid: the starter synonyms decode and pass the rules admins'
+// edits must pass, and reach both languages.
+func TestSynonymsValid(t *testing.T) {
+	s, err := Synonyms()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tidy().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tidy().Sets) != len(s.Sets) {
+		t.Errorf("Tidy drops sets: %d of %d kept", len(s.Tidy().Sets), len(s.Sets))
+	}
+	ix, err := Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{"怎么交钱": "pay-bill-channels-zh"} {
+		if hits := ix.Search(q, knowledge.SearchOptions{Lang: "zh"}); len(hits) == 0 || hits[0].Article.Slug != want {
+			t.Errorf("%q does not find %s first", q, want)
 		}
 	}
 }

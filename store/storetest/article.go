@@ -20,7 +20,7 @@ func RunArticles(t *testing.T, open func(t *testing.T) gridline.Store) {
 func testArticle(t *testing.T, st gridline.Store) {
 	c := ctx(t)
 	a := &gridline.Article{Slug: "pay-bill", Lang: gridline.LangZH, Title: "如何缴纳电费", Body: "可通过网上营业厅缴费。",
-		Tags: []string{"缴费", "电费"}, Status: gridline.ArticlePublished, UpdatedBy: "admin"}
+		Tags: []string{"缴费", "电费"}, Questions: []string{"在哪里交电费", "交费方式有哪些"}, Status: gridline.ArticlePublished, UpdatedBy: "admin"}
 	must(t, st.CreateArticle(c, a))
 	if a.ID == 0 || a.Version != 1 {
 		t.Fatalf("CreateArticle: id %d version %d", a.ID, a.Version)
@@ -106,7 +106,7 @@ func testArticle(t *testing.T, st gridline.Store) {
 
 func equalArticle(a, b *gridline.Article) bool {
 	return a.ID == b.ID && a.Slug == b.Slug && a.Lang == b.Lang && a.Title == b.Title && a.Body == b.Body &&
-		slices.Equal(a.Tags, b.Tags) && a.Status == b.Status && a.Version == b.Version && a.UpdatedAt.Equal(b.UpdatedAt) &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Questions, b.Questions) && a.Status == b.Status && a.Version == b.Version && a.UpdatedAt.Equal(b.UpdatedAt) &&
 		a.UpdatedBy == b.UpdatedBy
 }
 
@@ -116,9 +116,12 @@ func testArticleVersions(t *testing.T, st gridline.Store) {
 	must(t, st.CreateArticle(c, a))
 	v1 := *a
 	a.Title, a.Body, a.Status, a.Tags, a.UpdatedBy = "v2", "two", gridline.ArticlePublished, []string{"power"}, "u2"
+	a.Questions = []string{"is the power out"}
 	must(t, st.UpdateArticle(c, a, 1))
 	v2 := *a
+	// Phrasings are versioned with the article: the history keeps v2's.
 	a.Title, a.Body, a.UpdatedBy = "v3", "three", "u3"
+	a.Questions = []string{"is the power out", "why is there no electricity"}
 	must(t, st.UpdateArticle(c, a, 2))
 
 	vs, err := st.ArticleVersions(c, a.ID)

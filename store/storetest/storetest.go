@@ -7,6 +7,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 	RunRequests(t, open)
 	RunWorkOrders(t, open)
 	RunFigures(t, open)
+	RunArchive(t, open)
 }
 
 // test is one case of a noun's suite; it gets a store of its own.
@@ -87,3 +89,6 @@ func recent(t *testing.T, what string, tm time.Time) {
 func testPing(t *testing.T, st gridline.Store) {
 	must(t, st.Ping(ctx(t)))
 }
+
+// asError reports whether err holds a *gridline.Error, setting *target.
+func asError(err error, target **gridline.Error) bool { return errors.As(err, target) }

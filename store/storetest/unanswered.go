@@ -48,6 +48,13 @@ func testUnanswered(t *testing.T, st gridline.Store) {
 	art := &gridline.Article{Slug: "high-bill", Lang: gridline.LangEN, Title: "High bill", Status: gridline.ArticlePublished}
 	must(t, st.CreateArticle(c, art))
 	must(t, st.ResolveUnanswered(c, second.ID, art.ID))
+	got, err := st.UnansweredQuestion(c, second.ID)
+	must(t, err)
+	if got.Text != "Why is my bill high?" || !got.Resolved || got.ArticleID != art.ID || got.Lang != gridline.LangEN {
+		t.Errorf("UnansweredQuestion after resolving = %+v", got)
+	}
+	_, err = st.UnansweredQuestion(c, 99999)
+	wantCode(t, err, gridline.ENOTFOUND)
 	wantCode(t, st.ResolveUnanswered(c, 99999, art.ID), gridline.ENOTFOUND)
 	wantCode(t, st.ResolveUnanswered(c, top.ID, 99999), gridline.ENOTFOUND)
 

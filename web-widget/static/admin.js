@@ -80,11 +80,15 @@ async function load(tab) {
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
     if (tab === 'workorders') await woSettings.load();
+    if (tab === 'bot') S.synonyms = (await c.api('GET', '/api/v1/synonyms')).sets || [];
   } catch (err) { toast(err.message, 'error'); }
   if (S.tab !== tab) return;
   // The articles page keeps its search box and file input (and their focus);
   // only the list changes.
-  if (tab === 'articles') renderList(); else renderPage();
+  // The bot page keeps the question being typed: only the synonyms are redrawn.
+  if (tab === 'articles') renderList();
+  else if (tab === 'bot') { const box = document.getElementById('synonyms-box'); if (box) box.replaceWith(synonymsBox()); }
+  else renderPage();
 }
 
 // ---- articles ------------------------------------------------------------------
@@ -157,7 +161,7 @@ async function openArticle(id) {
 }
 
 function newArticle() {
-  S.edit = { new: true, slug: '', lang: c.lang, title: '', body: '', tags: [], status: 'draft', version: 0 };
+  S.edit = { new: true, slug: '', lang: c.lang, title: '', body: '', tags: [], questions: [], status: 'draft', version: 0 };
   S.conflict = 0;
   S.fieldErrors = {};
   S.versions = null;
@@ -166,8 +170,19 @@ function newArticle() {
   document.getElementById('a-slug').focus();
 }
 
+/** questionLines is an article's phrasings as the editor holds them: an array, or the textarea's text, one per line. */
+function questionLines(q) {
+  return (Array.isArray(q) ? q : String(q || '').split('\n')).map((x) => x.trim()).filter(Boolean);
+}
+
+/** fieldError is the first error for a list field: "questions" itself or one of its items ("questions[3]"). */
+function fieldError(fe, name) {
+  const k = Object.keys(fe).find((f) => f === name || f.startsWith(name + '['));
+  return k ? (k === name ? fe[k] : `${k}: ${fe[k]}`) : null;
+}
+
 function articleBody(a) {
-  return { slug: a.slug.trim(), lang: a.lang, title: a.title, body: a.body, tags: (Array.isArray(a.tags) ? a.tags : String(a.tags || '').split(',')).map((x) => x.trim()).filter(Boolean), status: a.status, version: a.version || 0 };
+  return { slug: a.slug.trim(), lang: a.lang, title: a.title, body: a.body, tags: (Array.isArray(a.tags) ? a.tags : String(a.tags || '').split(',')).map((x) => x.trim()).filter(Boolean), questions: questionLines(a.questions), status: a.status, version: a.version || 0 };
 }
 
 async function saveArticle(statusChange) {
@@ -252,7 +267,10 @@ function renderEditor() {
           field(c.t('admin.slug'), 'a-slug', h('input', { id: 'a-slug', value: a.slug, maxlength: 80, pattern: '[a-z0-9]+(-[a-z0-9]+)*', oninput: bind('slug'), readOnly: ro }), fe.slug),
           field(c.t('admin.status'), 'a-status', h('input', { id: 'a-status', value: c.t(a.status === 'published' ? 'admin.published' : 'admin.draft'), readOnly: true }), fe.status),
           h('div.field.wide', h('label', { for: 'a-tags' }, c.t('admin.tags')),
-            h('input', { id: 'a-tags', value: Array.isArray(a.tags) ? a.tags.join(', ') : a.tags || '', oninput: bind('tags'), readOnly: ro }), fe.tags ? h('span.form-error', fe.tags) : null)),
+            h('input', { id: 'a-tags', value: Array.isArray(a.tags) ? a.tags.join(', ') : a.tags || '', oninput: bind('tags'), readOnly: ro }), fe.tags ? h('span.form-error', fe.tags) : null),
+          h('div.field.wide', h('label', { for: 'a-questions' }, c.t('admin.questions')),
+            h('textarea.questions', { id: 'a-questions', rows: 4, value: Array.isArray(a.questions) ? a.questions.join('\n') : a.questions || '', placeholder: c.t('admin.questionsHint'), oninput: bind('questions'), readOnly: ro }),
+            fieldError(fe, 'questions') ? h('span.form-error', fieldError(fe, 'questions')) : null)),
         field(c.t('admin.body'), 'a-body', h('textarea.body', { id: 'a-body', value: a.body, oninput: bind('body'), readOnly: ro, spellcheck: false }), fe.body),
         h('div.field', h('span', c.t('admin.preview')), preview)),
       ro ? null : h('div.row.end',
@@ -266,7 +284,7 @@ function renderEditor() {
         h('strong', c.t('admin.version', { n: v.version })),
         h('span.small.muted', when(c, v.updated_at), v.updated_by ? ' · ' + v.updated_by : ''),
         h('span.small.ellipsis', { style: 'flex:1' }, v.title),
-        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null,
+        v.version !== a.version ? h('button.ghost.small', { type: 'button', onclick: () => { Object.assign(a, { title: v.title, body: v.body, tags: v.tags, questions: v.questions || [], slug: v.slug, lang: v.lang }); renderEditor(); } }, c.t('admin.restore')) : null)))) : null,
   ].filter(Boolean));
   const banner = box.querySelector('.conflict');
   if (banner) banner.scrollIntoView({ block: 'nearest' });
@@ -357,7 +375,30 @@ function botPage() {
   }, q, lang, h('button.primary', { type: 'submit' }, c.t('admin.ask')));
   if (S.ask && S.ask.reply) out.replaceChildren(askResult(S.ask.reply));
   setTimeout(() => q.focus(), 0);
-  return h('div.bot-test', form, out);
+  return h('div', h('div.bot-test', form, out), synonymsBox());
+}
+
+/** synonymsBox edits the synonym sets: one set per line, words separated by / or a comma. */
+function synonymsBox() {
+  const text = (S.synonyms || []).map((set) => set.join(' / ')).join('\n');
+  const area = h('textarea.synonyms', { id: 'synonyms', rows: 10, value: text, readOnly: !isAdmin(), spellcheck: false, 'aria-describedby': 'synonyms-hint' });
+  const err = h('span.form-error', { id: 'synonyms-error' });
+  const save = async () => {
+    const sets = area.value.split('\n').map((l) => l.split(/[\/,，、]/).map((w) => w.trim()).filter(Boolean)).filter((set) => set.length);
+    err.textContent = '';
+    try {
+      S.synonyms = (await c.api('PUT', '/api/v1/synonyms', { sets })).sets || [];
+      toast(c.t('console.saved'), 'ok');
+      document.getElementById('synonyms-box').replaceWith(synonymsBox());
+    } catch (e) {
+      err.textContent = e.fields ? Object.entries(e.fields).map(([k, m]) => { const n = /\[(\d+)\]/.exec(k); return (n ? c.t('admin.row', { n: Number(n[1]) + 1 }) + ': ' : '') + m; }).join('; ') : e.message;
+    }
+  };
+  return h('div#synonyms-box.box', { style: 'margin-top:16px' },
+    h('h2', h('label', { for: 'synonyms' }, c.t('admin.synonyms'))),
+    h('p.small.muted', { id: 'synonyms-hint' }, c.t('admin.synonymsHint')),
+    area, err,
+    isAdmin() ? h('div.row.end', h('button.primary', { type: 'button', id: 'synonyms-save', onclick: save }, c.t('admin.save'))) : null);
 }
 
 function askResult(r) {
@@ -391,6 +432,7 @@ function unansweredPage() {
             try {
               await c.api('POST', `/api/v1/unanswered/${u.id}/resolve`, { article_id: Number(pick.value) });
               S.unanswered = S.unanswered.filter((x) => x.id !== u.id);
+              toast(c.t('admin.linked'), 'ok');
               renderPage();
             } catch (err) { toast(err.message, 'error'); }
           },

@@ -1,0 +1,3 @@
+-- Articles' phrasings: the ways customers ask for an article, kept with every version.
+ALTER TABLE articles ADD COLUMN questions JSONB NOT NULL DEFAULT '[]';
+ALTER TABLE article_versions ADD COLUMN questions JSONB NOT NULL DEFAULT '[]';
