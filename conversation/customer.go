@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
@@ -196,31 +197,70 @@ func (s *Service) QueueStatus(ctx context.Context, convID string) (frame gridlin
 }
 
 // LeaveRequest records a message or a call-back number the customer left for
-// staff (the widget's offer), keeps a call-back number as the customer's phone
-// when the archive has none, and confirms in the conversation.
-func (s *Service) LeaveRequest(ctx context.Context, customerID, convID, kind, phone, note string) (*gridline.Request, error) {
-	r := &gridline.Request{Kind: kind, ConversationID: convID, CustomerID: customerID,
-		Phone: strings.TrimSpace(phone), Text: strings.TrimSpace(note)}
-	if err := s.cfg.Store.CreateRequest(ctx, r); err != nil {
+// staff (the widget's offer) as a consultation order (a request, without work
+// orders), keeps a call-back number as the customer's phone when the archive
+// has none, and confirms in the conversation with the order's number and the
+// time it will be answered by.
+func (s *Service) LeaveRequest(ctx context.Context, customerID, convID, kind, phone, note string) (*Left, error) {
+	phone, note = strings.TrimSpace(phone), strings.TrimSpace(note)
+	conv, err := s.cfg.Store.Conversation(ctx, convID)
+	if err != nil {
 		return nil, err
 	}
-	if r.Phone != "" {
+	left := &Left{}
+	if s.cfg.WorkOrders != nil {
+		if note == "" {
+			note = kind
+		}
+		wo, err := s.consultationOrder(ctx, &gridline.Conversation{ID: conv.ID, CustomerID: customerID, Lang: conv.Lang}, kind, phone, note)
+		if err != nil {
+			return nil, err
+		}
+		pub := wo.Public()
+		left.WorkOrder = &pub
+	} else {
+		left.Request = &gridline.Request{Kind: kind, ConversationID: convID, CustomerID: customerID, Phone: phone, Text: note}
+		if err := s.cfg.Store.CreateRequest(ctx, left.Request); err != nil {
+			return nil, err
+		}
+	}
+	if phone != "" {
 		if cust, err := s.cfg.Store.Customer(ctx, customerID); err == nil && cust.Phone == "" {
-			cust.Phone = r.Phone
+			cust.Phone = phone
 			if err := s.cfg.Store.UpdateCustomer(ctx, cust); err != nil {
 				s.logger.Warn("widget request: keep the phone", "err", err, "customer", customerID)
 			}
 		}
 	}
-	if conv, err := s.cfg.Store.Conversation(ctx, convID); err == nil {
-		confirm := text(conv.Lang, msgMessageReceived)
-		if r.Kind == gridline.RequestCallback {
-			confirm = text(conv.Lang, msgCallbackAt, r.Phone)
-		}
-		m := &gridline.Message{ConversationID: conv.ID, Text: confirm, Author: gridline.Author{Kind: gridline.AuthorSystem}}
-		if _, err := s.post(ctx, m); err != nil {
-			s.logger.Warn("widget request: confirm", "err", err)
-		}
+	m := &gridline.Message{ConversationID: conv.ID, Text: s.leftText(ctx, conv.Lang, kind, phone, left),
+		Author: gridline.Author{Kind: gridline.AuthorSystem}}
+	if _, err := s.post(ctx, m); err != nil {
+		s.logger.Warn("widget request: confirm", "err", err)
 	}
-	return r, nil
+	return left, nil
+}
+
+// leftText confirms what the customer left: with the order's number and answer
+// time when it became an order.
+func (s *Service) leftText(ctx context.Context, lang, kind, phone string, left *Left) string {
+	if left.WorkOrder == nil {
+		if kind == gridline.RequestCallback {
+			return text(lang, msgCallbackAt, phone)
+		}
+		return text(lang, msgMessageReceived)
+	}
+	wo := left.WorkOrder
+	d := (&gridline.WorkOrder{Deadlines: wo.Deadlines}).Deadline(gridline.DeadlineAnswer)
+	if d == nil {
+		return text(lang, msgOrderOpened, wo.Number)
+	}
+	loc := time.Local
+	if cal, err := s.cfg.WorkOrders.Calendar(ctx); err == nil {
+		loc = cal.Location()
+	}
+	at := formatDue(lang, d.DueAt.In(loc))
+	if kind == gridline.RequestCallback {
+		return text(lang, msgCallbackOrder, phone, wo.Number, at)
+	}
+	return text(lang, msgMessageOrder, wo.Number, at)
 }

@@ -136,8 +136,8 @@ func (as *agentSession) run() {
 	as.sendQueues(ctx)
 
 	as.pumps.Add(4)
-	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents) }()
-	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine) }()
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents, false) }()
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine, true) }()
 	go func() { defer as.pumps.Done(); as.refreshQueues(ctx) }()
 	go func() { defer as.pumps.Done(); as.recheck(ctx) }()
 
@@ -504,6 +504,8 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev gridline.Event
 			return
 		}
 		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, as.currentUser(), &conv)})
+	case gridline.EventWorkOrder:
+		// Consoles hear of orders on the desk topics (forwardDesk), once each.
 	case gridline.EventTyping:
 		var t gridline.TypingData
 		_ = json.Unmarshal(ev.Data, &t)
@@ -543,8 +545,10 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 // forwardDesk relays the desk's events (the queues topic, the agent's own topic):
 // a queue change schedules a fresh queues frame, an assignment becomes
 // assigned{conversation}, a conversation leaving the agent becomes
-// conversation{conversation}, anything else passes as it is.
-func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscription) {
+// conversation{conversation}, a work order's notice becomes workorder{…} for
+// those who may see it, anything else passes as it is. own says sub is the
+// agent's own topic.
+func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscription, own bool) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -558,6 +562,16 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscripti
 				select {
 				case as.queuesDirty <- struct{}{}:
 				default: // a refresh is already due
+				}
+			case gridline.EventWorkOrder:
+				// Supervisors hear of every order on TopicAgents; an agent hears of
+				// their own (owned or handled) on their topic only, so neither
+				// gets one twice nor sees what the access rule hides.
+				if gridline.SeesAllConversations(as.currentUser()) == own {
+					break
+				}
+				if f, ok := workOrderFrameFor(ev, false); ok {
+					as.sk.sendJSON(f)
 				}
 			case handoff.EventAssigned, gridline.EventStatus:
 				var conv gridline.Conversation

@@ -298,6 +298,11 @@ func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 			cs.sk.sendJSON(eventFrame(ev))
 		}
 		return
+	case gridline.EventWorkOrder:
+		if f, ok := workOrderFrameFor(ev, true); ok {
+			cs.sk.sendJSON(f)
+		}
+		return
 	case gridline.EventStatus:
 		// Customers see where their conversation stands, not staff ids or ratings.
 		var conv gridline.Conversation

@@ -152,10 +152,13 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	}
 
 	arch := newArchive(a.Store, cfg, logger)
+	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger,
+		Now: cfg.Now, SweepEvery: cfg.SweepEvery}
+	// The orders the bot opened in a chat become the first agent's who takes it.
+	a.Desk.Taken = func(ctx context.Context, conv *gridline.Conversation) { a.WorkOrders.Adopt(ctx, conv) }
 	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
-		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, Logger: logger})
-	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger}
-	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, WorkOrders: a.WorkOrders, Logger: logger})
+	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Now: cfg.Now,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),

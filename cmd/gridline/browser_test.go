@@ -408,9 +408,9 @@ func TestBrowserAgentHandoff(t *testing.T) {
 		` && [...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('One more question'))`, 20*time.Second))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot') && `+widgetRoot+`.querySelector('.conn').hidden`, 15*time.Second))
 
-	// The agent closes the call-back once done.
+	// The call-back is a consultation order: the agent opens its page.
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('+86 138 0000 1234')).querySelector('button:last-child').click()`)))
-	must(t, browsertest.WaitFor(agent, `![...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 10*time.Second))
+	must(t, browsertest.WaitFor(agent, `!document.querySelector('#orders-view').hidden && document.querySelector('#wo-page h2') && document.querySelector('#wo-page').textContent.includes('+86 138 0000 1234')`, 10*time.Second))
 	noPageErrors(t, customer)
 	noPageErrors(t, agent)
 }

@@ -58,6 +58,13 @@ type Config struct {
 	// AssignEvery is the least time between two chats offered to one agent; zero
 	// means handoff.DefaultAssignEvery, negative offers as fast as capacity allows.
 	AssignEvery time.Duration
+	// Now is the clock of work-order deadlines, their sweep and the API that
+	// reads them; nil means time.Now. No variable or flag sets it: it is the
+	// hook tests inject a clock through.
+	Now func() time.Time
+	// SweepEvery is how often the work-order deadline sweep runs; zero means
+	// the service's default (30 s). Tests shorten it.
+	SweepEvery time.Duration
 }
 
 // parseConfig reads the environment, then the server's flags.

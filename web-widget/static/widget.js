@@ -43,11 +43,12 @@
   // a <link> in the shadow root would show the launcher unstyled until it loads.
   const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
-  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css])
-    .then(([i18n, md, socket, css]) => start(i18n, md, socket, css))
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css,
+    import(server + '/static/myrequests.js')])
+    .then(([i18n, md, socket, css, mine]) => start(i18n, md, socket, css, mine))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md, socket, css) {
+  function start(i18n, md, socket, css, mine) {
     const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
     w.t = (key, vars) => i18n.translate(w.lang, key, vars);
     Object.assign(w, loadState(socket));
@@ -59,6 +60,7 @@
     composerBox(w);
     w.offer = offerCard(w);
     w.rating = ratingCard(w);
+    w.mine = mine.myRequests(w, server); // "my requests": the customer's open work orders
 
     w.log.restore();
     applyText(w);
@@ -194,6 +196,7 @@
     $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
     w.rating.renderStars();
     w.offer.renderKinds();
+    w.mine.applyText();
     w.panel.update();
     w.conn.setConn(w.conn.connected);
     w.frames.renderBanner();
@@ -659,6 +662,9 @@
         case 'rated':
           delete st.pendingRating;
           w.save();
+          break;
+        case 'workorder':
+          w.mine.onFrame(f);
           break;
         case 'offer':
           w.offer.show(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);
