@@ -375,7 +375,10 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `document.querySelector('#conn').offsetParent`, 10*time.Second))
 	say(t, customer, "My bill looks too high this month")
 	must(t, browsertest.WaitFor(customer, `[...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('too high'))`, 10*time.Second))
-	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = false`)))
+	// The network comes back as a browser reports it: an 'online' event, on
+	// which the console reconnects at once rather than at the end of a backoff
+	// that grew while it was down (up to 30 s).
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = false; window.dispatchEvent(new Event('online'))`)))
 	must(t, browsertest.WaitFor(agent, `!document.querySelector('#conn').offsetParent && [...document.querySelectorAll('#messages .m.customer')].filter(e => e.textContent.includes('too high')).length === 1`, 40*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
