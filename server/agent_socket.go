@@ -379,12 +379,8 @@ func (as *agentSession) watchFor(ctx context.Context, convID string) (*watch, er
 	}
 	w := &watch{id: convID, sub: sub, cancel: cancel}
 	// Staff see everything, internal notes included.
-	w.feed = feed{store: as.s.cfg.Store, convID: convID, send: func(m *gridline.Message, wait bool) {
-		if wait {
-			as.sk.sendWait(messageFrame(m))
-		} else {
-			as.sk.sendJSON(messageFrame(m))
-		}
+	w.feed = feed{store: as.s.cfg.Store, convID: convID, send: func(m *gridline.Message) {
+		as.sk.sendJSON(messageFrame(m))
 	}}
 
 	as.mu.Lock()

@@ -127,15 +127,11 @@ func (s *Server) chatSocket(c echo.Context) error {
 	}
 	return s.serveSocket(c, "chat", func(sk *socket) {
 		cs := &chatSession{s: s, sk: sk, customerID: claims.CustomerID, convID: conv.ID}
-		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message, wait bool) {
+		cs.feed = feed{store: s.cfg.Store, convID: conv.ID, send: func(m *gridline.Message) {
 			if gridline.IsStaffNote(m) {
 				return // staff only
 			}
-			if wait {
-				sk.sendWait(messageFrame(m))
-			} else {
-				sk.sendJSON(messageFrame(m))
-			}
+			sk.sendJSON(messageFrame(m))
 		}}
 		cs.run()
 	})

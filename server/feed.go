@@ -16,10 +16,10 @@ import (
 type feed struct {
 	store  gridline.Store
 	convID string
-	// send writes one message to the client; it is called with mu held. wait
-	// says the message is part of a replay or gap fill, which may send many at
-	// once: it should wait for room rather than drop the client.
-	send func(m *gridline.Message, wait bool)
+	// send writes one message to the client; it is called with mu held. A
+	// replay or gap fill sends many at once, so send must wait for room
+	// (socket.sendJSON does) rather than drop a client that is reading.
+	send func(m *gridline.Message)
 
 	mu        sync.Mutex
 	delivered int64 // highest seq given to send
@@ -49,17 +49,17 @@ func (f *feed) fillLocked(ctx context.Context, upTo int64) error {
 		if upTo > 0 && m.Seq > upTo {
 			break
 		}
-		f.deliverLocked(m, true)
+		f.deliverLocked(m)
 	}
 	return nil
 }
 
-func (f *feed) deliverLocked(m *gridline.Message, wait bool) {
+func (f *feed) deliverLocked(m *gridline.Message) {
 	if m.Seq <= f.delivered {
 		return
 	}
 	f.delivered = m.Seq
-	f.send(m, wait)
+	f.send(m)
 }
 
 // catchUpLocked sends whatever the store has beyond what was delivered: live
@@ -84,7 +84,7 @@ func (f *feed) liveLocked(ctx context.Context, data json.RawMessage) error {
 			return err // deliver nothing past the gap: the next event or catch-up retries
 		}
 	}
-	f.deliverLocked(&m, false)
+	f.deliverLocked(&m)
 	return nil
 }
 

@@ -18,7 +18,8 @@ const (
 	pongWait   = 60 * time.Second
 	pingPeriod = pongWait * 9 / 10
 	// sendBuffer bounds the frames queued for one client; a client that stops
-	// reading is dropped once it fills, so it never slows anyone else.
+	// reading is dropped once it stays full for writeWait, so it never slows
+	// anyone else.
 	sendBuffer = 64
 )
 
@@ -227,8 +228,15 @@ func (s *socket) writeLoop() {
 	}
 }
 
-// sendJSON queues v for the client without blocking. When the queue is full the
-// client is too slow and is dropped; sendJSON then reports false.
+// sendJSON queues v for the client. When the queue is full it waits up to
+// writeWait for room, and drops the client only if none is made in that time:
+// whether a client stopped reading is judged by the writer's progress, not by
+// a full queue at one instant. A replay fills the queue on purpose (it sends a
+// whole history to a client that is reading), and a live frame sent then
+// without waiting used to find it full and drop a console that read every
+// frame (hole 11 of issue 13). Waiting holds only this socket's own senders —
+// its read loop and forwarders, whose subscriptions buffer meanwhile — never a
+// publisher or another client.
 func (s *socket) sendJSON(v any) bool {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -242,25 +250,6 @@ func (s *socket) sendJSON(v any) bool {
 	select {
 	case s.send <- data:
 		return true
-	default:
-		s.drop()
-		return false
-	}
-}
-
-// sendWait queues v, waiting up to writeWait for room: for a replay, which
-// sends many frames at once to a client that is reading. A client that makes no
-// room in that time is dropped.
-func (s *socket) sendWait(v any) bool {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return false
-	}
-	select {
-	case s.send <- data:
-		return true
-	case <-s.done:
-		return false
 	default:
 	}
 	t := time.NewTimer(writeWait)
