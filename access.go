@@ -36,3 +36,25 @@ func CanActOnConversation(u *User, c *Conversation) bool {
 	}
 	return SeesAllConversations(u) || (c.HandlerID != "" && c.HandlerID == u.ID)
 }
+
+// SeesPersonalData reports whether a member of staff in role sees customers'
+// personal data (phones, ID and bank numbers) unmasked in what they are shown:
+// admins do; agents and supervisors see masks (138****1234) in the archive and
+// in every list, and ask for a value when they need it (the archive's logged
+// Reveal; an order or request they take on).
+func SeesPersonalData(role string) bool { return role == RoleAdmin }
+
+// MaySeeRequest is the rule for what customers left for staff (messages,
+// call-backs, handoffs nobody could take): supervisors and admins see every
+// request; an agent sees the open ones — anyone on shift may call back, as
+// waiting chats and unowned orders are everyone's pool — and the ones they
+// closed themselves; a disabled account sees nothing.
+func MaySeeRequest(u *User, r *Request) bool {
+	switch {
+	case u == nil || u.Disabled || r == nil:
+		return false
+	case SeesAllConversations(u):
+		return true
+	}
+	return r.Status == "open" || (u.ID != "" && r.ClosedBy == u.ID)
+}

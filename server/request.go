@@ -15,13 +15,14 @@ type requestQuery struct {
 }
 
 // listRequests is GET /api/v1/requests?status=open: what customers left for staff
-// (messages, call-back numbers, handoffs nobody could take), newest first.
+// (messages, call-back numbers, handoffs nobody could take), newest first, as
+// the caller may see them (conversation.Service.Requests).
 func (s *Server) listRequests(c echo.Context) error {
 	var q requestQuery
 	if err := bindQuery(c, &q); err != nil {
 		return err
 	}
-	reqs, err := s.cfg.Store.ListRequests(c.Request().Context(), q.Status)
+	reqs, err := s.cfg.Conversations.Requests(c.Request().Context(), currentUser(c), q.Status)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -202,6 +203,7 @@ func (s *socket) writeLoop() {
 		case msg := <-s.send:
 			_ = s.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := s.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				s.writeFailed(err)
 				return
 			}
 		case <-ticker.C:
@@ -262,6 +264,20 @@ func (s *socket) sendJSON(v any) bool {
 	case <-t.C:
 		s.drop()
 		return false
+	}
+}
+
+// writeFailed counts a write that timed out as a client that stopped reading:
+// its kernel buffers stayed full for writeWait, which is the same judgement as
+// a queue that stayed full (sendJSON), reached from the other end.
+func (s *socket) writeFailed(err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		s.once.Do(func() {
+			if s.dropped != nil {
+				s.dropped()
+			}
+		})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/archive"
 )
 
 // Settings keys the policy and the calendar are kept under, so that every
@@ -338,7 +339,10 @@ func mayRead(actor Actor, wo *gridline.WorkOrder) bool {
 }
 
 // List returns the orders matching f that u may see: an agent's list is limited
-// to what they own or handle.
+// to what they own or handle and the unowned open pool (MaySeeWorkOrder). In a
+// list phones are masked (138****1234) unless u's role sees personal data
+// (gridline.SeesPersonalData), as the archive shows them; the order's own page
+// (Get) carries the number for whoever may see the order.
 func (s *Service) List(ctx context.Context, u *gridline.User, f gridline.WorkOrderFilter) ([]*gridline.WorkOrder, error) {
 	if u == nil {
 		return nil, gridline.Errorf(gridline.EUNAUTHORIZED, "log in first")
@@ -346,7 +350,14 @@ func (s *Service) List(ctx context.Context, u *gridline.User, f gridline.WorkOrd
 	if !gridline.SeesAllConversations(u) {
 		f.VisibleTo = u.ID
 	}
-	return s.Store.ListWorkOrders(ctx, f)
+	wos, err := s.Store.ListWorkOrders(ctx, f)
+	if err != nil || gridline.SeesPersonalData(u.Role) {
+		return wos, err
+	}
+	for _, wo := range wos {
+		wo.Phone = archive.MaskPhone(wo.Phone)
+	}
+	return wos, nil
 }
 
 // CustomerOrders is a customer's orders as they may see them, newest first.

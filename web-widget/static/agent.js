@@ -517,7 +517,8 @@ function renderLists() {
       S.consultations.length ? h('ul.list', S.consultations.map((wo) => h('li.request',
         h('div.req-top', h('span.tag' + (wo.subtype === 'callback' ? '.gold' : ''), c.t('agent.' + (wo.subtype === 'callback' ? 'callback' : wo.subtype === 'message' ? 'message' : 'handoff'))),
           h('span.small', wo.number),
-          wo.phone ? h('a.phone', { href: 'tel:' + wo.phone.replace(/[^\d+]/g, '') }, wo.phone) : null),
+          // A list masks phones (138****1234); the order's page has the number.
+          wo.phone ? (wo.phone.includes('*') ? h('span.phone', wo.phone) : h('a.phone', { href: 'tel:' + wo.phone.replace(/[^\d+]/g, '') }, wo.phone)) : null),
         h('div.muted.small', when(c, wo.created_at)),
         wo.description ? h('p.small', wo.description) : null,
         h('div.row',
