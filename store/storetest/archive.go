@@ -20,6 +20,7 @@ func RunArchive(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"ArchiveFigures", testArchiveFigures},
 		{"ServiceBySegment", testServiceBySegment},
 		{"Audit", testAudit},
+		{"StaffAudit", testStaffAudit},
 		{"AttributeDefs", testAttributeDefs},
 		{"Verification", testVerification},
 	})
@@ -272,6 +273,61 @@ func testAudit(t *testing.T, st gridline.Store) {
 	}
 	if got, _ := st.ListAudit(c, "nobody", 0); len(got) != 0 {
 		t.Errorf("nobody's audit %+v", got)
+	}
+}
+
+// testStaffAudit: staff actions share the log with the archive's entries, and
+// SearchAudit filters by actor, action and time, newest first, paged by ID.
+func testStaffAudit(t *testing.T, st gridline.Store) {
+	c := ctx(t)
+	cu := newCustomer(t, st)
+	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	entries := []gridline.AuditEntry{
+		{ActorID: "ann", Action: gridline.AuditLogin, At: base},
+		{ActorID: "ann", Action: gridline.AuditClaim, Subject: gridline.SubjectConversation + "c1", At: base.Add(time.Minute)},
+		{ActorID: "bob", Action: gridline.AuditLoginFailed, Detail: "wrong password", At: base.Add(2 * time.Minute)},
+		{ActorID: "ann", Action: gridline.AuditView, CustomerID: cu.ID, At: base.Add(3 * time.Minute)},
+		{ActorID: "ann", Action: gridline.AuditResolve, Subject: gridline.SubjectConversation + "c1", At: base.Add(time.Hour)},
+	}
+	for i := range entries {
+		must(t, st.AppendAudit(c, &entries[i]))
+	}
+	ids := func(es []*gridline.AuditEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Action)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    gridline.AuditFilter
+		want []string
+	}{
+		{"all", gridline.AuditFilter{}, []string{"resolve", "view", "login_failed", "claim", "login"}},
+		{"actor", gridline.AuditFilter{ActorID: "ann"}, []string{"resolve", "view", "claim", "login"}},
+		{"action", gridline.AuditFilter{Action: gridline.AuditLoginFailed}, []string{"login_failed"}},
+		{"from", gridline.AuditFilter{From: base.Add(2 * time.Minute)}, []string{"resolve", "view", "login_failed"}},
+		{"to", gridline.AuditFilter{To: base.Add(2 * time.Minute)}, []string{"claim", "login"}},
+		{"window and actor", gridline.AuditFilter{ActorID: "ann", From: base.Add(time.Minute), To: base.Add(time.Hour)}, []string{"view", "claim"}},
+		{"limit", gridline.AuditFilter{Limit: 2}, []string{"resolve", "view"}},
+		{"before", gridline.AuditFilter{Before: entries[3].ID, Limit: 2}, []string{"login_failed", "claim"}},
+		{"nobody", gridline.AuditFilter{ActorID: "nobody"}, nil},
+	} {
+		got, err := st.SearchAudit(c, tc.f)
+		must(t, err)
+		if fmt.Sprint(ids(got)) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, ids(got), tc.want)
+		}
+	}
+	got, err := st.SearchAudit(c, gridline.AuditFilter{Action: gridline.AuditClaim})
+	must(t, err)
+	if len(got) != 1 || got[0].Subject != "conversation:c1" || !got[0].At.Equal(base.Add(time.Minute)) || got[0].CustomerID != "" {
+		t.Errorf("claim entry %+v", got)
+	}
+	// The archive's own reading still sees its record's entries only.
+	if got, _ := st.ListAudit(c, cu.ID, 0); len(got) != 1 || got[0].Action != gridline.AuditView {
+		t.Errorf("record's audit %+v", got)
 	}
 }
 
