@@ -269,7 +269,19 @@ func (s *Service) Claim(ctx context.Context, u *gridline.User, convID string) (*
 			return nil, err
 		}
 	}
-	return d.Claim(ctx, u, convID)
+	conv, err := d.Claim(ctx, u, convID)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, u, gridline.AuditClaim, conv.ID, "")
+	return conv, nil
+}
+
+// audit records a staff action on a conversation in the audit log; the log
+// names the conversation, never what was said in it.
+func (s *Service) audit(ctx context.Context, u *gridline.User, action, convID, detail string) {
+	gridline.RecordAudit(ctx, s.cfg.Store, s.logger, gridline.AuditEntry{ActorID: u.ID, Action: action,
+		Subject: gridline.SubjectConversation + convID, Detail: detail})
 }
 
 // actOn loads a conversation for a change only its handler or a supervisor may
@@ -309,6 +321,11 @@ func (s *Service) Transfer(ctx context.Context, u *gridline.User, convID, toAgen
 	if err := d.Transfer(ctx, u, conv.ID, toAgentID, toSkill, note); err != nil {
 		return nil, err
 	}
+	to := "agent " + toAgentID
+	if toAgentID == "" {
+		to = "queue " + toSkill
+	}
+	s.audit(ctx, u, gridline.AuditTransfer, conv.ID, "to "+to)
 	return s.cfg.Store.Conversation(ctx, conv.ID)
 }
 
@@ -322,6 +339,7 @@ func (s *Service) Resolve(ctx context.Context, u *gridline.User, convID string) 
 	if err := d.Resolve(ctx, u, conv.ID); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, u, gridline.AuditResolve, conv.ID, "")
 	return s.cfg.Store.Conversation(ctx, conv.ID)
 }
 

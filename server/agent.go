@@ -42,6 +42,7 @@ func (s *Server) agentRoutes(e *echo.Echo, api *echo.Group) {
 	api.GET("/users", s.listUsers, admin)
 	api.POST("/users", s.createUser, admin)
 	api.PUT("/users/:id", s.updateUser, admin)
+	api.GET("/audit", s.listAudit, admin)
 
 	api.GET("/stats", s.stats, s.requireRole(gridline.RoleAdmin, gridline.RoleSupervisor))
 }

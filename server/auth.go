@@ -97,6 +97,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if next := tally.NextLoginAt(); now.Before(next) {
+		s.audit(c, "", gridline.AuditLoginFailed, "", "refused: the account is waiting out wrong passwords")
 		wait := int(next.Sub(now).Seconds()) + 1
 		c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
 		return gridline.Errorf(gridline.ERATELIMITED, "too many wrong passwords for this account; try again in %d seconds", wait)
@@ -109,6 +110,16 @@ func (s *Server) login(c echo.Context) error {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
 	}
 	if err != nil || !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
+		// The log names the account, never the address or password typed:
+		// a mistyped password in the email field must not end up in it.
+		actor, why := "", "unknown account"
+		if err == nil {
+			actor, why = u.ID, "wrong password"
+			if u.Disabled {
+				why = "account disabled"
+			}
+		}
+		s.audit(c, actor, gridline.AuditLoginFailed, "", why)
 		if _, err := s.cfg.Store.AddLoginFailure(ctx, in.Email, now); err != nil {
 			return err
 		}
@@ -133,6 +144,7 @@ func (s *Server) login(c echo.Context) error {
 			out.SecurityNotice = &securityNotice{LoginFailures: cleared, Locked: cleared.Locked()}
 		}
 	}
+	s.audit(c, u.ID, gridline.AuditLogin, "", "")
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.overTLS(c), Expires: sess.ExpiresAt})
 	return c.JSON(http.StatusOK, out)
@@ -145,8 +157,11 @@ func (s *Server) logout(c echo.Context) error {
 			return err
 		}
 	}
-	if u := currentUser(c); u != nil && s.cfg.Desk != nil {
-		_ = s.cfg.Desk.Heartbeat(c.Request().Context(), u, "offline")
+	if u := currentUser(c); u != nil {
+		s.audit(c, u.ID, gridline.AuditLogout, "", "")
+		if s.cfg.Desk != nil {
+			_ = s.cfg.Desk.Heartbeat(c.Request().Context(), u, "offline")
+		}
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode, Secure: s.overTLS(c)})
 	return c.NoContent(http.StatusNoContent)

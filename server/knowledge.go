@@ -118,6 +118,7 @@ func (s *Server) createArticle(c echo.Context) error {
 	if err := s.cfg.Knowledge.Create(c.Request().Context(), a, currentUser(c).Email); err != nil {
 		return err
 	}
+	s.audit(c, currentUser(c).ID, gridline.AuditArticleCreate, gridline.SubjectArticle+strconv.FormatInt(a.ID, 10), a.Slug)
 	return c.JSON(http.StatusCreated, a)
 }
 
@@ -137,6 +138,8 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if err := s.cfg.Knowledge.Update(c.Request().Context(), a, in.Version, currentUser(c).Email); err != nil {
 		return err
 	}
+	s.audit(c, currentUser(c).ID, gridline.AuditArticleUpdate, gridline.SubjectArticle+strconv.FormatInt(a.ID, 10),
+		fmt.Sprintf("%s v%d", a.Slug, a.Version))
 	return c.JSON(http.StatusOK, a)
 }
 
@@ -148,6 +151,7 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err := s.cfg.Knowledge.Delete(c.Request().Context(), id); err != nil {
 		return err
 	}
+	s.audit(c, currentUser(c).ID, gridline.AuditArticleDelete, gridline.SubjectArticle+strconv.FormatInt(id, 10), "")
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -195,6 +199,7 @@ func (s *Server) importArticles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, currentUser(c).ID, gridline.AuditArticleImport, "", fmt.Sprintf("%d articles", len(as)))
 	return c.JSON(http.StatusOK, map[string]any{"imported": len(as), "articles": as})
 }
 

@@ -56,6 +56,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := s.cfg.Store.CreateUser(c.Request().Context(), u); err != nil {
 		return err
 	}
+	s.audit(c, currentUser(c).ID, gridline.AuditUserCreate, gridline.SubjectUser+u.ID, "role "+u.Role)
 	return c.JSON(http.StatusCreated, u)
 }
 
@@ -77,6 +78,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		return &gridline.Error{Code: gridline.EINVALID, Message: "you cannot disable yourself or give up your own admin role",
 			Fields: map[string]string{"role": "ask another admin"}}
 	}
+	changed := userChanges(u, in)
 	u.Name, u.Role, u.Skills, u.Capacity, u.Disabled = strings.TrimSpace(in.Name), in.Role, nonNilSkills(in.Skills), in.Capacity, in.Disabled
 	if in.Password != "" {
 		if u.PasswordHash, err = HashPassword(in.Password); err != nil {
@@ -86,6 +88,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := s.cfg.Store.UpdateUser(ctx, u); err != nil {
 		return err
 	}
+	s.audit(c, me.ID, gridline.AuditUserUpdate, gridline.SubjectUser+u.ID, changed)
 	if u.Disabled {
 		if s.cfg.Desk != nil {
 			if err := s.cfg.Desk.Heartbeat(ctx, u, handoff.AgentOffline); err != nil {
@@ -96,6 +99,31 @@ func (s *Server) updateUser(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, u)
+}
+
+// userChanges names what an edit changes, for the audit log: fields, and the
+// new role or disabled state, never a name or a password.
+func userChanges(u *gridline.User, in userUpdate) string {
+	var out []string
+	if strings.TrimSpace(in.Name) != u.Name {
+		out = append(out, "name")
+	}
+	if in.Role != u.Role {
+		out = append(out, "role "+in.Role)
+	}
+	if strings.Join(nonNilSkills(in.Skills), ",") != strings.Join(u.Skills, ",") {
+		out = append(out, "skills")
+	}
+	if in.Capacity != u.Capacity {
+		out = append(out, "capacity")
+	}
+	if in.Disabled != u.Disabled {
+		out = append(out, map[bool]string{true: "disabled", false: "enabled"}[in.Disabled])
+	}
+	if in.Password != "" {
+		out = append(out, "password")
+	}
+	return strings.Join(out, ", ")
 }
 
 func nonNilSkills(skills []string) []string {
