@@ -545,6 +545,13 @@ func TestBrowserAdmin(t *testing.T) {
 			))
 			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === `+js(email)+`)`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-users-"+tc.lang)
+			// The audit log lists the user just added and the logins; filtered by
+			// action it keeps the user changes only.
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-audit').click()`)))
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.staff-audit tbody tr')].some(r => r.textContent.includes('user:'))`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('form.audit-filter'); f.querySelector('select[name=action]').value = 'user_create'; f.requestSubmit(); })()`)))
+			must(t, browsertest.WaitFor(tab, `(() => { const rows = [...document.querySelectorAll('table.staff-audit tbody tr')]; return rows.length > 0 && rows.every(r => r.textContent.includes('user:')); })()`, 10*time.Second))
+			browsertest.Screenshot(t, tab, dir, "admin-audit-"+tc.lang)
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-stats').click()`)))
 			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('.stat').length === 7`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-stats-"+tc.lang)

@@ -8,6 +8,7 @@ import { renderMarkdown } from './markdown.js';
 import { applyText } from './i18n.js';
 import { archivePage, loadArchive } from './admin-archive.js';
 import { WorkOrderSettings } from './adminworkorders.js';
+import { auditPage, loadAudit } from './admin-audit.js';
 
 const app = document.getElementById('app');
 const c = new Console('admin', () => { if (!signedIn) { location.reload(); return; } applyText(document, c.lang); render(); });
@@ -34,7 +35,7 @@ const isAdmin = () => c.user && c.user.role === 'admin';
 const woSettings = new WorkOrderSettings(c, () => renderPage(), isAdmin);
 
 // ---- shell ---------------------------------------------------------------------
-const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats', 'customers', 'workorders'];
+const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats', 'customers', 'workorders', 'audit'];
 function render() {
   document.title = c.t('admin.title');
   app.removeAttribute('aria-busy');
@@ -71,7 +72,7 @@ function go(tab) {
 function renderPage() {
   const page = document.getElementById('page');
   if (!page) return;
-  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage, customers: () => archivePage(c, renderPage), workorders: () => woSettings.page() }[S.tab];
+  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage, customers: () => archivePage(c, renderPage), workorders: () => woSettings.page(), audit: () => auditPage(c, renderPage) }[S.tab];
   page.replaceChildren(fn());
 }
 async function load(tab) {
@@ -83,6 +84,7 @@ async function load(tab) {
     if (tab === 'workorders') await woSettings.load();
     if (tab === 'bot') S.synonyms = (await c.api('GET', '/api/v1/synonyms')).sets || [];
     if (tab === 'customers') await loadArchive(c);
+    if (tab === 'audit') await loadAudit(c);
   } catch (err) { toast(err.message, 'error'); }
   if (S.tab !== tab) return;
   // The articles page keeps its search box and file input (and their focus);
