@@ -25,7 +25,8 @@ import (
 )
 
 // hardServer runs a server over a fresh SQLite store on a real listener, with
-// cfg's Store, Board and Logger filled in, until the test ends.
+// cfg's Store and Board filled in (and Logger, when it has none), until the
+// test ends.
 func hardServer(t *testing.T, cfg Config) (base string, st gridline.Store) {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
@@ -34,7 +35,9 @@ func hardServer(t *testing.T, cfg Config) (base string, st gridline.Store) {
 	}
 	board := memory.NewSwitchboard()
 	cfg.Store, cfg.Board = db, board
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv := New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -69,10 +69,10 @@ func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socke
 		return nil // the upgrader has answered the client
 	}
 	sk := newSocket(ws, s.cfg.FrameRate, s.cfg.FrameBurst)
-	remote := c.RealIP()
+	client := s.clientTag(c.RealIP())
 	sk.dropped = func() {
 		s.metrics.dropped.Inc()
-		s.logger.Warn("socket dropped: client stopped reading", "kind", kind, "remote", remote)
+		s.logger.Warn("socket dropped: client stopped reading", "kind", kind, "client", client)
 	}
 	if !s.track(sk) {
 		sk.close(websocket.CloseGoingAway, "server shutting down")

@@ -275,7 +275,7 @@ func bootstrapAdmin(ctx context.Context, st gridline.Store, email, password stri
 		if err := st.CreateUser(ctx, u); err != nil && gridline.ErrorCode(err) != gridline.ECONFLICT {
 			return err
 		}
-		logger.Info("admin created", "email", email)
+		logger.Info("admin created", "user", u.ID) // the id, not the address: logs hold no personal data
 		return nil
 	case err != nil:
 		return err
