@@ -35,6 +35,11 @@ const (
 	AuditArticleImport = "article_import"
 	AuditUserCreate    = "user_create"
 	AuditUserUpdate    = "user_update"
+	// AuditOrderView is a member of staff who does not see personal data
+	// opening an order that carries a phone: lists mask it, the order's page
+	// shows it (to call back), and the log says who looked, as the archive's
+	// Reveal does.
+	AuditOrderView = "workorder_view"
 )
 
 // Audit subjects name what a staff action was on, beside a customer's record.
@@ -42,6 +47,7 @@ const (
 	SubjectConversation = "conversation:"
 	SubjectArticle      = "article:"
 	SubjectUser         = "user:"
+	SubjectWorkOrder    = "workorder:"
 )
 
 // AuditEntry is one line of the audit log: who did what to what, when. An

@@ -94,11 +94,21 @@ func TestListsFollowTheAccessRule(t *testing.T) {
 			t.Errorf("%s lists orders %v, want %v", tc.who, got, tc.want)
 		}
 	}
-	// The order's own page keeps the number for whoever may act on it.
+	// The order's own page keeps the number for whoever may see the order, and
+	// the look is logged.
 	var wo gridline.WorkOrder
 	e.mustDo("GET", "/api/v1/workorders/"+bobs.ID, bobTok, nil, http.StatusOK, &wo)
 	if wo.Phone != "13622223333" {
 		t.Errorf("Bob's own order shows phone %q, want it whole", wo.Phone)
+	}
+	var seen []gridline.AuditEntry
+	var page struct {
+		Entries []gridline.AuditEntry `json:"entries"`
+	}
+	e.mustDo("GET", "/api/v1/audit?action="+gridline.AuditOrderView, admTok, nil, http.StatusOK, &page)
+	seen = page.Entries
+	if len(seen) != 1 || seen[0].ActorID != bob.ID || seen[0].Subject != gridline.SubjectWorkOrder+bobs.ID {
+		t.Errorf("Bob's look at the order's phone is logged as %+v", seen)
 	}
 	if status, body := e.do("GET", "/api/v1/workorders/"+bobs.ID, annTok, nil); status != http.StatusNotFound {
 		t.Errorf("Ann opens Bob's order: %d %s, want 404", status, strings.TrimSpace(string(body)))

@@ -123,11 +123,17 @@ func (s *Server) listWorkOrders(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"workorders": wos})
 }
 
-// getWorkOrder is GET /api/v1/workorders/:id, with its timeline.
+// getWorkOrder is GET /api/v1/workorders/:id, with its timeline and the whole
+// phone (lists mask it); an agent's or supervisor's look at a phone is logged
+// (gridline.AuditOrderView).
 func (s *Server) getWorkOrder(c echo.Context) error {
-	wo, err := s.cfg.WorkOrders.Get(c.Request().Context(), workorder.Actor{User: currentUser(c)}, c.Param("id"))
+	u := currentUser(c)
+	wo, err := s.cfg.WorkOrders.Get(c.Request().Context(), workorder.Actor{User: u}, c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if wo.Phone != "" && !gridline.SeesPersonalData(u.Role) {
+		s.audit(c, u.ID, gridline.AuditOrderView, gridline.SubjectWorkOrder+wo.ID, "phone shown")
 	}
 	return c.JSON(http.StatusOK, wo)
 }

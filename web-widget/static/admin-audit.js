@@ -5,7 +5,7 @@
 import { h, toast, when } from './console.js';
 
 const ACTIONS = ['login', 'login_failed', 'logout', 'claim', 'transfer', 'resolve', 'article_create', 'article_update',
-  'article_delete', 'article_import', 'user_create', 'user_update', 'view', 'reveal', 'update', 'create', 'merge',
+  'article_delete', 'article_import', 'user_create', 'user_update', 'workorder_view', 'view', 'reveal', 'update', 'create', 'merge',
   'anonymise', 'import', 'export'];
 
 const S = { actor: '', action: '', from: '', to: '', entries: null, next: 0, staff: null };
