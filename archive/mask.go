@@ -7,10 +7,15 @@ import (
 )
 
 // MaskPhone hides a phone's middle: 13812341234 -> 138****1234,
-// 010-12345678 -> 010-****5678. Short values are hidden whole.
+// 010-12345678 -> 010-****5678. A number kept as typed (an order's, a
+// request's: "+86 138 1234 1234") is written as NormalizePhone writes it
+// first, so that it is masked the same way. Short values are hidden whole.
 func MaskPhone(s string) string {
 	if s == "" {
 		return ""
+	}
+	if n, err := NormalizePhone(s); err == nil {
+		s = n
 	}
 	if area, num, ok := strings.Cut(s, "-"); ok && strings.HasPrefix(s, "0") {
 		return area + "-" + keep(num, 0, 4)

@@ -345,7 +345,8 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `document.title.startsWith('(1) ')`, 5*time.Second))
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.hasFocus = () => true; window.dispatchEvent(new Event('focus'))`)))
 	must(t, browsertest.WaitFor(agent, `!document.title.startsWith('(')`, 5*time.Second))
-	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 25*time.Second))
+	// The list masks the number (hole 10 of issue 13); the order's page has it.
+	must(t, browsertest.WaitFor(agent, `[...document.querySelectorAll('.request')].some(e => e.textContent.includes('138****1234'))`, 25*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-queue")
 	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(".ticket button"))))
 	// Full history, the bot's part too, and a reply box.
@@ -411,8 +412,9 @@ func TestBrowserAgentHandoff(t *testing.T) {
 		` && [...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('One more question'))`, 20*time.Second))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot') && `+widgetRoot+`.querySelector('.conn').hidden`, 15*time.Second))
 
-	// The call-back is a consultation order: the agent opens its page.
-	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('+86 138 0000 1234')).querySelector('button:last-child').click()`)))
+	// The call-back is a consultation order: the agent opens its page, which
+	// has the whole number the list masked.
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('138****1234')).querySelector('button:last-child').click()`)))
 	must(t, browsertest.WaitFor(agent, `!document.querySelector('#orders-view').hidden && document.querySelector('#wo-page h2') && document.querySelector('#wo-page').textContent.includes('+86 138 0000 1234')`, 10*time.Second))
 	noPageErrors(t, customer)
 	noPageErrors(t, agent)
