@@ -40,6 +40,11 @@ type Config struct {
 	// above which the bot answers, or offers the closest articles. Zero means
 	// knowledge.AnswerThreshold and knowledge.ClarifyThreshold.
 	AnswerThreshold, ClarifyThreshold float64
+	// ConfirmThreshold is the confidence at or above which, when the runner-up
+	// scores at most Lead of the top article, the bot answers from the top
+	// article and asks "did this answer your question?" instead of listing
+	// articles. Zero means DefaultConfirmThreshold and DefaultLead.
+	ConfirmThreshold, Lead float64
 
 	// LLMTimeout caps one LLM answer from request to last token; zero means 8 s.
 	LLMTimeout time.Duration
@@ -75,6 +80,7 @@ type Bot struct {
 	log        *slog.Logger
 	answerAt   float64
 	clarifyAt  float64
+	rule       decisionRule
 	llmTimeout time.Duration
 	firstToken time.Duration
 	snippetMax int
@@ -105,6 +111,13 @@ func New(cfg Config) *Bot {
 	}
 	if b.clarifyAt == 0 {
 		b.clarifyAt = knowledge.ClarifyThreshold
+	}
+	b.rule = decisionRule{answerAt: b.answerAt, clarifyAt: b.clarifyAt, confirmAt: cfg.ConfirmThreshold, lead: cfg.Lead, confirmCoverage: confirmCoverage}
+	if b.rule.confirmAt == 0 {
+		b.rule.confirmAt = DefaultConfirmThreshold
+	}
+	if b.rule.lead == 0 {
+		b.rule.lead = DefaultLead
 	}
 	if b.llmTimeout == 0 {
 		b.llmTimeout = 8 * time.Second
@@ -144,6 +157,9 @@ const (
 	OptionApply     = "menu.apply"
 	OptionComplaint = "menu.complaint"
 	OptionHuman     = "menu.human"
+	// OptionYes and OptionNo answer "did this answer your question?".
+	OptionYes = "answer.yes"
+	OptionNo  = "answer.no"
 	// OptionArticlePrefix followed by a slug answers from that article.
 	OptionArticlePrefix = "article:"
 )

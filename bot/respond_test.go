@@ -192,7 +192,7 @@ func TestRespondDecision(t *testing.T) {
 // and without a conversation.
 func TestClarify(t *testing.T) {
 	db := openStore(t)
-	b := bot.New(bot.Config{Knowledge: testIndex(t), Unanswered: db, AnswerThreshold: 1.5, ClarifyThreshold: 0.0001})
+	b := bot.New(bot.Config{Knowledge: testIndex(t), Unanswered: db, AnswerThreshold: 1.5, ClarifyThreshold: 0.0001, ConfirmThreshold: 1.5})
 	for _, conv := range []string{"c1", ""} {
 		r := respond(t, b, bot.Input{ConversationID: conv, Text: "meter runs fast", Lang: "en"})
 		if r.Action != bot.ActionClarify || len(r.Suggestions) == 0 || r.Suggestions[0].Slug != "meter-running-fast" {
@@ -468,5 +468,42 @@ func TestConcurrentConversations(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestConfirm: between the thresholds, with the top article clearly ahead, the
+// bot answers from it and asks whether that answered the question; "no" goes
+// on to the next closest article, and with none left to a person; "yes"
+// closes kindly. Typed yes/no work like the buttons.
+func TestConfirm(t *testing.T) {
+	db := openStore(t)
+	b := bot.New(bot.Config{Knowledge: testIndex(t), Unanswered: db, AnswerThreshold: 1.5, ConfirmThreshold: 0.0001, Lead: 1})
+	r := respond(t, b, bot.Input{ConversationID: "c", Text: "meter runs fast", Lang: "en"})
+	if r.Action != bot.ActionAnswer || len(r.Citations) != 1 || r.Citations[0].Slug != "meter-running-fast" ||
+		!strings.Contains(r.Text, "Did this answer your question?") || !slices.Contains(ids(r.QuickReplies), bot.OptionNo) {
+		t.Fatalf("confirm: %s %+v %q %v", r.Action, r.Citations, r.Text, ids(r.QuickReplies))
+	}
+	if r = respond(t, b, bot.Input{ConversationID: "c", Text: "yes", Lang: "en"}); r.Action != bot.ActionMenu || strings.Contains(r.Text, "Did this") {
+		t.Fatalf("yes: %s %q", r.Action, r.Text)
+	}
+
+	r = respond(t, b, bot.Input{ConversationID: "z", Text: "电表走得快怎么办", Lang: "zh"})
+	if r.Action != bot.ActionAnswer || r.Citations[0].Slug != "zh-meter-fast" || !strings.Contains(r.Text, "解决您的问题了吗") {
+		t.Fatalf("confirm zh: %s %+v %q", r.Action, r.Citations, r.Text)
+	}
+	var seen []string
+	for range 5 {
+		r = respond(t, b, bot.Input{ConversationID: "z", Option: bot.OptionNo, Lang: "zh"})
+		if r.Action != bot.ActionAnswer {
+			break
+		}
+		seen = append(seen, r.Citations[0].Slug)
+	}
+	if r.Action != bot.ActionHandoff || slices.Contains(seen, "zh-meter-fast") || len(seen) > 2 {
+		t.Fatalf("no, no…: ended %s after %v", r.Action, seen)
+	}
+	open, _ := db.ListUnanswered(context.Background(), false, 10)
+	if len(open) != 1 || open[0].Text != "电表走得快怎么办" {
+		t.Errorf("unanswered after a final no = %+v, want the question", open)
 	}
 }

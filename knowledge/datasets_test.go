@@ -14,7 +14,8 @@ import (
 
 type evalQuery struct {
 	text string
-	gold int64 // 0: out of scope, nothing should be answered
+	gold int64  // 0: out of scope, nothing should be answered
+	lang string // when the set has both languages
 }
 
 type evalSet struct {
@@ -23,6 +24,7 @@ type evalSet struct {
 	kb      []*gridline.Article
 	queries []evalQuery // in scope
 	oos     []evalQuery // out of scope (CLINC150 only)
+	syn     *Synonyms   // applied before the articles are indexed; nil: none
 }
 
 func fromSet(s knowledgetest.Set) evalSet {
