@@ -30,8 +30,9 @@ var texts = map[string]text{
 		"What else can I help you with? Ask a question or pick a topic.",
 		"还有什么可以帮您？请直接提问或选择服务。",
 	},
-	"thanks": {"You're welcome. Is there anything else I can help with?", "不客气，还有什么可以帮您？"},
-	"bye":    {"Thank you for contacting us. Goodbye!", "感谢您的咨询，再见！"},
+	"thanks":        {"You're welcome. Is there anything else I can help with?", "不客气，还有什么可以帮您？"},
+	"smalltalk.ack": {"😊 Is there anything else I can help you with?", "😊 还有什么可以帮您的吗？"},
+	"bye":           {"Thank you for contacting us. Goodbye!", "感谢您的咨询，再见！"},
 	"menu.unknown": {
 		"Sorry, that option is no longer available. Here is the main menu.",
 		"抱歉，该选项已失效，请重新选择。",
