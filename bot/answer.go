@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/gridline/gridline"
@@ -17,19 +18,35 @@ import (
 // questions land below the thresholds: confidence is calibrated on how much of
 // the question the article covers, not on keyword lists; and the top article
 // must itself mention what the question is about (see coverage).
-func (b *Bot) decide(ctx context.Context, conv, text, lang string, st Flow, delta func(string)) Reply {
+func (b *Bot) decide(ctx context.Context, conv string, q question, lang string, st Flow, delta func(string)) Reply {
+	text := q.query
 	hits := b.search(ctx, text, lang)
+	// What the article must cover: a follow-up that only asks "how long?"
+	// is about its topic, which is what the article must mention.
+	about, leaned := text, false
+	if q.earlier != "" {
+		if st.Article != "" {
+			hits, leaned = b.leanOn(hits, st.Article, q.text)
+		}
+		if !namesTopic(q.text) {
+			about = q.earlier
+		}
+	}
 	top, cov := 0.0, 0.0
 	if len(hits) > 0 {
-		top, cov = hits[0].Confidence, b.coverage(text, hits[0].Article)
+		top, cov = hits[0].Confidence, b.coverage(about, hits[0].Article)
 	}
-	v := b.rule.verdict(top, cov, runnerUp(hits))
+	second := runnerUp(hits)
+	if leaned {
+		second = 0
+	}
+	v := b.rule.verdict(top, cov, second)
 	// Below the answer threshold the model may still answer, but only when the
 	// article covers nearly all of the question: "how do I pay my water bill"
 	// must not become an answer about electricity bills.
 	if b.llm != nil && (v >= verdictConfirm || v == verdictClarify && cov >= minLLMClarifyCoverage) {
-		if r, ok := b.grounded(ctx, text, lang, hits, delta); ok {
-			b.remember(ctx, conv, text, hits[0].Article.Slug)
+		if r, ok := b.grounded(ctx, q.prompt(lang), lang, hits, delta); ok {
+			b.remember(ctx, conv, q.topic, hits[0].Article.Slug)
 			return r
 		}
 	}
@@ -37,19 +54,28 @@ func (b *Bot) decide(ctx context.Context, conv, text, lang string, st Flow, delt
 	case verdictAnswer:
 		r := b.extractive(hits[0], text, lang)
 		r.QuickReplies = options(lang, OptionHuman, OptionMain)
-		b.remember(ctx, conv, text, hits[0].Article.Slug)
+		b.remember(ctx, conv, q.topic, hits[0].Article.Slug)
 		return r
 	case verdictConfirm:
-		return b.confirmReply(ctx, conv, text, lang, hits)
+		return b.confirmReply(ctx, conv, text, q.topic, lang, hits)
 	case verdictClarify:
 		b.record(ctx, text, lang, ActionClarify)
 		r := b.clarifyReply(ctx, conv, hits, lang)
-		b.remember(ctx, conv, text, hits[0].Article.Slug)
+		b.remember(ctx, conv, q.topic, hits[0].Article.Slug)
 		return r
 	}
 	b.record(ctx, text, lang, ActionFallback)
 	return Reply{Action: ActionFallback, Text: say(lang, "fallback"), Confidence: top,
 		QuickReplies: options(lang, OptionHuman, OptionMain)}
+}
+
+// prompt is the customer's question as the LLM is shown it: a follow-up with
+// the earlier question it leans on.
+func (q question) prompt(lang string) string {
+	if q.earlier == "" {
+		return q.text
+	}
+	return fmt.Sprintf(say(lang, "followup.prompt"), q.earlier, q.text)
 }
 
 // verdict is what the bot makes of retrieval's best guesses, weakest first.
@@ -108,7 +134,7 @@ const (
 
 // confirmReply answers from the top article and asks whether that answered
 // the question; the next closest articles are kept for a "no".
-func (b *Bot) confirmReply(ctx context.Context, conv, text, lang string, hits []knowledge.Hit) Reply {
+func (b *Bot) confirmReply(ctx context.Context, conv, text, topic, lang string, hits []knowledge.Hit) Reply {
 	r := b.extractive(hits[0], text, lang)
 	r.Text += "\n\n" + say(lang, "confirm.ask")
 	r.QuickReplies = options(lang, OptionYes, OptionNo, OptionHuman)
@@ -117,7 +143,7 @@ func (b *Bot) confirmReply(ctx context.Context, conv, text, lang string, hits []
 	}
 	st := b.flow(ctx, conv)
 	st.Name, st.Step = FlowConfirm, ""
-	st.Topic, st.Article, st.Next = text, hits[0].Article.Slug, nil
+	st.Topic, st.Article, st.Next = topic, hits[0].Article.Slug, nil
 	st.Offered = map[string]int64{}
 	for _, h := range hits[1:] {
 		if len(st.Next) == maxSuggestions-1 || h.Confidence < b.clarifyAt/2 {

@@ -230,7 +230,23 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if r, ok := smallTalk(text, lang); ok {
 		return r, nil
 	}
-	return b.decide(ctx, in.ConversationID, stripCourtesy(text), lang, st, delta), nil
+	q := question{text: stripCourtesy(text)}
+	q.query, q.topic = q.text, q.text
+	if st.Topic != "" && IsFollowUp(q.text) {
+		// Read with the last topic; the topic stays the one it leans on, so a
+		// second follow-up leans on it too.
+		q.query, q.topic = withTopic(st.Topic, q.text), st.Topic
+		q.earlier = st.Topic
+	}
+	return b.decide(ctx, in.ConversationID, q, lang, st, delta), nil
+}
+
+// question is typed text as the decision reads it: the customer's words, the
+// query retrieval runs (with the last topic for a follow-up), the topic kept
+// for the next follow-up, and the earlier question a follow-up leans on, which
+// the LLM is shown beside it.
+type question struct {
+	text, query, topic, earlier string
 }
 
 // urgentReply gives the safety advice for each danger, then hands off to repair

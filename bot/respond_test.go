@@ -558,3 +558,45 @@ func containsHan(s string) bool {
 	}
 	return false
 }
+
+// TestFollowUp: a question that leans on the last one is read with the
+// conversation's previous topic, kept in the flow store; without a topic, or
+// in another conversation, it is not.
+func TestFollowUp(t *testing.T) {
+	b := bot.New(bot.Config{Knowledge: starterIndex(t)})
+	for _, tt := range []struct {
+		lang, first, follow, want string
+	}{
+		{"zh", "新装用电怎么申请", "那要多久？", "new-connection-application-zh"},
+		{"zh", "屋顶光伏并网", "那怎么申请", "rooftop-solar-connection-zh"},
+		{"en", "I want a charger for my electric car at home", "how much is it?", "home-ev-charger-en"},
+		{"en", "how do I get my meter tested", "how long does it take?", "meter-accuracy-test-en"},
+	} {
+		conv := "fu-" + tt.first
+		r := respond(t, b, bot.Input{ConversationID: conv, Text: tt.first, Lang: tt.lang})
+		if len(r.Citations) == 0 && len(r.Suggestions) == 0 {
+			t.Fatalf("%q: %s, want an article first", tt.first, r.Action)
+		}
+		r = respond(t, b, bot.Input{ConversationID: conv, Text: tt.follow, Lang: tt.lang})
+		if r.Action != bot.ActionAnswer || r.Citations[0].Slug != tt.want {
+			t.Errorf("%q after %q: %s %+v, want an answer from %s", tt.follow, tt.first, r.Action, r.Citations, tt.want)
+		}
+		// The same words with no earlier question are not answered from it.
+		r = respond(t, b, bot.Input{ConversationID: conv + "-new", Text: tt.follow, Lang: tt.lang})
+		if r.Action == bot.ActionAnswer && r.Citations[0].Slug == tt.want {
+			t.Errorf("%q alone answered from %s", tt.follow, tt.want)
+		}
+	}
+}
+
+func TestIsFollowUp(t *testing.T) {
+	for text, want := range map[string]bool{
+		"那要多久？": true, "how much is it?": true, "那怎么申请": true, "要多久": true, "how long?": true, "what about solar?": true,
+		"那个呢": true, "and the price?": true, "how long does it take?": true, "要多长时间": true, "怎么申请": true,
+		"新装用电怎么申请": false, "how do I pay my electricity bill": false, "电表走得快怎么办": false, "my meter runs fast": false,
+	} {
+		if got := bot.IsFollowUp(text); got != want {
+			t.Errorf("IsFollowUp(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
