@@ -35,6 +35,10 @@ type Input struct {
 	Text           string
 	Option         string
 	Lang           string
+	// Unrecorded asks come from outside a customer's conversation (an admin's
+	// "test the bot", POST /api/v1/bot/ask): what the bot cannot answer is not
+	// counted as a customer's unanswered question.
+	Unrecorded bool
 }
 
 // Reply is the bot's decision and what it says.

@@ -186,6 +186,9 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
 	}
+	if in.Unrecorded {
+		ctx = context.WithValue(ctx, unrecordedKey{}, true)
+	}
 	lang := gridline.NormalizeLang(in.Lang)
 	st := b.flow(ctx, in.ConversationID)
 	if in.Option != "" {
@@ -389,9 +392,13 @@ func stripCourtesy(text string) string {
 	return text
 }
 
+// unrecordedKey marks the context of an Unrecorded input.
+type unrecordedKey struct{}
+
 // record counts an unanswered question; a failure is logged, never shown.
+// Unrecorded inputs are not counted.
 func (b *Bot) record(ctx context.Context, text, lang, action string) {
-	if b.unanswered == nil {
+	if b.unanswered == nil || ctx.Value(unrecordedKey{}) != nil {
 		return
 	}
 	if err := b.unanswered.RecordUnanswered(ctx, text, lang, action); err != nil {
