@@ -204,6 +204,24 @@ func TestAskRecordsNothing(t *testing.T) {
 	}
 }
 
+// TestSearchByLanguage: the admin's search (and the link picker) finds only
+// articles in the language asked for.
+func TestSearchByLanguage(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("meter-en", "en", "Meter test", "Ask for a meter test; it is free."),
+		article("meter-zh", "zh", "电表校验 meter test", "申请电表校验 meter test，免费。"),
+	}, http.StatusOK, nil)
+	for lang, want := range map[string]string{"en": "meter-en", "zh": "meter-zh"} {
+		var hits []struct{ Slug string }
+		e.mustDo("GET", "/api/v1/articles/search?q=meter+test&lang="+lang, admin, nil, http.StatusOK, &hits)
+		if len(hits) != 1 || hits[0].Slug != want {
+			t.Errorf("search lang=%s: %+v, want only %s", lang, hits, want)
+		}
+	}
+}
+
 // TestUnansweredLinkTeachesTheBot is the learning loop end to end: a customer's
 // wording the articles do not use falls back; an admin links the recorded
 // question to the article that answers it; the same question is then answered
