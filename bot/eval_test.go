@@ -184,16 +184,17 @@ func TestEvalDecision(t *testing.T) {
 	}
 	t.Log(tb.String())
 
-	if os.Getenv("GRIDLINE_EVAL_TARGETS") == "" {
-		return // the targets are asserted once the decision meets them (set to check)
-	}
+	// Out-of-scope refusal is held always. The answered-right/wrong targets are
+	// not met yet (retrieval ranks the right article first too rarely for
+	// them); GRIDLINE_EVAL_TARGETS=1 checks them.
+	targets := os.Getenv("GRIDLINE_EVAL_TARGETS") != ""
 	for _, r := range rows {
 		switch {
 		case r.oos:
 			if r.c.share(r.c.refused) < 0.90 {
 				t.Errorf("%s: refused %.1f%%, want ≥ 90%%", r.name, 100*r.c.share(r.c.refused))
 			}
-		case r.name == "telecom-hotline-zh" || strings.HasPrefix(r.name, "starter"):
+		case targets && (r.name == "telecom-hotline-zh" || strings.HasPrefix(r.name, "starter")):
 			if r.c.share(r.c.right) < 0.85 || r.c.share(r.c.wrong) > 0.03 {
 				t.Errorf("%s: answered right %.1f%% (want ≥ 85%%), wrong %.1f%% (want ≤ 3%%)", r.name, 100*r.c.share(r.c.right), 100*r.c.share(r.c.wrong))
 			}
