@@ -70,4 +70,10 @@ type ConversationStore interface {
 	RateConversation(ctx context.Context, id string, score int) error
 	// ListConversations returns the newest first.
 	ListConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
+	// SetConversationCustomer says whose matter the conversation is — an agent
+	// linked the chat to a record, or the visitor proved an account — and
+	// nothing else, so that it cannot undo a concurrent claim or resolve.
+	// Returns ENOTFOUND for an unknown conversation, EINVALID for an unknown
+	// customer.
+	SetConversationCustomer(ctx context.Context, id, customerID string) error
 }

@@ -151,6 +151,22 @@ type ArchiveFigures struct {
 	ByKind         map[string]int `json:"by_kind"`
 	// ByAreaClass counts accounts.
 	ByAreaClass map[string]int `json:"by_area_class"`
+	// ServiceBySegment is what each segment's customers asked of the service
+	// and how satisfied they were: the analysis the service rules ask for
+	// (contact and complaint frequency, satisfaction by segment).
+	ServiceBySegment map[string]SegmentService `json:"service_by_segment"`
+}
+
+// SegmentService counts one segment's contacts with the service: its
+// conversations (chats and calls), its complaint work orders, and the ratings
+// given in its conversations. Per customer, Conversations and Complaints are
+// the contact and complaint frequency; RatingSum/Ratings the satisfaction.
+type SegmentService struct {
+	Customers     int `json:"customers"`
+	Conversations int `json:"conversations"`
+	Complaints    int `json:"complaints"`
+	Ratings       int `json:"ratings"`
+	RatingSum     int `json:"rating_sum"`
 }
 
 // ArchiveStore holds the operations on the archive as a whole, each one

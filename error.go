@@ -17,6 +17,7 @@ const (
 	ERATELIMITED    = "rate_limited"    // too many requests; try again later
 	EUNAVAILABLE    = "unavailable"     // a dependency is down; try again later
 	ENOTIMPLEMENTED = "not_implemented" // the configuration lacks the feature
+	EUNSUPPORTED    = "unsupported"     // the input comes in a format the operation does not take
 )
 
 // Error is the one error type whose message may be shown to a user. Infrastructure

@@ -15,16 +15,19 @@ const (
 // Request is something a customer left for staff that an agent must close: a
 // message, a call-back number, or a handoff that could not be served at once.
 type Request struct {
-	ID             int64      `json:"id"`
-	Kind           string     `json:"kind"`
-	ConversationID string     `json:"conversation_id,omitempty"`
-	CustomerID     string     `json:"customer_id,omitempty"`
-	Phone          string     `json:"phone,omitempty"`
-	Text           string     `json:"text"`
-	Status         string     `json:"status"` // open or closed
-	CreatedAt      time.Time  `json:"created_at"`
-	ClosedAt       *time.Time `json:"closed_at,omitempty"`
-	ClosedBy       string     `json:"closed_by,omitempty"`
+	ID             int64  `json:"id"`
+	Kind           string `json:"kind"`
+	ConversationID string `json:"conversation_id,omitempty"`
+	CustomerID     string `json:"customer_id,omitempty"`
+	Phone          string `json:"phone,omitempty"`
+	// Address is where a fault report's fault is; it becomes the repair order's
+	// address (the requests table does not keep it: reports are orders now).
+	Address   string     `json:"address,omitempty"`
+	Text      string     `json:"text"`
+	Status    string     `json:"status"` // open or closed
+	CreatedAt time.Time  `json:"created_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	ClosedBy  string     `json:"closed_by,omitempty"`
 }
 
 // RequestStore keeps what customers left for staff until an agent closes it;

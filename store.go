@@ -19,6 +19,7 @@ type Store interface {
 	FigureStore
 	UserStore
 	SessionStore
+	LoginFailureStore
 	SettingStore
 	ArticleStore
 	UnansweredStore

@@ -172,8 +172,12 @@ func WorkOrderNumber(day string, n int64) string { return fmt.Sprintf("GD%s-%06d
 // WorkOrderFilter selects orders to list. Zero fields select everything.
 type WorkOrderFilter struct {
 	Status, Type, OwnerID, CustomerID, MasterID string
-	// VisibleTo limits the list to orders a user owns or handles (an agent's
-	// reach under MaySeeWorkOrder); "" is no limit (supervisors, admins).
+	// ConversationID selects the orders a chat raised (with CustomerID, whose
+	// index it rides on).
+	ConversationID string
+	// VisibleTo limits the list to orders a user owns or handles and open
+	// orders nobody owns (an agent's reach under MaySeeWorkOrder); "" is no
+	// limit (supervisors, admins).
 	VisibleTo string
 	// Open selects orders not closed; OverdueAt those with a pending deadline due
 	// before it (the overdue board).
@@ -244,7 +248,9 @@ type WorkOrderStore interface {
 
 // MaySeeWorkOrder is the work-order access rule, beside the conversation rules
 // of access.go: supervisors and admins see every order; an agent sees the
-// orders they own or handle; a disabled account sees nothing. It is a rule of
+// orders they own or handle, and the open orders nobody owns yet (what the bot
+// or a customer opened before any agent took the chat: the orders' pool, as
+// waiting chats are every agent's to see); a disabled account sees nothing. It is a rule of
 // its own so that each may change alone; today they agree (SeesAllConversations
 // reaches every order too).
 func MaySeeWorkOrder(u *User, wo *WorkOrder) bool {
@@ -254,7 +260,7 @@ func MaySeeWorkOrder(u *User, wo *WorkOrder) bool {
 	case SeesAllConversations(u):
 		return true
 	}
-	return u.ID != "" && (wo.OwnerID == u.ID || wo.HandlerID == u.ID)
+	return u.ID != "" && (wo.OwnerID == u.ID || wo.HandlerID == u.ID || wo.OwnerID == "" && wo.Open())
 }
 
 // MayCloseWorkOrder reports whether u may close (or reopen) wo: its owner, or a

@@ -200,6 +200,7 @@ func (b *Bot) faultStep(ctx context.Context, conv, text, lang string, st Flow) (
 			Kind:           gridline.RequestMessage,
 			ConversationID: conv,
 			Phone:          st.Phone,
+			Address:        st.Address,
 			Text:           fmt.Sprintf(say(lang, "fault.request"), st.Address, st.Phone),
 		}
 		if st.Detail != "" {

@@ -55,6 +55,15 @@ type Config struct {
 	// Desk routes conversations to agents. Nil means no routing: handoffs
 	// become requests for staff to close later, and claims are ENOTIMPLEMENTED.
 	Desk Desk
+	// Archive identifies host-signed visitors and lets a visitor prove an
+	// account in chat and ask for its balance; nil means no archive: signed
+	// identities are refused and the bot answers everything.
+	Archive Archive
+	// WorkOrders opens the orders chats raise: a fault report (repair), danger
+	// (an urgent repair beside the urgent handoff), a complaint, a message or
+	// call-back left for staff and a handoff nobody could take (consultation).
+	// Nil means none: those are kept as requests for staff to close.
+	WorkOrders WorkOrders
 	// Presence tells whether anyone is online to take a chat; nil means nobody.
 	Presence handoff.Presence
 	// Lease lets one replica at a time run a conversation's bot turns. Nil means

@@ -519,7 +519,7 @@ func TestLeaveRequest(t *testing.T) {
 	e := newEnv(t)
 	conv := e.start("zh")
 	r, err := e.svc.LeaveRequest(e.ctx, conv.CustomerID, conv.ID, gridline.RequestCallback, " 138 0000 1234 ", "")
-	if err != nil || r.Phone != "138 0000 1234" {
+	if err != nil || r.Request == nil || r.Request.Phone != "138 0000 1234" {
 		t.Fatalf("call-back request: %+v, %v", r, err)
 	}
 	cust, err := e.store.Customer(e.ctx, conv.CustomerID)

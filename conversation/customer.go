@@ -3,38 +3,60 @@ package conversation
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
 )
 
 // Visitor is who opens the widget: the customer and conversation a still-valid
-// visitor token names (both "" for a new visitor), and the language to greet a
-// new one in.
+// visitor token names (both "" for a new visitor), the language to greet a
+// new one in, and the host site's identity for a customer logged in there
+// (Identifier signed by IdentifierHash; both "" for none).
 type Visitor struct {
 	CustomerID     string
 	ConversationID string
 	Lang           string
+	Identifier     string
+	IdentifierHash string
 }
 
 // Start resumes the visitor's open conversation, or starts a new matter with the
 // bot's greeting: for the same customer when their last matter was resolved, for
 // a new customer otherwise. created says a new conversation was started.
+//
+// A host-signed identity binds the session to that customer: their open
+// conversation from this token resumes, anything else starts a new one of
+// theirs. An identifier without its hash is no identity (an unsigned
+// identifier never links to anyone); a wrong hash is EUNAUTHORIZED. A session
+// without an identity never resumes a signed customer's conversation or
+// record, so that logging out of the host site leaves nothing of theirs in
+// the widget.
 func (s *Service) Start(ctx context.Context, v Visitor) (conv *gridline.Conversation, created bool, err error) {
 	lang := gridline.NormalizeLang(v.Lang)
 	var cust *gridline.Customer
-	if v.ConversationID != "" {
-		conv, err := s.cfg.Store.Conversation(ctx, v.ConversationID)
-		if err == nil && conv.Status != gridline.StatusResolved {
-			return conv, false, nil
+	if v.Identifier != "" && v.IdentifierHash != "" {
+		if s.cfg.Archive == nil {
+			return nil, false, gridline.Errorf(gridline.EUNAUTHORIZED, "the identity is not signed by the site")
+		}
+		if cust, err = s.cfg.Archive.Identify(ctx, v.Identifier, v.IdentifierHash, lang); err != nil {
+			return nil, false, err
 		}
 	}
-	if v.CustomerID != "" {
+	if v.ConversationID != "" {
+		prev, err := s.cfg.Store.Conversation(ctx, v.ConversationID)
+		if err == nil && prev.Status != gridline.StatusResolved && s.mayResume(ctx, cust, prev.CustomerID, v.CustomerID) {
+			return prev, false, nil
+		}
+	}
+	if cust == nil && v.CustomerID != "" {
 		if cust, err = s.cfg.Store.Customer(ctx, v.CustomerID); err != nil {
 			if gridline.ErrorCode(err) != gridline.ENOTFOUND {
 				return nil, false, err
 			}
 			cust = nil
+		} else if cust.Identifier != "" || cust.MergedInto != "" {
+			cust = nil // a signed customer's record needs the signature again
 		}
 	}
 	if cust == nil {
@@ -51,6 +73,23 @@ func (s *Service) Start(ctx context.Context, v Visitor) (conv *gridline.Conversa
 		return nil, false, err
 	}
 	return conv, true, nil
+}
+
+// mayResume decides whether a token's open conversation (now the matter of
+// convCustomer) carries on in this session. With an identity it must be that
+// customer's; without one, the token's own, and not a signed customer's.
+func (s *Service) mayResume(ctx context.Context, identified *gridline.Customer, convCustomer, tokenCustomer string) bool {
+	if identified != nil {
+		return convCustomer == identified.ID
+	}
+	if tokenCustomer == "" {
+		return true
+	}
+	owner, err := s.cfg.Store.Customer(ctx, tokenCustomer)
+	if err != nil {
+		return gridline.ErrorCode(err) == gridline.ENOTFOUND
+	}
+	return owner.Identifier == ""
 }
 
 // Say stores what the customer typed before it is acked and, when it is new,
@@ -158,31 +197,70 @@ func (s *Service) QueueStatus(ctx context.Context, convID string) (frame gridlin
 }
 
 // LeaveRequest records a message or a call-back number the customer left for
-// staff (the widget's offer), keeps a call-back number as the customer's phone
-// when the archive has none, and confirms in the conversation.
-func (s *Service) LeaveRequest(ctx context.Context, customerID, convID, kind, phone, note string) (*gridline.Request, error) {
-	r := &gridline.Request{Kind: kind, ConversationID: convID, CustomerID: customerID,
-		Phone: strings.TrimSpace(phone), Text: strings.TrimSpace(note)}
-	if err := s.cfg.Store.CreateRequest(ctx, r); err != nil {
+// staff (the widget's offer) as a consultation order (a request, without work
+// orders), keeps a call-back number as the customer's phone when the archive
+// has none, and confirms in the conversation with the order's number and the
+// time it will be answered by.
+func (s *Service) LeaveRequest(ctx context.Context, customerID, convID, kind, phone, note string) (*Left, error) {
+	phone, note = strings.TrimSpace(phone), strings.TrimSpace(note)
+	conv, err := s.cfg.Store.Conversation(ctx, convID)
+	if err != nil {
 		return nil, err
 	}
-	if r.Phone != "" {
+	left := &Left{}
+	if s.cfg.WorkOrders != nil {
+		if note == "" {
+			note = kind
+		}
+		wo, err := s.consultationOrder(ctx, &gridline.Conversation{ID: conv.ID, CustomerID: customerID, Lang: conv.Lang}, kind, phone, note)
+		if err != nil {
+			return nil, err
+		}
+		pub := wo.Public()
+		left.WorkOrder = &pub
+	} else {
+		left.Request = &gridline.Request{Kind: kind, ConversationID: convID, CustomerID: customerID, Phone: phone, Text: note}
+		if err := s.cfg.Store.CreateRequest(ctx, left.Request); err != nil {
+			return nil, err
+		}
+	}
+	if phone != "" {
 		if cust, err := s.cfg.Store.Customer(ctx, customerID); err == nil && cust.Phone == "" {
-			cust.Phone = r.Phone
+			cust.Phone = phone
 			if err := s.cfg.Store.UpdateCustomer(ctx, cust); err != nil {
 				s.logger.Warn("widget request: keep the phone", "err", err, "customer", customerID)
 			}
 		}
 	}
-	if conv, err := s.cfg.Store.Conversation(ctx, convID); err == nil {
-		confirm := text(conv.Lang, msgMessageReceived)
-		if r.Kind == gridline.RequestCallback {
-			confirm = text(conv.Lang, msgCallbackAt, r.Phone)
-		}
-		m := &gridline.Message{ConversationID: conv.ID, Text: confirm, Author: gridline.Author{Kind: gridline.AuthorSystem}}
-		if _, err := s.post(ctx, m); err != nil {
-			s.logger.Warn("widget request: confirm", "err", err)
-		}
+	m := &gridline.Message{ConversationID: conv.ID, Text: s.leftText(ctx, conv.Lang, kind, phone, left),
+		Author: gridline.Author{Kind: gridline.AuthorSystem}}
+	if _, err := s.post(ctx, m); err != nil {
+		s.logger.Warn("widget request: confirm", "err", err)
 	}
-	return r, nil
+	return left, nil
+}
+
+// leftText confirms what the customer left: with the order's number and answer
+// time when it became an order.
+func (s *Service) leftText(ctx context.Context, lang, kind, phone string, left *Left) string {
+	if left.WorkOrder == nil {
+		if kind == gridline.RequestCallback {
+			return text(lang, msgCallbackAt, phone)
+		}
+		return text(lang, msgMessageReceived)
+	}
+	wo := left.WorkOrder
+	d := (&gridline.WorkOrder{Deadlines: wo.Deadlines}).Deadline(gridline.DeadlineAnswer)
+	if d == nil {
+		return text(lang, msgOrderOpened, wo.Number)
+	}
+	loc := time.Local
+	if cal, err := s.cfg.WorkOrders.Calendar(ctx); err == nil {
+		loc = cal.Location()
+	}
+	at := formatDue(lang, d.DueAt.In(loc))
+	if kind == gridline.RequestCallback {
+		return text(lang, msgCallbackOrder, phone, wo.Number, at)
+	}
+	return text(lang, msgMessageOrder, wo.Number, at)
 }

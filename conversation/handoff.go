@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
@@ -11,15 +12,16 @@ import (
 // handOff puts the conversation in front of people: in the skill's queue,
 // urgent ahead of everyone when the bot saw danger. When there is no desk or the
 // queue fails, the matter is left for staff as a request; when nobody is online
-// the customer is offered to leave a message or ask for a call back.
-func (s *Service) handOff(ctx context.Context, conv *gridline.Conversation, reply bot.Reply) error {
+// the customer is offered to leave a message or ask for a call back. opened
+// says the reply already opened a work order, which staff will follow up.
+func (s *Service) handOff(ctx context.Context, conv *gridline.Conversation, reply bot.Reply, opened bool) error {
 	skill, priority := handoffTarget(reply)
 	if s.cfg.Desk == nil {
-		return s.leaveForStaff(ctx, conv, skill)
+		return s.leaveForStaff(ctx, conv, skill, opened)
 	}
 	if _, _, err := s.cfg.Desk.RequestHuman(ctx, conv.ID, skill, priority); err != nil {
 		s.logger.Error("handoff: request human", "err", err, "conversation", conv.ID)
-		return s.leaveForStaff(ctx, conv, skill)
+		return s.leaveForStaff(ctx, conv, skill, opened)
 	}
 	if !s.anyAgentOnline(ctx) {
 		s.offerRequest(ctx, conv.ID)
@@ -41,14 +43,34 @@ func handoffTarget(reply bot.Reply) (skill string, priority int) {
 	return skill, priority
 }
 
-// leaveForStaff records a handoff that cannot be queued now as a request that an
-// agent must close, and tells the customer.
-func (s *Service) leaveForStaff(ctx context.Context, conv *gridline.Conversation, skill string) error {
-	if err := s.cfg.Store.CreateRequest(ctx, &gridline.Request{Kind: gridline.RequestHandoff,
-		ConversationID: conv.ID, CustomerID: conv.CustomerID, Text: "handoff: " + skill}); err != nil {
-		return err
+// leaveForStaff records a handoff that cannot be queued now as a consultation
+// order (a request that an agent must close, without work orders), unless the
+// reply opened an order already, and tells the customer.
+func (s *Service) leaveForStaff(ctx context.Context, conv *gridline.Conversation, skill string, opened bool) error {
+	leftText := text(conv.Lang, msgLeftForStaff)
+	switch {
+	case opened:
+	case s.cfg.WorkOrders != nil:
+		said, err := s.LastCustomerText(ctx, conv)
+		if err != nil {
+			return err
+		}
+		note := "handoff: " + skill
+		if said = strings.TrimSpace(said); said != "" {
+			note += ": " + said
+		}
+		wo, err := s.consultationOrder(ctx, conv, "", "", note)
+		if err != nil {
+			return err
+		}
+		leftText = text(conv.Lang, msgLeftForStaffOrder, wo.Number)
+	default:
+		if err := s.cfg.Store.CreateRequest(ctx, &gridline.Request{Kind: gridline.RequestHandoff,
+			ConversationID: conv.ID, CustomerID: conv.CustomerID, Text: "handoff: " + skill}); err != nil {
+			return err
+		}
 	}
-	m := &gridline.Message{ConversationID: conv.ID, Text: text(conv.Lang, msgLeftForStaff), Author: gridline.Author{Kind: gridline.AuthorSystem}}
+	m := &gridline.Message{ConversationID: conv.ID, Text: leftText, Author: gridline.Author{Kind: gridline.AuthorSystem}}
 	if _, err := s.post(ctx, m); err != nil {
 		return err
 	}

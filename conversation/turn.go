@@ -209,6 +209,14 @@ func (s *Service) turn(ctx context.Context, convID string, in bot.Input) {
 	}
 	s.publish(ctx, convID, gridline.EventTyping, gridline.TypingData{Author: gridline.Author{Kind: gridline.AuthorBot, Name: botName(conv.Lang)}})
 	in.Lang = conv.Lang
+	if reply, ok := s.archiveTurn(ctx, conv, in); ok {
+		if err := s.postBotReply(ctx, conv, reply); err != nil {
+			s.logger.Error("bot: post reply", "err", err, "conversation", convID)
+			return
+		}
+		s.botReplied(reply.Action)
+		return
+	}
 	reply, err := s.cfg.Bot.Respond(ctx, in, func(text string) {
 		s.publish(ctx, convID, gridline.EventBotDelta, gridline.BotDeltaData{Text: text})
 	})
@@ -224,7 +232,15 @@ func (s *Service) turn(ctx context.Context, convID string, in bot.Input) {
 		return
 	}
 	s.botReplied(reply.Action)
-	if reply.Request != nil {
+	opened := false
+	if s.cfg.WorkOrders != nil {
+		// The order opens before the handoff, so that the agent who takes the
+		// chat finds it and becomes its owner.
+		if in, ok := s.orderFor(ctx, conv, reply); ok {
+			wo, _ := s.openOrder(ctx, conv, in)
+			opened = wo != nil
+		}
+	} else if reply.Request != nil {
 		r := *reply.Request
 		r.ConversationID, r.CustomerID = conv.ID, conv.CustomerID
 		if err := s.cfg.Store.CreateRequest(ctx, &r); err != nil {
@@ -232,7 +248,7 @@ func (s *Service) turn(ctx context.Context, convID string, in bot.Input) {
 		}
 	}
 	if reply.Action == bot.ActionHandoff {
-		if err := s.handOff(ctx, conv, reply); err != nil {
+		if err := s.handOff(ctx, conv, reply, opened); err != nil {
 			s.logger.Error("bot: hand off", "err", err, "conversation", convID)
 		}
 	}

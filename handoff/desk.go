@@ -72,6 +72,10 @@ type Desk struct {
 	// Logger receives what the desk cannot return (failed publishes, sweep
 	// errors); nil means slog.Default().
 	Logger *slog.Logger
+	// Taken, when set, is told of every conversation an agent took (a claim or
+	// an assignment) once it is recorded, with the owner set: the work orders
+	// the bot opened in it become that owner's. It must not block for long.
+	Taken func(ctx context.Context, conv *gridline.Conversation)
 
 	mu     sync.Mutex
 	handle time.Duration // moving average of AssignedAt to ResolvedAt
@@ -469,6 +473,9 @@ func (d *Desk) take(ctx context.Context, agent *gridline.User, conversationID st
 	d.publish(ctx, gridline.AgentTopic(agent.ID), gridline.NewEvent(EventAssigned, conv.ID, conv))
 	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
 	d.refreshPositions(ctx, t.Skill)
+	if d.Taken != nil {
+		d.Taken(ctx, conv)
+	}
 	return conv, nil
 }
 

@@ -15,26 +15,9 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
+	"github.com/gridline/gridline/internal/testclock"
 	"github.com/gridline/gridline/store"
 )
-
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fixture is a desk over a real SQLite store and the memory seams.
 type fixture struct {
@@ -44,7 +27,7 @@ type fixture struct {
 	q     *memory.Queue
 	p     *memory.Presence
 	sb    *memory.Switchboard
-	clock *clock
+	clock *testclock.Clock
 	desk  *handoff.Desk
 }
 
@@ -56,7 +39,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	c := testclock.At(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	f := &fixture{t: t, ctx: ctx, st: st, q: memory.NewQueue(), p: memory.NewPresence(c.Now), sb: memory.NewSwitchboard(), clock: c}
 	t.Cleanup(func() { f.sb.Close() })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

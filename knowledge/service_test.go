@@ -4,71 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridline/gridline"
-	"github.com/gridline/gridline/handoff/memory"
-	hredis "github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/knowledge"
-	"github.com/gridline/gridline/store"
-	"github.com/gridline/gridline/store/storetest"
 )
 
-// setup is one way Gridline runs: the embedded default or the scale-out shape.
-type setup struct {
-	name  string
-	store func(t *testing.T) gridline.Store
-	board func(t *testing.T) gridline.Switchboard
-}
-
-// setups lists the shapes the service is tested in.
-func setups() []setup {
-	return []setup{
-		{"sqlite+memory", openSQLite, func(t *testing.T) gridline.Switchboard {
-			sb := memory.NewSwitchboard()
-			t.Cleanup(func() { sb.Close() })
-			return sb
-		}},
-		{"postgres+redis", openPostgres, openRedisBoard},
-	}
-}
-
-func openSQLite(t *testing.T) gridline.Store {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func openPostgres(t *testing.T) gridline.Store {
-	db, err := store.Open(context.Background(), storetest.PostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func openRedisBoard(t *testing.T) gridline.Switchboard {
-	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
-	if url == "" {
-		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the Redis switchboard (CI sets it)")
-	}
-	client, err := hredis.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := hredis.NewSwitchboard(client, gridline.NewID())
-	t.Cleanup(func() { sb.Close(); client.Close() })
-	return sb
-}
+func openSQLite(t *testing.T) gridline.Store { return testenv.Embedded(t).Store(t) }
 
 func newService(st gridline.Store, sb gridline.Switchboard) *knowledge.Service {
 	return &knowledge.Service{Store: st, Index: knowledge.NewIndex(), Board: sb, Resync: -1}
@@ -95,19 +41,19 @@ func top(s *knowledge.Service, q string) string {
 }
 
 func TestService(t *testing.T) {
-	for _, su := range setups() {
-		t.Run(su.name, func(t *testing.T) {
-			t.Run("write", func(t *testing.T) { testWrite(t, su) })
-			t.Run("import", func(t *testing.T) { testImport(t, su) })
-			t.Run("replicas", func(t *testing.T) { testReplicas(t, su) })
-			t.Run("resync", func(t *testing.T) { testResync(t, su) })
+	for _, shape := range testenv.Shapes() {
+		t.Run(shape.Name, func(t *testing.T) {
+			t.Run("write", func(t *testing.T) { testWrite(t, shape.Open(t)) })
+			t.Run("import", func(t *testing.T) { testImport(t, shape.Open(t)) })
+			t.Run("replicas", func(t *testing.T) { testReplicas(t, shape.Open(t)) })
+			t.Run("resync", func(t *testing.T) { testResync(t, shape.Open(t)) })
 		})
 	}
 }
 
-func testWrite(t *testing.T, su setup) {
+func testWrite(t *testing.T, env *testenv.Setup) {
 	ctx := context.Background()
-	s := newService(su.store(t), su.board(t))
+	s := newService(env.Store(t), env.Handoff(t, "one").Board)
 
 	bad := &gridline.Article{Slug: "Bad Slug", Lang: "fr", Title: strings.Repeat("x", 201), Tags: []string{strings.Repeat("t", 41)}}
 	err := s.Create(ctx, bad, "admin@example.com")
@@ -169,9 +115,9 @@ func testWrite(t *testing.T, su setup) {
 	}
 }
 
-func testImport(t *testing.T, su setup) {
+func testImport(t *testing.T, env *testenv.Setup) {
 	ctx := context.Background()
-	s := newService(su.store(t), su.board(t))
+	s := newService(env.Store(t), env.Handoff(t, "one").Board)
 	rows := []*gridline.Article{
 		article("pay-online", "en", "Pay your bill online", "Use the app or the website."),
 		article("bad slug!", "en", "Bad", "x"),
@@ -237,8 +183,8 @@ func testImport(t *testing.T, su setup) {
 
 // testReplicas runs two services on one store and switchboard, as two replicas
 // do, and checks that each one's writes reach the other's index.
-func testReplicas(t *testing.T, su setup) {
-	st, sb := su.store(t), su.board(t)
+func testReplicas(t *testing.T, env *testenv.Setup) {
+	st, sb := env.Store(t), env.Handoff(t, "one").Board
 	one, two := newService(st, sb), newService(st, sb)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
@@ -319,8 +265,8 @@ func testReplicas(t *testing.T, su setup) {
 
 // testResync writes behind the service's back, as a lost event would leave it,
 // and checks that the periodic resync heals the index.
-func testResync(t *testing.T, su setup) {
-	st := su.store(t)
+func testResync(t *testing.T, env *testenv.Setup) {
+	st := env.Store(t)
 	s := &knowledge.Service{Store: st, Index: knowledge.NewIndex(), Resync: 20 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -30,6 +30,8 @@ func (s *Server) agentRoutes(e *echo.Echo, api *echo.Group) {
 	api.POST("/conversations/:id/transfer", s.transferConversation, staff)
 	api.POST("/conversations/:id/resolve", s.resolveConversation, staff)
 	api.GET("/conversations/:id/suggestions", s.suggestions, staff)
+	api.GET("/conversations/:id/customer-suggestions", s.customerSuggestions, staff)
+	api.POST("/conversations/:id/customer", s.linkCustomer, staff)
 	api.GET("/customers/:id/conversations", s.customerConversations, staff)
 	api.GET("/agents", s.listAgents, staff)
 	api.GET("/queues", s.listQueues, staff)

@@ -136,8 +136,8 @@ func (as *agentSession) run() {
 	as.sendQueues(ctx)
 
 	as.pumps.Add(4)
-	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents) }()
-	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine) }()
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, agents, false) }()
+	go func() { defer as.pumps.Done(); as.forwardDesk(ctx, mine, true) }()
 	go func() { defer as.pumps.Done(); as.refreshQueues(ctx) }()
 	go func() { defer as.pumps.Done(); as.recheck(ctx) }()
 
@@ -340,7 +340,7 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	}
 	w.mu.Lock()
 	w.conv = conv
-	as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, conv)})
+	as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, u, conv)})
 	if err := w.replayLocked(ctx, lastSeq, conv.LastSeq); err != nil {
 		as.sendError(convID, "", err)
 	}
@@ -350,7 +350,7 @@ func (as *agentSession) subscribe(ctx context.Context, convID string, lastSeq in
 	fresh, err := s.cfg.Conversations.ConversationFor(ctx, u, convID)
 	if err == nil && (fresh.Status != conv.Status || fresh.HandlerID != conv.HandlerID) {
 		w.conv = fresh
-		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, fresh)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: s.viewConversation(ctx, u, fresh)})
 	}
 	w.mu.Unlock()
 	if gridline.ErrorCode(err) == gridline.ENOTFOUND {
@@ -503,7 +503,9 @@ func (as *agentSession) deliver(ctx context.Context, w *watch, ev gridline.Event
 			as.unwatch(w.id, "no longer yours")
 			return
 		}
-		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, &conv)})
+		as.sk.sendJSON(conversationFrame{Type: outConversation, Conversation: as.s.viewConversation(ctx, as.currentUser(), &conv)})
+	case gridline.EventWorkOrder:
+		// Consoles hear of orders on the desk topics (forwardDesk), once each.
 	case gridline.EventTyping:
 		var t gridline.TypingData
 		_ = json.Unmarshal(ev.Data, &t)
@@ -543,8 +545,10 @@ func (as *agentSession) typing(ctx context.Context, convID string) {
 // forwardDesk relays the desk's events (the queues topic, the agent's own topic):
 // a queue change schedules a fresh queues frame, an assignment becomes
 // assigned{conversation}, a conversation leaving the agent becomes
-// conversation{conversation}, anything else passes as it is.
-func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscription) {
+// conversation{conversation}, a work order's notice becomes workorder{…} for
+// those who may see it, anything else passes as it is. own says sub is the
+// agent's own topic.
+func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscription, own bool) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -559,6 +563,16 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscripti
 				case as.queuesDirty <- struct{}{}:
 				default: // a refresh is already due
 				}
+			case gridline.EventWorkOrder:
+				// Supervisors hear of every order on TopicAgents; an agent hears of
+				// their own (owned or handled) on their topic only, so neither
+				// gets one twice nor sees what the access rule hides.
+				if gridline.SeesAllConversations(as.currentUser()) == own {
+					break
+				}
+				if f, ok := workOrderFrameFor(ev, false); ok {
+					as.sk.sendJSON(f)
+				}
 			case handoff.EventAssigned, gridline.EventStatus:
 				var conv gridline.Conversation
 				if err := json.Unmarshal(ev.Data, &conv); err != nil || conv.ID == "" {
@@ -569,7 +583,7 @@ func (as *agentSession) forwardDesk(ctx context.Context, sub gridline.Subscripti
 				if ev.Type == handoff.EventAssigned {
 					typ = outAssigned
 				}
-				as.sk.sendJSON(conversationFrame{Type: typ, ConversationID: conv.ID, Conversation: as.s.viewConversation(ctx, &conv)})
+				as.sk.sendJSON(conversationFrame{Type: typ, ConversationID: conv.ID, Conversation: as.s.viewConversation(ctx, as.currentUser(), &conv)})
 			default:
 				as.sk.sendJSON(agentEventFrame(ev, ev.ConversationID))
 			}

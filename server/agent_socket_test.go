@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/store"
 )
 
@@ -45,23 +45,9 @@ func TestAgentEventFrame(t *testing.T) {
 // TestAgentOnAnotherReplica runs two servers over one store and one Redis: the
 // customer talks to one, the agent to the other, and they hear each other live.
 func TestAgentOnAnotherReplica(t *testing.T) {
-	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
-	if url == "" {
-		t.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the two-replica agent test (CI sets it)")
-	}
-	client, err := redis.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := testenv.RedisClient(t)
 	ctx := context.Background()
-	prefix := "gridlinetest:" + gridline.NewID() + ":"
-	t.Cleanup(func() {
-		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-	})
+	prefix := testenv.RedisPrefix(t, client)
 	path := filepath.Join(t.TempDir(), "db")
 	replica := func(name string) *deskEnv {
 		st, err := store.Open(ctx, path)

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,9 +22,8 @@ import (
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
-	"github.com/gridline/gridline/handoff/memory"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/knowledge"
-	"github.com/gridline/gridline/store"
 )
 
 // deskEnv is a whole desk on a real listener: a SQLite store, the in-process
@@ -63,15 +61,9 @@ func newDeskEnv(t testing.TB) *deskEnv {
 // memoryParts is a fresh SQLite store and in-process switchboard, queue and presence.
 func memoryParts(t testing.TB) deskParts {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	board := memory.NewSwitchboard()
-	t.Cleanup(func() { board.Close() })
-	return deskParts{store: st, board: board, queue: memory.NewQueue(), presence: memory.NewPresence(nil)}
+	env := testenv.Embedded(t)
+	h := env.Handoff(t, "")
+	return deskParts{store: env.Store(t), board: h.Board, queue: h.Queue, presence: h.Presence}
 }
 
 // startDesk runs a desk and a server over parts until the test ends.
@@ -98,7 +90,7 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 	srv := New(Config{
 		Store: p.store, Board: p.board, Conversations: svc, Desk: desk, Presence: p.presence, Queue: p.queue, Knowledge: kb,
 		Bot:    b,
-		Secret: []byte("agent-test-secret"), Logger: logger,
+		Secret: []byte("agent-test-secret"), Logger: logger, MetricsToken: "agent-test-metrics",
 		FrameRate: cmp.Or(p.frameRate, 50), FrameBurst: cmp.Or(p.frameBurst, 100),
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,41 +64,78 @@ type loginOutput struct {
 	Token     string         `json:"token"`
 	User      *gridline.User `json:"user"`
 	ExpiresAt time.Time      `json:"expires_at"`
+	// SecurityNotice tells the account's owner of the wrong passwords given for
+	// the account since their last login (and whether that locked it for a while).
+	SecurityNotice *securityNotice `json:"security_notice,omitempty"`
+}
+
+// securityNotice is the login answer's account of failed logins before it.
+type securityNotice struct {
+	*gridline.LoginFailures
+	Locked bool `json:"locked"`
 }
 
 // login is POST /api/v1/auth/login: a session token in the body and as an
-// HttpOnly, SameSite cookie.
+// HttpOnly, SameSite cookie (Secure when the client came over TLS).
+//
+// Wrong passwords are counted per address in the store, on every replica alike
+// (gridline.LoginFailures): after a few, each attempt must wait longer, and
+// then the address is locked for a while; an attempt before its time is
+// refused with 429 and Retry-After without the password being looked at, so
+// guessing gets nowhere however many addresses the guesser comes from. The
+// owner is told at their next login. The answer is the same whether or not an
+// account has the address.
 func (s *Server) login(c echo.Context) error {
 	var in loginInput
 	if err := bind(c, &in); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	bad := gridline.Errorf(gridline.EUNAUTHORIZED, "email or password is wrong")
-	u, err := s.cfg.Store.UserByEmail(ctx, strings.TrimSpace(in.Email))
+	now := s.now().UTC()
+	tally, err := s.cfg.Store.LoginFailures(ctx, in.Email)
 	if err != nil {
-		if gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return err
+	}
+	if next := tally.NextLoginAt(); now.Before(next) {
+		wait := int(next.Sub(now).Seconds()) + 1
+		c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
+		return gridline.Errorf(gridline.ERATELIMITED, "too many wrong passwords for this account; try again in %d seconds", wait)
+	}
+	u, err := s.cfg.Store.UserByEmail(ctx, strings.TrimSpace(in.Email))
+	if err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return err
+	}
+	if err != nil {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
+	}
+	if err != nil || !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
+		if _, err := s.cfg.Store.AddLoginFailure(ctx, in.Email, now); err != nil {
 			return err
 		}
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(in.Password))
-		return bad
-	}
-	if !CheckPassword(u.PasswordHash, in.Password) || u.Disabled {
-		return bad
+		return gridline.Errorf(gridline.EUNAUTHORIZED, "email or password is wrong")
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])
-	now := s.now().UTC()
 	sess := &gridline.Session{TokenHash: hashToken(tok), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
 	if err := s.cfg.Store.CreateSession(ctx, sess); err != nil {
 		return err
 	}
+	out := loginOutput{Token: tok, User: u, ExpiresAt: sess.ExpiresAt}
+	if tally.Count > 0 {
+		cleared, err := s.cfg.Store.ClearLoginFailures(ctx, in.Email)
+		if err != nil {
+			return err
+		}
+		if cleared.Count > 0 {
+			out.SecurityNotice = &securityNotice{LoginFailures: cleared, Locked: cleared.Locked()}
+		}
+	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: c.IsTLS(), Expires: sess.ExpiresAt})
-	return c.JSON(http.StatusOK, loginOutput{Token: tok, User: u, ExpiresAt: sess.ExpiresAt})
+		SameSite: http.SameSiteLaxMode, Secure: s.overTLS(c), Expires: sess.ExpiresAt})
+	return c.JSON(http.StatusOK, out)
 }
 
 // logout is POST /api/v1/auth/logout: the session stops working everywhere.
@@ -110,7 +148,7 @@ func (s *Server) logout(c echo.Context) error {
 	if u := currentUser(c); u != nil && s.cfg.Desk != nil {
 		_ = s.cfg.Desk.Heartbeat(c.Request().Context(), u, "offline")
 	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode, Secure: s.overTLS(c)})
 	return c.NoContent(http.StatusNoContent)
 }
 

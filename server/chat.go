@@ -19,6 +19,10 @@ import (
 type widgetSessionRequest struct {
 	Lang         string `json:"lang" validate:"omitempty,max=35"`
 	VisitorToken string `json:"visitor_token" validate:"omitempty,max=512"`
+	// Identifier and IdentifierHash are the host site's signed identity of a
+	// customer logged in there (see conversation.Visitor).
+	Identifier     string `json:"identifier" validate:"max=255"`
+	IdentifierHash string `json:"identifier_hash" validate:"max=128"`
 }
 
 type widgetSessionResponse struct {
@@ -31,13 +35,14 @@ type widgetSessionResponse struct {
 }
 
 // createWidgetSession is POST /api/v1/widget/sessions: the visitor's open
-// conversation when they present a still-valid token (200), else a new one (201).
+// conversation when they present a still-valid token (200), else a new one
+// (201); with a host-signed identity, that customer's (a wrong hash is 401).
 func (s *Server) createWidgetSession(c echo.Context) error {
 	var req widgetSessionRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	v := conversation.Visitor{Lang: req.Lang}
+	v := conversation.Visitor{Lang: req.Lang, Identifier: req.Identifier, IdentifierHash: req.IdentifierHash}
 	if req.Lang == "" {
 		v.Lang = c.Request().Header.Get("Accept-Language")
 	}
@@ -207,8 +212,8 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 		}
 		cs.ack(clientID, m, err)
 	case frameTyping:
-		// Typing is exempt from the frame limit but not free: at most one event a
-		// second reaches the switchboard, so a flood cannot crowd out messages.
+		// Typing counts against the frame limit like every frame (readFrames);
+		// on top, at most one event a second reaches the switchboard.
 		if now := time.Now(); now.Sub(cs.lastTyping) >= typingEvery {
 			cs.lastTyping = now
 			s.cfg.Conversations.Typing(ctx, cs.convID, gridline.Author{Kind: gridline.AuthorCustomer})
@@ -291,6 +296,11 @@ func (cs *chatSession) deliver(ctx context.Context, ev gridline.Event) {
 		var t gridline.TypingData
 		if json.Unmarshal(ev.Data, &t) == nil && t.Author.Kind != gridline.AuthorCustomer { // not the customer's own
 			cs.sk.sendJSON(eventFrame(ev))
+		}
+		return
+	case gridline.EventWorkOrder:
+		if f, ok := workOrderFrameFor(ev, true); ok {
+			cs.sk.sendJSON(f)
 		}
 		return
 	case gridline.EventStatus:

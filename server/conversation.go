@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/archive"
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/validate"
@@ -41,10 +42,12 @@ type conversationView struct {
 	Customer *gridline.Customer `json:"customer,omitempty"`
 }
 
-func (s *Server) viewConversation(ctx context.Context, conv *gridline.Conversation) conversationView {
+// viewConversation shows the customer as u may see them: masked personal
+// data for agents (archive.AsSeenBy), the whole record only for admins.
+func (s *Server) viewConversation(ctx context.Context, u *gridline.User, conv *gridline.Conversation) conversationView {
 	v := conversationView{Conversation: conv}
 	if cust, err := s.cfg.Store.Customer(ctx, conv.CustomerID); err == nil {
-		v.Customer = cust
+		v.Customer = archive.AsSeenBy(archive.Staff(u), cust)
 	}
 	return v
 }
@@ -57,7 +60,7 @@ func (s *Server) getConversation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewConversation(ctx, conv))
+	return c.JSON(http.StatusOK, s.viewConversation(ctx, currentUser(c), conv))
 }
 
 type messagesQuery struct {
@@ -120,7 +123,7 @@ func (s *Server) claimConversation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewConversation(ctx, conv))
+	return c.JSON(http.StatusOK, s.viewConversation(ctx, currentUser(c), conv))
 }
 
 type transferInput struct {
@@ -141,7 +144,7 @@ func (s *Server) transferConversation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewConversation(ctx, conv))
+	return c.JSON(http.StatusOK, s.viewConversation(ctx, currentUser(c), conv))
 }
 
 // resolveConversation is POST /api/v1/conversations/:id/resolve: the matter is
@@ -152,7 +155,7 @@ func (s *Server) resolveConversation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewConversation(ctx, conv))
+	return c.JSON(http.StatusOK, s.viewConversation(ctx, currentUser(c), conv))
 }
 
 // suggestion is an article offered to the agent for the customer's latest message.
@@ -206,4 +209,34 @@ func bindQuery(c echo.Context, v any) error {
 		return gridline.Errorf(gridline.EINVALID, "query parameters are not of the expected shape")
 	}
 	return validate.Struct(v)
+}
+
+// customerSuggestions is GET /api/v1/conversations/:id/customer-suggestions:
+// the phones and account numbers the customer typed, for the agent to confirm
+// into the archive (nothing is written until they do).
+func (s *Server) customerSuggestions(c echo.Context) error {
+	out, err := s.cfg.Conversations.CustomerSuggestions(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"suggestions": out})
+}
+
+type linkCustomerInput struct {
+	CustomerID string `json:"customer_id" validate:"required,max=64"`
+}
+
+// linkCustomer is POST /api/v1/conversations/:id/customer {customer_id}: the
+// chat becomes the matter of an existing record.
+func (s *Server) linkCustomer(c echo.Context) error {
+	var in linkCustomerInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	conv, err := s.cfg.Conversations.LinkCustomer(ctx, currentUser(c), c.Param("id"), in.CustomerID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewConversation(ctx, currentUser(c), conv))
 }

@@ -124,7 +124,9 @@ func TestAgentSocketMetric(t *testing.T) {
 	e := newDeskEnv(t)
 	_, tok := e.staff(gridline.RoleAgent, "Ann", gridline.SkillGeneral)
 	gauge := func() string {
-		res, err := http.Get(e.base + "/metrics")
+		req, _ := http.NewRequest(http.MethodGet, e.base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer agent-test-metrics")
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

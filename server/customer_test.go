@@ -14,6 +14,8 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/archive"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff/memory"
 	"github.com/gridline/gridline/store"
 )
@@ -35,8 +37,12 @@ func newArchiveEnv(t *testing.T) *archiveEnv {
 	board := memory.NewSwitchboard()
 	t.Cleanup(func() { board.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{Store: st, Board: board, Logger: logger,
-		Archive: &archive.Service{Store: st, Logger: logger}, Secret: []byte("test")})
+	arch := &archive.Service{Store: st, Logger: logger, IdentitySecret: []byte("host-secret")}
+	convs := conversation.New(conversation.Config{Store: st, Board: board, Bot: bot.New(bot.Config{Logger: logger}),
+		Archive: arch, Logger: logger})
+	t.Cleanup(func() { convs.Close() })
+	srv := New(Config{Store: st, Board: board, Logger: logger, Conversations: convs,
+		Archive: arch, Secret: []byte("test")})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &archiveEnv{t: t, url: ts.URL, store: st}
@@ -243,4 +249,47 @@ func TestCustomersAPI(t *testing.T) {
 func urlQuery(s string) string {
 	r := strings.NewReplacer(" ", "%20")
 	return r.Replace(strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "&", "%26"))
+}
+
+// TestWidgetIdentityAndCard: a host-signed identity binds the widget session
+// (a wrong hash is 401); staff see the conversation's customer masked, admins
+// whole; the agent links the chat to a record and reads what the customer typed.
+func TestWidgetIdentityAndCard(t *testing.T) {
+	e := newArchiveEnv(t)
+	sign := archive.SignIdentity([]byte("host-secret"), "host-9")
+	e.call("POST", "/api/v1/widget/sessions", "", "application/json", `{"identifier":"host-9","identifier_hash":"`+strings.Repeat("0", 64)+`"}`, http.StatusUnauthorized, nil)
+	var sess widgetSessionResponse
+	e.call("POST", "/api/v1/widget/sessions", "", "application/json", `{"identifier":"host-9","identifier_hash":"`+sign+`"}`, http.StatusCreated, &sess)
+	cust, err := e.store.CustomerByIdentifier(context.Background(), "host-9")
+	if err != nil || sess.CustomerID != cust.ID {
+		t.Fatalf("signed session belongs to %s (%v)", sess.CustomerID, err)
+	}
+	var unsigned widgetSessionResponse
+	e.call("POST", "/api/v1/widget/sessions", "", "application/json", `{"identifier":"host-9"}`, http.StatusCreated, &unsigned)
+	if unsigned.CustomerID == cust.ID {
+		t.Fatal("an unsigned identifier linked to the customer")
+	}
+
+	known := &gridline.Customer{Name: "Li Lei", Phone: "13812345678"}
+	if err := e.store.CreateCustomer(context.Background(), known); err != nil {
+		t.Fatal(err)
+	}
+	admin, sup := e.login(gridline.RoleAdmin, "root"), e.login(gridline.RoleSupervisor, "sue")
+	var linked conversationView
+	e.call("POST", "/api/v1/conversations/"+unsigned.ConversationID+"/customer", sup, "application/json", `{"customer_id":"`+known.ID+`"}`, http.StatusOK, &linked)
+	if linked.CustomerID != known.ID || linked.Customer == nil || linked.Customer.Phone != "138****5678" {
+		t.Fatalf("linked view for a supervisor: %+v %+v", linked.Conversation, linked.Customer)
+	}
+	var whole conversationView
+	e.call("GET", "/api/v1/conversations/"+unsigned.ConversationID, admin, "", "", http.StatusOK, &whole)
+	if whole.Customer == nil || whole.Customer.Phone != "13812345678" {
+		t.Errorf("admin's view: %+v", whole.Customer)
+	}
+	var sugg struct {
+		Suggestions []conversation.CustomerSuggestion
+	}
+	e.call("GET", "/api/v1/conversations/"+unsigned.ConversationID+"/customer-suggestions", sup, "", "", http.StatusOK, &sugg)
+	if sugg.Suggestions == nil {
+		t.Error("suggestions are a list, empty here")
+	}
 }

@@ -43,6 +43,7 @@ var statusOfCode = map[string]int{
 	gridline.ERATELIMITED:    http.StatusTooManyRequests,
 	gridline.EUNAVAILABLE:    http.StatusServiceUnavailable,
 	gridline.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	gridline.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
 }
 
 // statusOf maps an error code to its HTTP status.

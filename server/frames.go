@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 
 	"github.com/gridline/gridline"
 )
@@ -154,4 +155,39 @@ func agentEventFrame(ev gridline.Event, convID string) json.RawMessage {
 	}
 	out, _ := json.Marshal(fields)
 	return out
+}
+
+// workOrderFrame is workorder{kind, action, deadline, due_at, order}: an order
+// changed, was reminded about, or one of its deadlines is 80 % gone or broken
+// (Alert: consoles highlight it). Customers receive only what
+// gridline.WorkOrderPublic carries, and no warnings, breaches or links to
+// other orders.
+type workOrderFrame struct {
+	Type     string                   `json:"type"`
+	Kind     string                   `json:"kind"`
+	Action   string                   `json:"action,omitempty"`
+	Deadline string                   `json:"deadline,omitempty"`
+	DueAt    *time.Time               `json:"due_at,omitempty"`
+	MasterID string                   `json:"master_id,omitempty"`
+	Alert    bool                     `json:"alert,omitempty"`
+	Order    gridline.WorkOrderPublic `json:"order"`
+}
+
+// workOrderFrameFor decodes a workorder event into the frame for a console
+// (customer false) or a customer's chat; ok is false when the event is not for
+// them or not a notice.
+func workOrderFrameFor(ev gridline.Event, customer bool) (f workOrderFrame, ok bool) {
+	var n gridline.WorkOrderNotice
+	if err := json.Unmarshal(ev.Data, &n); err != nil || n.Order.ID == "" {
+		return f, false
+	}
+	alert := n.Kind == gridline.NoticeWarning || n.Kind == gridline.NoticeBreach
+	if customer {
+		if alert {
+			return f, false
+		}
+		return workOrderFrame{Type: gridline.EventWorkOrder, Kind: n.Kind, Action: n.Action, Order: n.Order}, true
+	}
+	return workOrderFrame{Type: gridline.EventWorkOrder, Kind: n.Kind, Action: n.Action, Deadline: n.Deadline, DueAt: n.DueAt,
+		MasterID: n.MasterID, Alert: alert, Order: n.Order}, true
 }

@@ -62,6 +62,24 @@ type Config struct {
 	// mean 5 per second with bursts of 20.
 	FrameRate  float64
 	FrameBurst int
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed (GRIDLINE_TRUSTED_PROXIES). Empty
+	// means none: the peer address is the client's.
+	TrustedProxies []*net.IPNet
+	// PublicURL is the URL clients reach the server at (GRIDLINE_PUBLIC_URL): its
+	// origin counts as this server's own, and an https one makes the session
+	// cookie Secure and turns on HSTS, as a TLS-terminating proxy in front implies.
+	PublicURL string
+	// ReadTimeout bounds reading one request, body included, and IdleTimeout how
+	// long a keep-alive connection may wait for its next request. Zero values mean
+	// 30 seconds and 2 minutes. Neither applies to an upgraded WebSocket: the
+	// upgrade clears the connection's deadlines and the socket keeps its own
+	// (pings, pongWait).
+	ReadTimeout time.Duration
+	IdleTimeout time.Duration
+	// MetricsToken is the bearer token /metrics asks for (GRIDLINE_METRICS_TOKEN);
+	// empty means /metrics is not served.
+	MetricsToken string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// WorkOrders runs work orders; nil runs one over Store and Board.
@@ -77,6 +95,10 @@ type Server struct {
 	logger  *slog.Logger
 	metrics *metrics
 	now     func() time.Time
+
+	// publicOrigin is PublicURL's scheme://host, publicHTTPS whether it is https.
+	publicOrigin string
+	publicHTTPS  bool
 
 	// ctx lives as long as the server: background work (bot replies) runs under
 	// it, so a customer who disconnects still gets the reply stored.
@@ -112,6 +134,12 @@ func New(cfg Config) *Server {
 	if cfg.FrameBurst == 0 {
 		cfg.FrameBurst = 20
 	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 2 * time.Minute
+	}
 	s := &Server{
 		cfg:     cfg,
 		logger:  cfg.Logger,
@@ -119,12 +147,14 @@ func New(cfg Config) *Server {
 		now:     cfg.Now,
 		sockets: make(map[*socket]struct{}),
 	}
+	s.publicOrigin, s.publicHTTPS = parsePublicURL(cfg.PublicURL)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Conversations != nil {
 		cfg.Conversations.Observe(s.metrics)
 	}
 	s.echo = s.routes()
-	s.http = &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout}
 	return s
 }
 
@@ -204,10 +234,8 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.httpErrorHandler
-	// Behind a load balancer on a private network the client's address is in
-	// X-Forwarded-For; a client connecting directly from the internet cannot set it.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	e.Use(middleware.RequestID())
+	e.IPExtractor, e.SchemeExtractor = proxyTrust(s.cfg.TrustedProxies)
+	e.Use(requestID)
 	e.Use(s.logRequests)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -216,6 +244,7 @@ func (s *Server) routes() *echo.Echo {
 		},
 	}))
 	e.Use(s.metrics.middleware)
+	e.Use(s.securityHeaders)
 	e.Use(bodyLimit)
 	// The widget calls the widget API from the sites it is embedded on.
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
@@ -225,10 +254,11 @@ func (s *Server) routes() *echo.Echo {
 		AllowHeaders:    []string{echo.HeaderContentType, echo.HeaderAuthorization},
 		MaxAge:          600,
 	}))
+	e.Use(s.apiGuard)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
+	e.GET("/metrics", s.metrics.handler(s.cfg.MetricsToken))
 
 	api := e.Group("/api/v1")
 	api.POST("/widget/sessions", s.createWidgetSession, s.rateLimit(2, 20))

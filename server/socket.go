@@ -30,7 +30,11 @@ type socket struct {
 	closing chan closeReq
 	done    chan struct{} // closed when the writer has finished and the conn is closed
 	once    sync.Once
+	// limiter is the socket's frame budget; excess is how far past it a client
+	// may go, refused, before it is cut off (see readFrames): a quarter of the
+	// burst at once, refilled at the budget's rate.
 	limiter *bucket
+	excess  *bucket
 	// dropped is called once when the client is dropped for not reading.
 	dropped func()
 }
@@ -48,6 +52,7 @@ func newSocket(ws *websocket.Conn, rate float64, burst int) *socket {
 		closing: make(chan closeReq, 1),
 		done:    make(chan struct{}),
 		limiter: newBucket(rate, burst),
+		excess:  newBucket(rate, max(burst/4, 5)),
 	}
 }
 
@@ -84,36 +89,102 @@ func (s *Server) serveSocket(c echo.Context, kind string, session func(sk *socke
 }
 
 // readFrames reads and decodes a client's frames until the socket fails or
-// closes, keeping the connection alive by pongs, closing with 1009 on an
-// oversized frame and applying the socket's rate limit (typing is exempt). A
-// refused frame goes to refuse, with the decoded frame when there is one;
-// every other frame to handle, timed under kind in the metrics.
+// closes, keeping the connection alive by pongs and closing with 1009 on an
+// oversized frame. A refused frame goes to refuse, with the decoded frame when
+// there is one; every other frame to handle, timed under kind in the metrics.
+//
+// Every frame counts against the socket's budget — typing and pings included,
+// since any frame costs the server a read, and the decode and validation after
+// it. A frame over budget is refused (rate_limited); a client that goes on
+// sending at more than twice the budget's rate exhausts the excess allowance too
+// and is cut off with 1008 before its next frame is even decoded, so one flooder
+// costs the server a few dozen frames, not a core.
 func (s *Server) readFrames(sk *socket, kind string, refuse func(f *Frame, err error), handle func(f *Frame)) {
 	ws := sk.ws
 	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	ws.SetPingHandler(func(data string) error {
+		switch sk.spend() {
+		case overBudget:
+			return nil // not answered
+		case cutOff:
+			return errFlooding
+		}
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil
+			}
+			return err
+		}
+		return nil
+	})
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
 				sk.close(websocket.CloseMessageTooBig, "frame too large")
+			case errors.Is(err, errFlooding):
+				s.cutOff(sk, kind)
 			}
 			return
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
 		start := time.Now()
+		switch sk.spend() {
+		case cutOff:
+			s.cutOff(sk, kind)
+			return
+		case overBudget:
+			// Decoded only to name the refused message's client id; the excess
+			// allowance bounds how many such decodes a client gets. A refused
+			// typing frame needs no answer: nothing was lost.
+			f, _ := DecodeFrame(data)
+			if f != nil && f.Type == frameTyping {
+				continue
+			}
+			refuse(f, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this was not done, try again in a moment"))
+			continue
+		}
 		f, err := DecodeFrame(data)
 		if err != nil {
 			refuse(nil, err)
 			continue
 		}
-		if f.Type != frameTyping && !sk.limiter.allow() {
-			refuse(f, gridline.Errorf(gridline.ERATELIMITED, "you are sending too fast; this was not done, try again in a moment"))
-			continue
-		}
 		handle(f)
 		s.metrics.frameLatency.WithLabelValues(kind, f.Type).Observe(time.Since(start).Seconds())
 	}
+}
+
+// errFlooding ends a read loop whose client sent past its excess allowance.
+var errFlooding = errors.New("client sends far more frames than allowed")
+
+// cutOff closes a flooding client's socket with 1008 (policy violation).
+func (s *Server) cutOff(sk *socket, kind string) {
+	s.metrics.flooders.WithLabelValues(kind).Inc()
+	sk.close(websocket.ClosePolicyViolation, "sending too fast")
+}
+
+// spending is what a frame costs against a socket's budget.
+type spending int
+
+const (
+	withinBudget spending = iota
+	overBudget            // refuse the frame
+	cutOff                // close the socket
+)
+
+// spend charges one frame to the socket's budget, then to its excess allowance.
+func (s *socket) spend() spending {
+	switch {
+	case s.limiter.allow():
+		return withinBudget
+	case s.excess.allow():
+		return overBudget
+	}
+	return cutOff
 }
 
 // writeLoop runs until the socket closes: it writes queued frames, pings, and the

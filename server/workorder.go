@@ -204,7 +204,13 @@ func (s *Server) putCalendar(c echo.Context) error {
 // visitor verifies the widget's visitor token (Authorization: Bearer).
 func (s *Server) visitor(c echo.Context) (visitorClaims, error) {
 	tok := strings.TrimPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-	return verifyVisitor(s.cfg.Secret, tok, s.now())
+	claims, err := verifyVisitor(s.cfg.Secret, tok, s.now())
+	if err != nil {
+		return claims, err
+	}
+	// A conversation that proved an account reads that customer's orders.
+	claims.CustomerID, err = s.cfg.Conversations.VisitorCustomer(c.Request().Context(), claims.CustomerID, claims.ConversationID)
+	return claims, err
 }
 
 // widgetWorkOrders is GET /api/v1/widget/workorders: the customer's own orders,

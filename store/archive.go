@@ -284,5 +284,63 @@ func (db *DB) ArchiveFigures(ctx context.Context) (*gridline.ArchiveFigures, err
 			return nil, wrap("archive figures", err)
 		}
 	}
+	svc, err := db.segmentService(ctx, f.BySegment)
+	if err != nil {
+		return nil, err
+	}
+	f.ServiceBySegment = svc
 	return f, nil
+}
+
+// segmentService joins conversations, their ratings and complaint work orders
+// to their customers' segments, in the database; customers counts each
+// segment's records.
+func (db *DB) segmentService(ctx context.Context, customers map[string]int) (map[string]gridline.SegmentService, error) {
+	out := map[string]gridline.SegmentService{}
+	for seg, n := range customers {
+		out[seg] = gridline.SegmentService{Customers: n}
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT cu.segment, COUNT(*),
+		COALESCE(SUM(CASE WHEN cv.rating > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(cv.rating), 0)
+		FROM conversations cv JOIN customers cu ON cu.id = cv.customer_id
+		WHERE cu.merged_into = '' GROUP BY cu.segment`)
+	if err != nil {
+		return nil, wrap("segment figures", err)
+	}
+	for rows.Next() {
+		var (
+			seg string
+			s   gridline.SegmentService
+		)
+		if err := rows.Scan(&seg, &s.Conversations, &s.Ratings, &s.RatingSum); err != nil {
+			rows.Close()
+			return nil, wrap("segment figures", err)
+		}
+		s.Customers = out[seg].Customers
+		out[seg] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("segment figures", err)
+	}
+	rows, err = db.read.QueryContext(ctx, db.q(`SELECT cu.segment, COUNT(*) FROM workorders w
+		JOIN customers cu ON cu.id = w.customer_id
+		WHERE w.type = ? AND cu.merged_into = '' GROUP BY cu.segment`), gridline.WorkOrderComplaint)
+	if err != nil {
+		return nil, wrap("segment figures", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seg string
+			n   int
+		)
+		if err := rows.Scan(&seg, &n); err != nil {
+			return nil, wrap("segment figures", err)
+		}
+		s := out[seg]
+		s.Complaints = n
+		out[seg] = s
+	}
+	return out, wrap("segment figures", rows.Err())
 }

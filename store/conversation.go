@@ -165,3 +165,19 @@ func (db *DB) RateConversation(ctx context.Context, id string, score int) error 
 	}
 	return mustAffect(res, "conversation %q not found", id)
 }
+
+// SetConversationCustomer sets the customer_id column alone.
+func (db *DB) SetConversationCustomer(ctx context.Context, id, customerID string) error {
+	var n int
+	if err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM customers WHERE id = ?`), customerID).Scan(&n); err != nil {
+		return wrap("set conversation customer", err)
+	}
+	if n == 0 {
+		return gridline.Errorf(gridline.EINVALID, "customer %q not found", customerID)
+	}
+	res, err := db.write.ExecContext(ctx, db.q(`UPDATE conversations SET customer_id = ?, updated_at = ? WHERE id = ?`), customerID, db.t(now()), id)
+	if err != nil {
+		return wrap("set conversation customer", err)
+	}
+	return mustAffect(res, "conversation %q not found", id)
+}

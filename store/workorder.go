@@ -193,13 +193,13 @@ func (db *DB) ListWorkOrders(ctx context.Context, f gridline.WorkOrderFilter) ([
 	var args []any
 	add := func(cond string, vs ...any) { where = append(where, cond); args = append(args, vs...) }
 	for col, v := range map[string]string{"status": f.Status, "type": f.Type, "owner_id": f.OwnerID,
-		"customer_id": f.CustomerID, "master_id": f.MasterID} {
+		"customer_id": f.CustomerID, "master_id": f.MasterID, "conversation_id": f.ConversationID} {
 		if v != "" {
 			add(col+" = ?", v)
 		}
 	}
 	if f.VisibleTo != "" {
-		add("(owner_id = ? OR handler_id = ?)", f.VisibleTo, f.VisibleTo)
+		add("(owner_id = ? OR handler_id = ? OR (owner_id = '' AND status <> 'closed'))", f.VisibleTo, f.VisibleTo)
 	}
 	if f.Open {
 		add("status <> 'closed'")

@@ -147,11 +147,20 @@ func TestMessageTableAndMarkdown(t *testing.T) {
 		{"numbers", "1. a\n2. b", "<ol><li>a</li><li>b</li></ol>"},
 		{"list then text", "* a\nafter", "<ul><li>a</li></ul>\n<p>after</p>"},
 		{"link", "[Pay](https://pay.example/x?a=1&b=2)", `<p><a href="https://pay.example/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Pay</a></p>`},
-		{"relative link", "[kb](/kb/a)", `<p><a href="/kb/a" target="_blank" rel="noopener noreferrer">kb</a></p>`},
+		{"relative link", "[kb](/kb/a)", `<p><a href="` + ts.URL + `/kb/a" target="_blank" rel="noopener noreferrer">kb</a></p>`},
 		{"script link dropped", "[x](javascript:alert(1))", "<p>x)</p>"},
 		{"protocol-relative dropped", "[x](//evil.example)", "<p>x</p>"},
+		// Issue 13: the browser reads "/\\host" as "//host", another server.
+		{"backslash host dropped", `[x](/\evil.example/login)`, "<p>x</p>"},
+		{"backslashes host dropped", `[x](\\evil.example/login)`, "<p>x</p>"},
+		{"tab in scheme no link", "[x](java\tscript:alert(1))", "<p>[x](java\tscript:alert(1))</p>"},
+		{"plain http elsewhere dropped", "[x](http://evil.example/login)", "<p>x</p>"},
+		{"data dropped", "[x](data:text/html,hi)", "<p>x</p>"},
+		{"https elsewhere kept", "[x](HTTPS://help.utility.example/a)", `<p><a href="https://help.utility.example/a" target="_blank" rel="noopener noreferrer">x</a></p>`},
+		{"encoded backslash stays here", "[x](/%5Cevil.example)", `<p><a href="` + ts.URL + `/%5Cevil.example" target="_blank" rel="noopener noreferrer">x</a></p>`},
+		{"phone kept", "[95598](tel:95598)", `<p><a href="tel:95598" target="_blank" rel="noopener noreferrer">95598</a></p>`},
 		{"html escaped", `<img src=x onerror="alert(1)">`, "<p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>"},
-		{"quote cannot leave href", `[x](https://a.example/"onmouseover="alert(1))`, `<p><a href="https://a.example/&quot;onmouseover=&quot;alert(1" target="_blank" rel="noopener noreferrer">x</a>)</p>`},
+		{"quote cannot leave href", `[x](https://a.example/"onmouseover="alert(1))`, `<p><a href="https://a.example/%22onmouseover=%22alert(1" target="_blank" rel="noopener noreferrer">x</a>)</p>`},
 		{"code keeps stars", "use `**x**` here", "<p>use <code>**x**</code> here</p>"},
 		{"italic", "an *important* note", "<p>an <em>important</em> note</p>"},
 		{"chinese", "# 停电\n交费后**2小时**内恢复", "<h1>停电</h1>\n<p>交费后<strong>2小时</strong>内恢复</p>"},
@@ -165,6 +174,20 @@ func TestMessageTableAndMarkdown(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("renderMarkdown(%q)\n got %s\nwant %s", tt.in, got, tt.want)
+			}
+			// Where would a click go? Ask the browser, which resolves the href
+			// as it would follow it: this server, or an https host.
+			hosts, err := browsertest.Eval[[]string](ctx, `import('/static/markdown.js').then(m => {
+  const d = document.createElement('div'); d.innerHTML = m.renderMarkdown(`+string(in)+`);
+  return [...d.querySelectorAll('a')].map(a => a.protocol + '//' + a.host);
+})`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hosts {
+				if h != ts.URL && !strings.HasPrefix(h, "https://") && h != "tel://" {
+					t.Errorf("renderMarkdown(%q) links to %s", tt.in, h)
+				}
 			}
 		})
 	}

@@ -10,29 +10,17 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff/memory"
+	"github.com/gridline/gridline/internal/testclock"
 	"github.com/gridline/gridline/store"
 	"github.com/gridline/gridline/workorder"
 )
-
-// clock is the tests' injected clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type env struct {
 	t     *testing.T
 	ctx   context.Context
 	st    *store.DB
 	board gridline.Switchboard
-	clock *clock
+	clock *testclock.Clock
 	svc   *workorder.Service
 }
 
@@ -45,7 +33,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	board := memory.NewSwitchboard()
 	t.Cleanup(func() { board.Close() })
-	clk := &clock{t: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)} // 09:00 in Beijing
+	clk := testclock.At(time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)) // 09:00 in Beijing
 	e := &env{t: t, ctx: t.Context(), st: st, board: board, clock: clk}
 	e.svc = e.replica()
 	return e

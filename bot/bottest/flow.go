@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gridline/gridline/bot"
-	"github.com/gridline/gridline/handoff/handofftest"
+	"github.com/gridline/gridline/internal/testclock"
 )
 
 // ttl is short so that stores on real time (Redis) expire quickly; long enough
@@ -28,7 +28,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 		Next: []string{"pay-a-bill"}, Topic: "电表走得快", Article: "meter-running-fast"}
 
 	t.Run("NoneUntilSet", func(t *testing.T) {
-		s := open(t, time.Hour, (&handofftest.Clock{}).Now)
+		s := open(t, time.Hour, (&testclock.Clock{}).Now)
 		got, err := s.Flow(ctx, "conv-1")
 		if err != nil || !got.Empty() || got.Step != "" {
 			t.Fatalf("Flow of a new conversation = %+v, %v; want the zero flow", got, err)
@@ -36,7 +36,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 	})
 
 	t.Run("EveryFieldSurvives", func(t *testing.T) {
-		s := open(t, time.Hour, (&handofftest.Clock{}).Now)
+		s := open(t, time.Hour, (&testclock.Clock{}).Now)
 		if err := s.SetFlow(ctx, "conv-1", report); err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 	})
 
 	t.Run("OfferedAloneIsKept", func(t *testing.T) {
-		s := open(t, time.Hour, (&handofftest.Clock{}).Now)
+		s := open(t, time.Hour, (&testclock.Clock{}).Now)
 		if err := s.SetFlow(ctx, "conv-1", bot.Flow{Offered: map[string]int64{"a": 1}}); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 	})
 
 	t.Run("ReplaceAndDelete", func(t *testing.T) {
-		s := open(t, time.Hour, (&handofftest.Clock{}).Now)
+		s := open(t, time.Hour, (&testclock.Clock{}).Now)
 		if err := s.SetFlow(ctx, "conv-1", report); err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 	})
 
 	t.Run("StatelessAskKeepsNothing", func(t *testing.T) {
-		s := open(t, time.Hour, (&handofftest.Clock{}).Now)
+		s := open(t, time.Hour, (&testclock.Clock{}).Now)
 		if err := s.SetFlow(ctx, "", report); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 		// Real time for every store (the clock is real time unless jumped), so
 		// that a store on the server's clock is held to the same: the assertions
 		// on what must still be there check how much time really passed.
-		s := open(t, ttl, (&handofftest.Clock{}).Now)
+		s := open(t, ttl, (&testclock.Clock{}).Now)
 		if err := s.SetFlow(ctx, "walked-away", report); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/bot/llm"
 	"github.com/gridline/gridline/bot/llm/llmtest"
+	"github.com/gridline/gridline/internal/testclock"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/knowledge/starter"
 )
@@ -27,24 +28,6 @@ func starterIndex(t testing.TB) *knowledge.Index {
 		t.Fatal(err)
 	}
 	return ix
-}
-
-// clock is a test clock the breaker's cool-down runs on.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func newBot(t testing.TB, srv *llmtest.Server, cfg bot.Config) *bot.Bot {
@@ -152,7 +135,7 @@ func TestHostileModel(t *testing.T) {
 }
 
 func TestBreakerOpensAndRecovers(t *testing.T) {
-	clk := &clock{now: time.Unix(1_000_000, 0)}
+	clk := testclock.At(time.Unix(1_000_000, 0)) // the breaker's cool-down runs on it
 	srv := llmtest.NewServer(t, llmtest.Options{Status: 500})
 	b := newBot(t, srv, bot.Config{BreakerFailures: 3, BreakerCooldown: time.Minute, Now: clk.Now})
 	q := questions[0]
@@ -177,7 +160,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 		t.Fatalf("open breaker: %d calls in %v", srv.Chats(), time.Since(start))
 	}
 	// Half-open after the cool-down: one probe, which succeeds and closes it.
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	r, _ := ask(t, b, q.lang, q.text)
 	if srv.Chats() != 4 || !strings.HasSuffix(r.Text, "[1]") {
 		t.Fatalf("probe: %d calls, reply %q", srv.Chats(), r.Text)

@@ -79,7 +79,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		if err := a.redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
-		a.Board = hredis.NewSwitchboard(a.redis, gridline.NewID())
+		a.Board = hredis.NewPrefixedSwitchboard(a.redis, cfg.RedisPrefix, gridline.NewID())
 		a.Queue = hredis.NewQueue(a.redis, cfg.RedisPrefix)
 		a.Presence = hredis.NewPresence(a.redis, cfg.RedisPrefix)
 		a.lease = hredis.NewLease(a.redis, cfg.RedisPrefix)
@@ -151,14 +151,18 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		}
 	}
 
-	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
-		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Logger: logger})
 	arch := newArchive(a.Store, cfg, logger)
-	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger}
-	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders,
+	a.WorkOrders = &workorder.Service{Store: a.Store, Board: a.Board, Conversations: a.Store, Archive: orderAreas{arch}, Logger: logger,
+		Now: cfg.Now, SweepEvery: cfg.SweepEvery}
+	// The orders the bot opened in a chat become the first agent's who takes it.
+	a.Desk.Taken = func(ctx context.Context, conv *gridline.Conversation) { a.WorkOrders.Adopt(ctx, conv) }
+	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, WorkOrders: a.WorkOrders, Logger: logger})
+	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Now: cfg.Now,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),
+		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 	})
 	return a, nil
 }

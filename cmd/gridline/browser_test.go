@@ -79,6 +79,7 @@ func noPageErrors(t *testing.T, tab context.Context) {
 // the demo site, open the widget, ask, get the assistant's reply, reload and see
 // the whole conversation — from the local cache, and again from the server alone.
 func TestBrowserWidgetChat(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	browser := browsertest.NewBrowser(t)
 	dir := browsertest.Dir(t)
@@ -132,7 +133,8 @@ func TestBrowserWidgetChat(t *testing.T) {
 // laptop-lid case from the other side. The customer keeps typing; the message
 // waits as "sending", the widget reconnects with backoff when a new server comes
 // up on the same address and database, resends it with its client id, and it is
-// stored exactly once and answered.
+// stored exactly once and answered. It is not parallel: between the two
+// servers its port is free, and a test starting meanwhile could take it.
 func TestBrowserWidgetSurvivesRestart(t *testing.T) {
 	cfg := testConfig(t)
 	first, err := NewApp(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
@@ -199,6 +201,7 @@ func TestBrowserWidgetSurvivesRestart(t *testing.T) {
 // the widget must show the answer growing as bot.delta frames arrive, with the
 // typing caret, and then replace it by the final message with its citation.
 func TestBrowserWidgetStreamsAnswer(t *testing.T) {
+	t.Parallel()
 	model := llmtest.NewServer(t, llmtest.Options{ChunkDelay: 120 * time.Millisecond, ChunkRunes: 6})
 	cfg := testConfig(t)
 	cfg.LLMBaseURL, cfg.LLMModel = model.URL, "test-model"
@@ -232,6 +235,7 @@ func TestBrowserWidgetStreamsAnswer(t *testing.T) {
 // another origin (listed in GRIDLINE_ALLOWED_ORIGINS). The widget must find its
 // server from its own src and chat through it.
 func TestBrowserWidgetCrossOrigin(t *testing.T) {
+	t.Parallel()
 	site := httptest.NewServer(nil) // replaced below once Gridline's address is known
 	defer site.Close()
 	cfg := testConfig(t)
@@ -275,6 +279,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // replies; the reply appears in the widget; the agent resolves, the customer
 // rates, and the agent closes the call-back.
 func TestBrowserAgentHandoff(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	base := app.URL()
 
@@ -370,7 +375,10 @@ func TestBrowserAgentHandoff(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `document.querySelector('#conn').offsetParent`, 10*time.Second))
 	say(t, customer, "My bill looks too high this month")
 	must(t, browsertest.WaitFor(customer, `[...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('too high'))`, 10*time.Second))
-	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = false`)))
+	// The network comes back as a browser reports it: an 'online' event, on
+	// which the console reconnects at once rather than at the end of a backoff
+	// that grew while it was down (up to 30 s).
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`window.__blockWS = false; window.dispatchEvent(new Event('online'))`)))
 	must(t, browsertest.WaitFor(agent, `!document.querySelector('#conn').offsetParent && [...document.querySelectorAll('#messages .m.customer')].filter(e => e.textContent.includes('too high')).length === 1`, 40*time.Second))
 	browsertest.Screenshot(t, agent, dir, "agent-chat")
 
@@ -403,9 +411,9 @@ func TestBrowserAgentHandoff(t *testing.T) {
 		` && [...`+widgetRoot+`.querySelectorAll('.log .msg.customer:not(.pending)')].some(e => e.textContent.includes('One more question'))`, 20*time.Second))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot') && `+widgetRoot+`.querySelector('.conn').hidden`, 15*time.Second))
 
-	// The agent closes the call-back once done.
+	// The call-back is a consultation order: the agent opens its page.
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.request')].find(e => e.textContent.includes('+86 138 0000 1234')).querySelector('button:last-child').click()`)))
-	must(t, browsertest.WaitFor(agent, `![...document.querySelectorAll('.request')].some(e => e.textContent.includes('+86 138 0000 1234'))`, 10*time.Second))
+	must(t, browsertest.WaitFor(agent, `!document.querySelector('#orders-view').hidden && document.querySelector('#wo-page h2') && document.querySelector('#wo-page').textContent.includes('+86 138 0000 1234')`, 10*time.Second))
 	noPageErrors(t, customer)
 	noPageErrors(t, agent)
 }
@@ -416,6 +424,7 @@ func TestBrowserAgentHandoff(t *testing.T) {
 // see each row's problem, test the bot, link an unanswered question to an
 // article, and read the service figures — in Chinese and in English.
 func TestBrowserAdmin(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	base := app.URL()
 	browser := browsertest.NewBrowser(t)

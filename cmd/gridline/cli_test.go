@@ -3,11 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gridline/gridline/server"
 )
+
+// The command tests are not parallel: they hash passwords (bcrypt) again and
+// again, work that only takes CPU from the tests that can overlap, and starves
+// their browsers' timeouts.
 
 // cli runs gridline with args against one database, as an operator would.
 func cli(t *testing.T, db string, stdin string, args ...string) (string, error) {
@@ -70,5 +79,93 @@ func TestCommands(t *testing.T) {
 	}
 	if _, err := cli(t, db, "", "frobnicate"); err == nil {
 		t.Fatal("an unknown command succeeded")
+	}
+}
+
+// fakeTerminal is standard input on a terminal: each ReadSecret answers the next
+// line and records the prompt it was shown.
+type fakeTerminal struct {
+	*strings.Reader
+	answers []string
+	prompts []string
+}
+
+func (f *fakeTerminal) ReadSecret(prompt string) (string, error) {
+	f.prompts = append(f.prompts, prompt)
+	if len(f.answers) == 0 {
+		return "", io.EOF
+	}
+	a := f.answers[0]
+	f.answers = f.answers[1:]
+	return a, nil
+}
+
+// TestUserAddPassword: the password comes from -password-file, from a terminal
+// (asked twice, not echoed) or from one line of standard input, never a flag;
+// and `user add -h` lists its own flags, not the server's.
+func TestUserAddPassword(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	env := map[string]string{"GRIDLINE_DATABASE_URL": db}
+	runWith := func(stdin io.Reader, args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, func(k string) string { return env[k] }, stdin, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	login := func(email, password string) bool {
+		st, err := openStore(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		u, err := st.UserByEmail(context.Background(), email)
+		return err == nil && server.CheckPassword(u.PasswordHash, password)
+	}
+
+	file := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(file, []byte("from-a-file-pass\nignored second line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runWith(strings.NewReader(""), "user", "add", "-email", "file@example.com", "-password-file", file); err != nil {
+		t.Fatalf("-password-file: %v %s", err, out)
+	}
+	if !login("file@example.com", "from-a-file-pass") {
+		t.Fatal("the password from -password-file does not sign in")
+	}
+
+	tty := &fakeTerminal{Reader: strings.NewReader(""), answers: []string{"typed-at-the-tty", "typed-at-the-tty"}}
+	if out, err := runWith(tty, "user", "add", "-email", "tty@example.com"); err != nil {
+		t.Fatalf("terminal: %v %s", err, out)
+	}
+	if len(tty.prompts) != 2 || !strings.Contains(tty.prompts[0], "tty@example.com") {
+		t.Fatalf("terminal prompts %q, want the password asked for twice", tty.prompts)
+	}
+	if !login("tty@example.com", "typed-at-the-tty") {
+		t.Fatal("the password typed at the terminal does not sign in")
+	}
+	tty = &fakeTerminal{Reader: strings.NewReader(""), answers: []string{"typed-at-the-tty", "mistyped-the-2nd"}}
+	if out, err := runWith(tty, "user", "add", "-email", "typo@example.com"); err == nil || !strings.Contains(err.Error(), "do not match") {
+		t.Fatalf("mismatched passwords: %v %s", err, out)
+	}
+
+	if out, err := runWith(strings.NewReader(""), "user", "add", "-email", "none@example.com"); err == nil || !strings.Contains(err.Error(), "no password") {
+		t.Fatalf("no password at all: %v %s", err, out)
+	}
+	if out, err := runWith(strings.NewReader(""), "user", "add", "-email", "flag@example.com", "-password", "on-the-command-line"); err == nil {
+		t.Fatalf("a password flag was accepted: %s", out)
+	}
+
+	out, err := runWith(strings.NewReader(""), "user", "add", "-h")
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("user add -h: %v", err)
+	}
+	for _, want := range []string{"-email", "-password-file", "-role", "-skills", "-capacity", "-database-url", "terminal"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("user add -h does not mention %s:\n%s", want, out)
+		}
+	}
+	for _, server := range []string{"-addr", "-redis-url", "-llm-model", "-admin-password", "-secret"} {
+		if strings.Contains(out, server) {
+			t.Errorf("user add -h lists the server's %s:\n%s", server, out)
+		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +41,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// FrameRate is how many frames per second one socket may send (bursts of 4x).
 	FrameRate float64
+	// MetricsToken is the bearer token /metrics asks for; empty: not served.
+	MetricsToken string
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; empty: none, the peer is the client.
+	TrustedProxies []*net.IPNet
+	// PublicURL is where customers and staff reach the server; an https URL
+	// makes the session cookie Secure.
+	PublicURL string
 	// AgentGrace is how long a vanished agent keeps their chats after their last
 	// heartbeat; zero means handoff.DefaultGrace.
 	AgentGrace time.Duration
@@ -47,26 +58,23 @@ type Config struct {
 	// AssignEvery is the least time between two chats offered to one agent; zero
 	// means handoff.DefaultAssignEvery, negative offers as fast as capacity allows.
 	AssignEvery time.Duration
+	// Now is the clock of work-order deadlines, their sweep and the API that
+	// reads them; nil means time.Now. No variable or flag sets it: it is the
+	// hook tests inject a clock through.
+	Now func() time.Time
+	// SweepEvery is how often the work-order deadline sweep runs; zero means
+	// the service's default (30 s). Tests shorten it.
+	SweepEvery time.Duration
 }
 
-// parseConfig reads the environment, then the flags of a subcommand.
+// parseConfig reads the environment, then the server's flags.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
-	return parseConfigWith(name, args, getenv, stderr, nil)
-}
-
-// parseConfigWith is parseConfig with extra flags that a subcommand defines.
-func parseConfigWith(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
+	env := envOr(getenv)
 	cfg := Config{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", env("GRIDLINE_ADDR", ":8080"), "listen address (GRIDLINE_ADDR)")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("GRIDLINE_DATABASE_URL", ""), databaseURLUsage)
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("GRIDLINE_REDIS_URL", ""), "redis:// URL; empty: in-process queues (GRIDLINE_REDIS_URL)")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", env("GRIDLINE_REDIS_PREFIX", "gridline:"), "prefix of this deployment's Redis keys (GRIDLINE_REDIS_PREFIX)")
 	fs.StringVar(&cfg.LLMBaseURL, "llm-base-url", env("GRIDLINE_LLM_BASE_URL", ""), "OpenAI-compatible API base URL (GRIDLINE_LLM_BASE_URL)")
@@ -82,13 +90,13 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")
 	llmTimeout := fs.Duration("llm-timeout", envDuration(getenv("GRIDLINE_LLM_TIMEOUT"), 8*time.Second), "overall LLM answer timeout (GRIDLINE_LLM_TIMEOUT)")
 	fs.Float64Var(&cfg.FrameRate, "frame-rate", envFloat(getenv("GRIDLINE_FRAME_RATE"), 5), "frames per second one socket may send (GRIDLINE_FRAME_RATE)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GRIDLINE_METRICS_TOKEN", ""), "bearer token that reads /metrics; empty: /metrics not served (GRIDLINE_METRICS_TOKEN)")
+	proxies := fs.String("trusted-proxies", env("GRIDLINE_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-* headers are believed (GRIDLINE_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("GRIDLINE_PUBLIC_URL", ""), "URL customers and the telephony provider reach the server at (GRIDLINE_PUBLIC_URL)")
 	fs.DurationVar(&cfg.AgentGrace, "agent-grace", envDuration(getenv("GRIDLINE_AGENT_GRACE"), handoff.DefaultGrace), "how long a vanished agent keeps their chats (GRIDLINE_AGENT_GRACE)")
 	fs.DurationVar(&cfg.ReconnectGrace, "reconnect-grace", envDuration(getenv("GRIDLINE_RECONNECT_GRACE"), handoff.DefaultReconnectGrace), "how long an agent whose console closed stays present, offered nothing (GRIDLINE_RECONNECT_GRACE)")
 	fs.DurationVar(&cfg.AssignEvery, "assign-every", envDuration(getenv("GRIDLINE_ASSIGN_EVERY"), handoff.DefaultAssignEvery), "least time between two chats offered to one agent; negative: no pacing (GRIDLINE_ASSIGN_EVERY)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration(getenv("GRIDLINE_SHUTDOWN_TIMEOUT"), 15*time.Second), "graceful shutdown limit (GRIDLINE_SHUTDOWN_TIMEOUT)")
-	if extra != nil {
-		extra(fs)
-	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
@@ -98,10 +106,76 @@ func parseConfigWith(name string, args []string, getenv func(string) string, std
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
+	var err error
+	if cfg.TrustedProxies, err = parseCIDRs(*proxies); err != nil {
+		return cfg, fs, err
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, fs, fmt.Errorf("GRIDLINE_PUBLIC_URL %q is not an http(s) URL", cfg.PublicURL)
+		}
+	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, fs, fmt.Errorf("GRIDLINE_ADMIN_EMAIL and GRIDLINE_ADMIN_PASSWORD go together")
 	}
 	return cfg, fs, nil
+}
+
+// databaseURLUsage explains -database-url wherever a command takes it.
+const databaseURLUsage = "SQLite path or postgres:// URL; empty: ./data/gridline.db (GRIDLINE_DATABASE_URL)"
+
+// parseStoreFlags parses the flags of a command that only works on the store
+// (migrate, user, kb): the database URL and the command's own flags, so that its
+// -h lists what it reads and not the server's settings. usage heads the -h text.
+func parseStoreFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, own func(*flag.FlagSet)) (databaseURL string, fs *flag.FlagSet, err error) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&databaseURL, "database-url", envOr(getenv)("GRIDLINE_DATABASE_URL", ""), databaseURLUsage)
+	if own != nil {
+		own(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprintln(fs.Output(), "\nflags:")
+		fs.PrintDefaults()
+	}
+	err = fs.Parse(args)
+	return databaseURL, fs, err
+}
+
+// envOr reads a variable, falling back to def when it is unset or empty.
+func envOr(getenv func(string) string) func(key, def string) string {
+	return func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+}
+
+// parseCIDRs reads a comma-separated list of networks; a bare address is a
+// network of one.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			ip, err := netip.ParseAddr(item)
+			if err != nil {
+				return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+			}
+			item = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()).String()
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("GRIDLINE_TRUSTED_PROXIES: %q is not an address or CIDR", item)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 func envBool(v string, def bool) bool {

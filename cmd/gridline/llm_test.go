@@ -40,6 +40,7 @@ func askThroughWidget(t *testing.T, app *App, lang, question string) (deltas []s
 // TestLLMStreamsToWidget: with a model configured, the answer streams to the
 // widget as bot.delta frames and ends in a message that cites its article.
 func TestLLMStreamsToWidget(t *testing.T) {
+	t.Parallel()
 	app, model := llmApp(t, llmtest.Options{APIKey: "test-key"})
 	deltas, final := askThroughWidget(t, app, "en", "How can I pay my electricity bill?")
 	if model.Chats() == 0 {
@@ -59,6 +60,7 @@ func TestLLMStreamsToWidget(t *testing.T) {
 // TestLLMHostileModel: a model that invents prices, numbers and citations and
 // obeys injected instructions never gets an invented figure to the customer.
 func TestLLMHostileModel(t *testing.T) {
+	t.Parallel()
 	app, _ := llmApp(t, llmtest.Options{APIKey: "test-key", Hostile: true})
 	questions := []struct{ lang, text string }{
 		{"en", "How can I pay my electricity bill?"},
@@ -85,6 +87,7 @@ func TestLLMHostileModel(t *testing.T) {
 // TestLLMDeadEndpoint: a failing or hanging model does not keep the customer
 // waiting: the extractive answer arrives instead.
 func TestLLMDeadEndpoint(t *testing.T) {
+	t.Parallel()
 	for name, opts := range map[string]llmtest.Options{
 		"errors": {Status: 500},
 		"hangs":  {Delay: time.Minute},
@@ -107,6 +110,7 @@ func TestLLMDeadEndpoint(t *testing.T) {
 // TestLLMEmbeddings: with an embedding model configured, the knowledge base is
 // embedded at start and questions are embedded as they are asked.
 func TestLLMEmbeddings(t *testing.T) {
+	t.Parallel()
 	model := llmtest.NewServer(t, llmtest.Options{APIKey: "test-key"})
 	cfg := testConfig(t)
 	cfg.LLMBaseURL, cfg.LLMAPIKey, cfg.LLMModel, cfg.LLMEmbedModel = model.URL, "test-key", "test-model", "test-embed"

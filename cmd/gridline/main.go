@@ -15,15 +15,22 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "gridline:", err)
+	var stdin io.Reader = os.Stdin
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		stdin = terminal{os.Stdin, os.Stderr}
+	}
+	if err := run(ctx, os.Args[1:], os.Getenv, stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0) // -h printed what was asked for
 		}
+		fmt.Fprintln(os.Stderr, "gridline:", err)
 		os.Exit(1)
 	}
 }
@@ -65,6 +72,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
+// terminal is standard input when it is a terminal: it can read a secret
+// without echoing it, prompting on w.
+type terminal struct {
+	*os.File
+	w io.Writer
+}
+
+// ReadSecret prompts and reads one line with the terminal's echo off.
+func (t terminal) ReadSecret(prompt string) (string, error) {
+	fmt.Fprint(t.w, prompt)
+	b, err := term.ReadPassword(int(t.Fd()))
+	fmt.Fprintln(t.w)
+	return string(b), err
+}
+
 // newLogger writes JSON logs at the configured level.
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
@@ -97,11 +119,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseConfig("migrate", args, getenv, stderr)
+	databaseURL, _, err := parseStoreFlags("migrate", "usage: gridline migrate [flags]\n\nApplies the database migrations and exits.\n", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg.DatabaseURL)
+	db, err := openStore(ctx, databaseURL)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,16 +20,23 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/internal/testenv"
 	"github.com/gridline/gridline/server"
 	webwidget "github.com/gridline/gridline/web-widget"
 )
 
-// testConfig is a server on a free port with its own SQLite file, in-process
-// queues, the starter knowledge base and a known admin.
-func testConfig(t testing.TB) Config {
+// testConfig is a server on a free port in the embedded shape (a SQLite file of
+// its own, in-process queues), with the starter knowledge base and a known admin.
+func testConfig(t testing.TB) Config { return configFor(testenv.Embedded(t)) }
+
+// configFor is testConfig in a shape testenv gives; every test that boots a
+// server has state of its own, so such tests may run in parallel.
+func configFor(env *testenv.Setup) Config {
 	return Config{
 		Addr:            "127.0.0.1:0",
-		DatabaseURL:     filepath.Join(t.TempDir(), "gridline.db"),
+		DatabaseURL:     env.DatabaseURL,
+		RedisURL:        env.RedisURL,
+		RedisPrefix:     env.RedisPrefix,
 		AdminEmail:      "admin@example.com",
 		AdminPassword:   "correct-horse-battery",
 		Secret:          "test-secret",
@@ -38,7 +44,23 @@ func testConfig(t testing.TB) Config {
 		ShutdownTimeout: 5 * time.Second,
 		LLMTimeout:      5 * time.Second,
 		FrameRate:       5,
+		// The tests come from loopback, as through a proxy there, and say in
+		// X-Forwarded-For which visitor they play.
+		TrustedProxies: loopbackNets,
+		MetricsToken:   testMetricsToken,
 	}
+}
+
+// testMetricsToken reads the test servers' /metrics.
+const testMetricsToken = "test-metrics-token"
+
+var loopbackNets, _ = parseCIDRs("127.0.0.0/8,::1")
+
+// getMetrics reads /metrics with the test token.
+func getMetrics(app *App) (*http.Response, error) {
+	req, _ := http.NewRequest(http.MethodGet, app.URL()+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	return http.DefaultClient.Do(req)
 }
 
 // startApp boots a whole Gridline, as `gridline serve` does, and stops it when
@@ -230,6 +252,7 @@ func seqOf(f map[string]any) int64 { n, _ := f["seq"].(float64); return int64(n)
 // store-before-ack, idempotent resends, the bot's answer, and a resume that replays
 // exactly what the client missed.
 func TestChatEndToEnd(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	ctx := context.Background()
 	s := newSession(t, app, "en")
@@ -308,6 +331,7 @@ func TestChatEndToEnd(t *testing.T) {
 
 // TestChatHandshakeRefusals: a foreign origin gets 403, a forged or expired token 401.
 func TestChatHandshakeRefusals(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.AllowedOrigins = []string{"https://www.utility.example"}
 	app := startApp(t, cfg)
@@ -347,6 +371,7 @@ func TestChatHandshakeRefusals(t *testing.T) {
 // TestChatLimits: oversized text is refused with an error frame and nothing is
 // stored; an oversized frame closes the socket with 1009; bad JSON gets an error frame.
 func TestChatLimits(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "zh")
 	c := mustDialChat(t, app, s.VisitorToken)
@@ -400,6 +425,7 @@ func TestChatLimits(t *testing.T) {
 
 // TestChatRateLimit: a client that floods gets rate_limited errors, not acks.
 func TestChatRateLimit(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	c := mustDialChat(t, app, s.VisitorToken)
@@ -413,6 +439,7 @@ func TestChatRateLimit(t *testing.T) {
 
 // TestGracefulShutdown: open sockets are closed with 1001 and the process stops.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	app, err := NewApp(context.Background(), testConfig(t), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -440,9 +467,12 @@ func TestGracefulShutdown(t *testing.T) {
 
 // TestOperations: health, readiness and metrics answer.
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-		resp, err := http.Get(app.URL() + path)
+		req, _ := http.NewRequest(http.MethodGet, app.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -466,6 +496,7 @@ func TestOperations(t *testing.T) {
 
 // TestSessionRateLimit: one address cannot mint sessions without bound.
 func TestSessionRateLimit(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	var last int
 	for range 40 {
@@ -483,6 +514,7 @@ func TestSessionRateLimit(t *testing.T) {
 
 // TestUnknownAPIPathIs404: an unknown path is not found, whoever asks.
 func TestUnknownAPIPathIs404(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	resp, err := http.Get(app.URL() + "/api/v1/no-such-route")
 	if err != nil {
@@ -499,6 +531,7 @@ func TestUnknownAPIPathIs404(t *testing.T) {
 // script and its modules open to other origins, nothing cached unrevalidated —
 // while an unknown file under /static/ is not found.
 func TestFrontEndServed(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	paths := []string{"/static/i18n.js", "/static/socket.js", "/static/widget.css", "/static/console.css"}
 	for p := range webwidget.Pages {
@@ -538,6 +571,8 @@ func TestFrontEndServed(t *testing.T) {
 
 // TestSlowClientDropped: a customer's tab that stops reading is dropped once its
 // send buffer fills, while another tab on the same conversation keeps up.
+// It is not parallel: the fast tab must keep pace with the publisher, which a
+// machine busy with other tests cannot promise.
 func TestSlowClientDropped(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
@@ -576,7 +611,7 @@ func TestSlowClientDropped(t *testing.T) {
 		got++
 	}
 	waitUntil(t, "the slow socket dropped", func() bool { return app.Server.OpenSockets() == 1 })
-	resp, err := http.Get(app.URL() + "/metrics")
+	resp, err := getMetrics(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,6 +636,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // TestLongReplay: a client coming back to a long conversation gets the whole
 // history, not a disconnect for being "too slow" while the replay is queued.
 func TestLongReplay(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	ctx := context.Background()
@@ -623,17 +659,31 @@ func TestLongReplay(t *testing.T) {
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-replay" }, "ack after the replay")
 }
 
-// TestTypingFlood: typing frames are not rate-limited errors, but a flood of
-// them neither disconnects the customer nor crowds out their messages.
+// TestTypingFlood: typing frames count against the socket's frame budget like
+// any other, so a flood of them is refused and then cut off with 1008 — while
+// the customer, reconnecting at an ordinary pace, can still write.
 func TestTypingFlood(t *testing.T) {
+	t.Parallel()
 	app := startApp(t, testConfig(t))
 	s := newSession(t, app, "en")
 	c := mustDialChat(t, app, s.VisitorToken)
 	c.send(map[string]any{"type": "hello", "last_seq": 0})
 	c.next(botMessage, "greeting")
 	for range 500 {
-		c.send(map[string]any{"type": "typing"})
+		if c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"typing"}`)) != nil {
+			break // cut off already
+		}
 	}
+	select {
+	case err := <-c.closed:
+		if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) && ce.Code != websocket.ClosePolicyViolation {
+			t.Fatalf("flooding socket closed with %v, want 1008", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a socket that sent 500 typing frames at once was not cut off")
+	}
+	c = mustDialChat(t, app, s.VisitorToken)
+	c.send(map[string]any{"type": "hello", "last_seq": 1})
 	c.send(map[string]any{"type": "message", "client_id": "after-typing", "text": "how do I pay my bill"})
 	c.next(func(f map[string]any) bool { return f["type"] == "ack" && f["client_id"] == "after-typing" }, "ack after the typing flood")
 	c.next(botMessage, "the bot's answer")

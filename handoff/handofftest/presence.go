@@ -3,39 +3,22 @@ package handofftest
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/internal/testclock"
 )
 
 // ttl is short so that implementations on real time (Redis) lapse quickly; it is
 // long enough that a loaded machine still sees a fresh heartbeat as alive.
 const ttl = 700 * time.Millisecond
 
-// Clock is real time plus a jump the test controls. Implementations that take a
-// clock (memory) see a jump at once; those on the server's time (Redis) lapse
-// when the real ttl has passed, so every lapse check polls briefly.
-type Clock struct {
-	mu   sync.Mutex
-	skew time.Duration
-}
-
-// Now is the clock's current time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.skew)
-}
-
-// Jump moves the clock forward by d.
-func (c *Clock) Jump(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.skew += d
-}
+// The presence suites run on a testclock.Clock of real time plus jumps:
+// implementations that take a clock (memory) see a jump at once; those on the
+// server's time (Redis) lapse when the real ttl has passed, so every lapse check
+// polls briefly.
 
 // RunPresence checks heartbeats, their expiry, renewal, updates and Leave, the
 // last-seen clock and the pace reservations. open
@@ -44,7 +27,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	ctx := context.Background()
 
 	t.Run("HeartbeatMakesAgentVisible", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		before := clock.Now()
 		in := handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline, Skills: []string{"billing", "repair"}, Capacity: 3}
@@ -67,7 +50,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("AgentsListsTheLiveOnes", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		for _, id := range []string{"cat", "ann", "bob"} {
 			if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: id, Status: handoff.AgentOnline, Skills: []string{"general"}, Capacity: 2}, time.Minute); err != nil {
@@ -95,7 +78,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LeaveForgetsAtOnce", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, time.Minute); err != nil {
 			t.Fatal(err)
@@ -115,7 +98,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LapsedHeartbeatIsInvisible", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
 			t.Fatal(err)
@@ -126,7 +109,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 		if _, err := p.Agent(ctx, "ann"); err != nil {
 			t.Fatalf("fresh heartbeat not visible: %v", err)
 		}
-		clock.Jump(2 * ttl)
+		clock.Advance(2 * ttl)
 		eventually(t, "ann's lapsed heartbeat disappears", func() bool {
 			_, err := p.Agent(ctx, "ann")
 			if code := gridline.ErrorCode(err); code != "" && code != gridline.ENOTFOUND {
@@ -144,7 +127,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("HeartbeatRenews", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		beat := func() {
 			if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
@@ -162,13 +145,13 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LastSeenOutlivesTheHeartbeat", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		beat := clock.Now()
 		if err := p.Heartbeat(ctx, handoff.AgentPresence{UserID: "ann", Status: handoff.AgentOnline}, ttl); err != nil {
 			t.Fatal(err)
 		}
-		clock.Jump(2 * ttl)
+		clock.Advance(2 * ttl)
 		eventually(t, "ann's heartbeat lapses", func() bool {
 			_, err := p.Agent(ctx, "ann")
 			return err != nil
@@ -184,7 +167,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("LastSeenStartsOneClockForTheUnseen", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		first := clock.Now().Truncate(time.Millisecond)
 		seen, err := p.LastSeen(ctx, "ghost", first)
@@ -217,7 +200,7 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 	})
 
 	t.Run("PaceReservesOncePerInterval", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		pace := func(id string, every time.Duration) bool {
 			ok, err := p.Pace(ctx, id, every)
@@ -239,12 +222,12 @@ func RunPresence(t *testing.T, open func(t *testing.T, now func() time.Time) han
 		if !pace("cat", 0) || !pace("cat", 0) {
 			t.Fatal("a zero interval must never hold back")
 		}
-		clock.Jump(2 * ttl)
+		clock.Advance(2 * ttl)
 		eventually(t, "ann's reservation runs out", func() bool { return pace("ann", ttl) })
 	})
 
 	t.Run("RejectsNonsense", func(t *testing.T) {
-		clock := &Clock{}
+		clock := &testclock.Clock{}
 		p := open(t, clock.Now)
 		if err := p.Heartbeat(ctx, handoff.AgentPresence{Status: handoff.AgentOnline}, time.Minute); gridline.ErrorCode(err) != gridline.EINVALID {
 			t.Errorf("Heartbeat without a user = %v, want EINVALID", err)

@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,51 +15,16 @@ import (
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/handofftest"
 	"github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/internal/testenv"
 )
 
-// testClient connects to GRIDLINE_TEST_REDIS_URL, skipping when it is unset.
-func testClient(tb testing.TB) *goredis.Client {
-	tb.Helper()
-	url := os.Getenv("GRIDLINE_TEST_REDIS_URL")
-	if url == "" {
-		tb.Skip("GRIDLINE_TEST_REDIS_URL is not set; skipping the Redis handoff tests (CI sets it)")
-	}
-	client, err := redis.Open(url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		tb.Fatalf("Redis at %s does not answer: %v", url, err)
-	}
-	tb.Cleanup(func() { client.Close() })
-	return client
-}
-
-// testPrefix returns a key prefix no other test uses and deletes its keys at the
-// end of the test.
-func testPrefix(tb testing.TB, client *goredis.Client) string {
-	tb.Helper()
-	prefix := "gridlinetest:" + gridline.NewID() + ":"
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("cleanup scan: %v", err)
-		}
-		if len(keys) > 0 {
-			if err := client.Del(ctx, keys...).Err(); err != nil {
-				tb.Errorf("cleanup: %v", err)
-			}
-		}
-	})
-	return prefix
-}
+// testClient and testPrefix are the one Redis test setup (testenv's), under
+// the names this package's tests call it by: a client of the test's own that
+// skips when GRIDLINE_TEST_REDIS_URL is unset, and a key prefix of the test's own.
+var (
+	testClient = testenv.RedisClient
+	testPrefix = testenv.RedisPrefix
+)
 
 func TestSwitchboard(t *testing.T) {
 	client := testClient(t)

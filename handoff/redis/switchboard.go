@@ -18,11 +18,12 @@ import (
 	"github.com/gridline/gridline/handoff/internal/fanout"
 )
 
-// ChannelPrefix is prepended to a topic to name its Redis pub/sub channel.
-// Pub/sub channels are global to a Redis server (not per database), so every
-// replica of one deployment must agree on it and two deployments sharing a Redis
-// must not.
-const ChannelPrefix = "gridline:"
+// A topic's Redis pub/sub channel is the deployment's prefix followed by the
+// topic (with DefaultPrefix, "gridline:conv:…", as before prefixes applied to
+// channels). Pub/sub channels are global to a Redis server — not per database —
+// so every replica of one deployment must share the prefix and two deployments
+// sharing a Redis must not: the same GRIDLINE_REDIS_PREFIX that separates their
+// keys separates their channels.
 
 // keepalive is how long the reader waits on a quiet connection before it pings,
 // so a dead connection is noticed and go-redis reconnects and resubscribes.
@@ -40,6 +41,7 @@ const keepalive = 30 * time.Second
 type Switchboard struct {
 	client *goredis.Client
 	origin string
+	prefix string // of every channel name
 	ps     *goredis.PubSub
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -60,14 +62,23 @@ type Switchboard struct {
 
 var _ gridline.Switchboard = (*Switchboard)(nil)
 
-// NewSwitchboard starts a switchboard on client. origin names this replica; it
-// is stamped on published events that carry none, so a replica may recognise
-// its own. Close stops the reader and releases the connection.
+// NewSwitchboard starts a switchboard on client whose channels are under
+// DefaultPrefix; see NewPrefixedSwitchboard.
 func NewSwitchboard(client *goredis.Client, origin string) *Switchboard {
+	return NewPrefixedSwitchboard(client, "", origin)
+}
+
+// NewPrefixedSwitchboard starts a switchboard on client whose channels start
+// with prefix (DefaultPrefix when ""): the deployment's GRIDLINE_REDIS_PREFIX, as
+// given to NewQueue and NewPresence. origin names this replica; it is stamped on
+// published events that carry none, so a replica may recognise its own. Close
+// stops the reader and releases the connection.
+func NewPrefixedSwitchboard(client *goredis.Client, prefix, origin string) *Switchboard {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Switchboard{
 		client: client,
 		origin: origin,
+		prefix: prefixOr(prefix),
 		ps:     client.Subscribe(ctx),
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -86,7 +97,7 @@ func (s *Switchboard) Publish(ctx context.Context, topic string, ev gridline.Eve
 	if err != nil {
 		return fmt.Errorf("redis: publish: %w", err)
 	}
-	if err := s.client.Publish(ctx, ChannelPrefix+topic, data).Err(); err != nil {
+	if err := s.client.Publish(ctx, s.prefix+topic, data).Err(); err != nil {
 		return fmt.Errorf("redis: publish: %w", err)
 	}
 	return nil
@@ -97,7 +108,7 @@ func (s *Switchboard) Publish(ctx context.Context, topic string, ev gridline.Eve
 // with a fresh payload on the same connection and waits for that PONG, which
 // Redis answers only after every command before it.
 func (s *Switchboard) Subscribe(ctx context.Context, topic string) (gridline.Subscription, error) {
-	channel := ChannelPrefix + topic
+	channel := s.prefix + topic
 	nonce := "gridline-barrier-" + strconv.FormatUint(s.nonce.Add(1), 10)
 	pong := make(chan struct{})
 

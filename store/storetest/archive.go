@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridline/gridline"
 )
@@ -17,6 +18,7 @@ func RunArchive(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"MergeCustomers", testMergeCustomers},
 		{"AnonymiseCustomer", testAnonymiseCustomer},
 		{"ArchiveFigures", testArchiveFigures},
+		{"ServiceBySegment", testServiceBySegment},
 		{"Audit", testAudit},
 		{"AttributeDefs", testAttributeDefs},
 		{"Verification", testVerification},
@@ -209,6 +211,43 @@ func testArchiveFigures(t *testing.T, st gridline.Store) {
 		f.ByRelationship[gridline.RelationshipCurrent] != 4 || f.ByAreaClass[gridline.AreaRemote] != 2 ||
 		f.ByKind[gridline.KindIndividual] != 4 {
 		t.Errorf("figures %+v", f)
+	}
+}
+
+// testServiceBySegment: conversations, ratings and complaint orders are counted
+// by the segment of the customer they belong to.
+func testServiceBySegment(t *testing.T, st gridline.Store) {
+	c := ctx(t)
+	res := &gridline.Customer{Segment: gridline.SegmentResident}
+	large := &gridline.Customer{Segment: gridline.SegmentLarge}
+	must(t, st.CreateCustomer(c, res))
+	must(t, st.CreateCustomer(c, large))
+	for i, rating := range []int{5, 3, 0} {
+		conv := &gridline.Conversation{CustomerID: res.ID, Status: gridline.StatusBot, Lang: gridline.LangZH}
+		must(t, st.CreateConversation(c, conv))
+		if rating > 0 {
+			must(t, st.RateConversation(c, conv.ID, rating))
+		}
+		if i == 0 {
+			newWorkOrder(t, st, 901, 0, time.Hour, func(wo *gridline.WorkOrder) {
+				wo.Type, wo.CustomerID, wo.ConversationID = gridline.WorkOrderComplaint, res.ID, conv.ID
+			})
+			newWorkOrder(t, st, 902, 0, time.Hour, func(wo *gridline.WorkOrder) { wo.CustomerID = res.ID })
+		}
+	}
+	conv := &gridline.Conversation{CustomerID: large.ID, Status: gridline.StatusBot, Lang: gridline.LangZH}
+	must(t, st.CreateConversation(c, conv))
+	must(t, st.RateConversation(c, conv.ID, 2))
+	f, err := st.ArchiveFigures(c)
+	must(t, err)
+	want := map[string]gridline.SegmentService{
+		gridline.SegmentResident: {Customers: 1, Conversations: 3, Complaints: 1, Ratings: 2, RatingSum: 8},
+		gridline.SegmentLarge:    {Customers: 1, Conversations: 1, Ratings: 1, RatingSum: 2},
+	}
+	for seg, w := range want {
+		if got := f.ServiceBySegment[seg]; got != w {
+			t.Errorf("segment %s: %+v, want %+v", seg, got, w)
+		}
 	}
 }
 

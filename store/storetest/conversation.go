@@ -17,6 +17,7 @@ func RunConversations(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"ConversationOwnerNeverChanges", testOwnerNeverChanges},
 		{"ListConversations", testListConversations},
 		{"RateConversation", testRateConversation},
+		{"SetConversationCustomer", testSetConversationCustomer},
 	})
 }
 
@@ -201,4 +202,28 @@ func testRateConversation(t *testing.T, st gridline.Store) {
 		t.Fatalf("after rating: %+v", got)
 	}
 	wantCode(t, st.RateConversation(ctx(t), "no-such-conversation", 3), gridline.ENOTFOUND)
+}
+
+// testSetConversationCustomer: the chat moves to another record and nothing
+// else of it changes; unknown conversations and customers are refused.
+func testSetConversationCustomer(t *testing.T, st gridline.Store) {
+	c := ctx(t)
+	conv := newConversation(t, st)
+	conv.Status, conv.OwnerID, conv.HandlerID, conv.Rating = gridline.StatusActive, "agent-a", "agent-a", 4
+	must(t, st.UpdateConversation(c, conv))
+	other := &gridline.Customer{Name: "Linked"}
+	must(t, st.CreateCustomer(c, other))
+	must(t, st.SetConversationCustomer(c, conv.ID, other.ID))
+	got, err := st.Conversation(c, conv.ID)
+	must(t, err)
+	if got.CustomerID != other.ID || got.Status != gridline.StatusActive || got.HandlerID != "agent-a" || got.Rating != 4 {
+		t.Errorf("after SetConversationCustomer %+v", got)
+	}
+	list, err := st.ListConversations(c, gridline.ConversationFilter{CustomerID: other.ID})
+	must(t, err)
+	if len(list) != 1 || list[0].ID != conv.ID {
+		t.Errorf("the customer's conversations %+v", list)
+	}
+	wantCode(t, st.SetConversationCustomer(c, "nothing", other.ID), gridline.ENOTFOUND)
+	wantCode(t, st.SetConversationCustomer(c, conv.ID, "nobody"), gridline.EINVALID)
 }

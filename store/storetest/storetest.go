@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 	RunMessages(t, open)
 	RunUsers(t, open)
 	RunSessions(t, open)
+	RunLoginFailures(t, open)
 	RunSettings(t, open)
 	RunArticles(t, open)
 	RunUnanswered(t, open)

@@ -168,6 +168,23 @@ func testWorkOrderList(t *testing.T, st gridline.Store) {
 	if len(got) != 1 || len(got[0].Deadlines) != 1 || len(got[0].Timeline) != 0 {
 		t.Errorf("a listed order has its deadlines and no timeline: %+v", got)
 	}
+	// Open orders nobody owns yet are every agent's to see; closed ones are not.
+	pool := newWorkOrder(t, st, 5, 4*time.Minute, time.Hour, func(wo *gridline.WorkOrder) { wo.ConversationID = "conv-5" })
+	newWorkOrder(t, st, 6, 5*time.Minute, time.Hour, func(wo *gridline.WorkOrder) {
+		wo.Status = gridline.WorkOrderClosed
+		closed := wo.CreatedAt
+		wo.ClosedAt = &closed
+	})
+	got, err = st.ListWorkOrders(c, gridline.WorkOrderFilter{VisibleTo: "bob"})
+	must(t, err)
+	if !slices.Equal(woNumbers(got), woNumbers([]*gridline.WorkOrder{pool, cc, b})) {
+		t.Errorf("visible to bob with an unowned order: %v", woNumbers(got))
+	}
+	got, err = st.ListWorkOrders(c, gridline.WorkOrderFilter{ConversationID: "conv-5"})
+	must(t, err)
+	if !slices.Equal(woNumbers(got), woNumbers([]*gridline.WorkOrder{pool})) {
+		t.Errorf("by conversation: %v", woNumbers(got))
+	}
 }
 
 // testWorkOrderUpdate: an update wins only against the version it read; the

@@ -231,12 +231,14 @@ func Call[P, R any](ctx context.Context, cmd cdp.Command[P, R], params P) (R, er
 }
 
 // CatchErrors makes every document the tab loads from now on record uncaught
-// errors and unhandled promise rejections in window.__gridlineErrors, which
-// PageErrors reads, so a test can assert that a page ran cleanly.
+// errors, unhandled promise rejections and Content-Security-Policy violations
+// in window.__gridlineErrors, which PageErrors reads, so a test can assert that
+// a page ran cleanly — under the server's policy, too.
 func CatchErrors(ctx context.Context) error {
 	const src = `(() => { const errs = []; window.__gridlineErrors = errs;
   addEventListener('error', (e) => errs.push(String(e.message || e.type) + ' @ ' + (e.filename || '') + ':' + (e.lineno || 0)));
   addEventListener('unhandledrejection', (e) => errs.push('unhandled rejection: ' + String(e.reason && (e.reason.stack || e.reason.message) || e.reason)));
+  addEventListener('securitypolicyviolation', (e) => errs.push('CSP ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' @ ' + (e.sourceFile || '') + ':' + (e.lineNumber || 0)), true);
 })();`
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
 		return fmt.Errorf("browsertest: error recorder: %w", err)

@@ -6,6 +6,8 @@
 import { Console, h, loginForm, langButton, toast, when } from './console.js';
 import { renderMarkdown } from './markdown.js';
 import { applyText } from './i18n.js';
+import { archivePage, loadArchive } from './admin-archive.js';
+import { WorkOrderSettings } from './adminworkorders.js';
 
 const app = document.getElementById('app');
 const c = new Console('admin', () => { if (!signedIn) { location.reload(); return; } applyText(document, c.lang); render(); });
@@ -29,9 +31,10 @@ const S = {
   ask: null,
 };
 const isAdmin = () => c.user && c.user.role === 'admin';
+const woSettings = new WorkOrderSettings(c, () => renderPage(), isAdmin);
 
 // ---- shell ---------------------------------------------------------------------
-const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats'];
+const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats', 'customers', 'workorders'];
 function render() {
   document.title = c.t('admin.title');
   app.removeAttribute('aria-busy');
@@ -68,7 +71,7 @@ function go(tab) {
 function renderPage() {
   const page = document.getElementById('page');
   if (!page) return;
-  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage }[S.tab];
+  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage, customers: () => archivePage(c, renderPage), workorders: () => woSettings.page() }[S.tab];
   page.replaceChildren(fn());
 }
 async function load(tab) {
@@ -77,7 +80,9 @@ async function load(tab) {
     if (tab === 'unanswered') S.unanswered = (await c.api('GET', '/api/v1/unanswered')) || [];
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
+    if (tab === 'workorders') await woSettings.load();
     if (tab === 'bot') S.synonyms = (await c.api('GET', '/api/v1/synonyms')).sets || [];
+    if (tab === 'customers') await loadArchive(c);
   } catch (err) { toast(err.message, 'error'); }
   if (S.tab !== tab) return;
   // The articles page keeps its search box and file input (and their focus);

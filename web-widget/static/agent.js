@@ -2,14 +2,23 @@
 // talk to customers live over /ws/agent, see each customer's history and the
 // knowledge base's suggestions, transfer and resolve. A dropped socket is
 // reconnected and every open chat resumed from its last seq, with the REST
-// history filling anything the socket missed.
+// history filling anything the socket missed. The work orders (lists, the
+// order page, new orders, the overdue board) are workorders.js's room.
 import { Console, h, loginForm, langButton, toast, since, when } from './console.js';
+import { WorkOrders } from './workorders.js';
 import { Socket, Thread } from './socket.js';
 import { renderMarkdown } from './markdown.js';
 import { applyText } from './i18n.js';
+import { customerCard } from './customer-card.js';
 
 const app = document.getElementById('app');
 const c = new Console('agent', () => { if (!S.me) { location.reload(); return; } applyText(document, c.lang); render(); });
+const W = new WorkOrders(c, {
+  me: () => S.me,
+  openChat: (id) => { showView('chats'); select(id); },
+  showOrders: () => showView('orders'),
+});
+W.onAlert = () => renderViewTabs();
 
 // ---- state ---------------------------------------------------------------------
 const S = {
@@ -21,7 +30,8 @@ const S = {
   current: '',
   claiming: '',
   owned: [],
-  requests: [],
+  consultations: [], // open consultation orders: left messages and call-backs
+  view: 'chats', // or 'orders'
   suggestions: [],
   history: [],
   connected: false,
@@ -148,6 +158,10 @@ function onFrame(f) {
       requestsSoon();
       break;
     }
+    case 'workorder':
+      W.onFrame(f);
+      if ((f.order || {}).type === 'consultation' || f.action === 'create') requestsSoon();
+      break;
     case 'assigned': {
       const conv = f.conversation || (f.id ? f : {});
       if (!conv.id) break;
@@ -324,6 +338,7 @@ async function resolve() {
 
 async function refreshLists() {
   await Promise.all([loadMine(), loadOwned(), loadRequests()]);
+  if (S.view === 'orders') W.load();
 }
 async function loadMine() {
   try {
@@ -341,23 +356,45 @@ async function loadOwned() {
   try { S.owned = (await c.api('GET', '/api/v1/conversations?owner=me')) || []; } catch { S.owned = []; }
   renderLists();
 }
+// What customers left for staff (messages, call-backs, handoffs nobody could
+// take) are consultation orders now; the panel lists the open ones.
 async function loadRequests() {
-  try { S.requests = (await c.api('GET', '/api/v1/requests?status=open')) || []; } catch { S.requests = []; }
+  try {
+    const res = await c.api('GET', '/api/v1/workorders?type=consultation&open=true&limit=50');
+    S.consultations = (res && res.workorders) || [];
+  } catch { S.consultations = []; }
   renderLists();
 }
-// A queue change often comes with a request (a customer who could not wait
-// leaves a number), so the list is refreshed shortly after one.
+// A queue change often comes with a left message (a customer who could not
+// wait leaves a number), so the list is refreshed shortly after one.
 let requestsTimer = 0;
 function requestsSoon() {
   clearTimeout(requestsTimer);
   requestsTimer = setTimeout(loadRequests, 1500);
 }
-async function closeRequest(id) {
-  try {
-    await c.api('POST', `/api/v1/requests/${encodeURIComponent(id)}/close`);
-    S.requests = S.requests.filter((r) => r.id !== id);
-    renderLists();
-  } catch (err) { toast(err.message, 'error'); }
+
+// ---- views ---------------------------------------------------------------------
+// showView switches between the chats and the work orders; both stay mounted,
+// so a chat's state survives a look at the orders.
+function showView(v) {
+  S.view = v;
+  const chats = document.getElementById('chats-view'), orders = document.getElementById('orders-view');
+  if (chats) chats.hidden = v !== 'chats';
+  if (orders) {
+    orders.hidden = v !== 'orders';
+    if (v === 'orders' && !orders.firstChild) W.mount(orders);
+    else if (v === 'orders') W.load();
+  }
+  renderViewTabs();
+}
+function renderViewTabs() {
+  const box = document.getElementById('views');
+  if (!box) return;
+  const n = W.alertCount();
+  box.replaceChildren(
+    h('button.tab' + (S.view === 'chats' ? '.on' : ''), { type: 'button', id: 'view-chats', 'aria-pressed': String(S.view === 'chats'), onclick: () => showView('chats') }, c.t('agent.viewChats')),
+    h('button.tab' + (S.view === 'orders' ? '.on' : ''), { type: 'button', id: 'view-orders', 'aria-pressed': String(S.view === 'orders'), onclick: () => showView('orders') },
+      c.t('wo.title'), n ? h('span.count', { 'aria-label': c.t('wo.alerts', { n }) }, String(n)) : null));
 }
 
 // ---- transfer ------------------------------------------------------------------
@@ -413,6 +450,7 @@ function render() {
   app.replaceChildren(
     h('header.topbar',
       h('div.brand', h('span.bolt', { 'aria-hidden': 'true' }, '⚡'), h('span', c.t('agent.title'))),
+      h('nav#views.views', { 'aria-label': c.t('agent.views') }),
       h('div#conn.conn-pill', { role: 'status', hidden: S.connected }, c.t('console.offline')),
       h('div.spacer'),
       h('label.status-pick', h('span.status-dot', { dataset: { state: S.connected ? S.status : 'offline' }, 'aria-hidden': 'true' }),
@@ -424,10 +462,13 @@ function render() {
       h('span.who', S.me.name || S.me.email),
       langButton(c),
       h('button.ghost', { type: 'button', onclick: async () => { sock.stop(); await c.logout(); location.reload(); } }, c.t('console.logout'))),
-    h('div.agent-grid',
+    h('div.agent-grid', { id: 'chats-view', hidden: S.view !== 'chats' },
       h('nav.sidebar', { id: 'lists', 'aria-label': c.t('agent.myChats') }),
       h('section.chat', { id: 'chat', 'aria-label': c.t('agent.reply') }),
-      h('aside.side', { id: 'side' })));
+      h('aside.side', { id: 'side' })),
+    h('div.wo-grid', { id: 'orders-view', hidden: S.view !== 'orders' }));
+  if (S.view === 'orders') W.mount(document.getElementById('orders-view'));
+  renderViewTabs();
   renderLists();
   renderChat();
   updateTitle();
@@ -472,15 +513,16 @@ function renderLists() {
         h('div.row-top', h('span.ellipsis', customerLabel((S.chats.get(conv.id) || {}).conv || conv)), h('span.tag.status-' + conv.status, c.t('conv.' + conv.status))),
         h('div.muted.small', when(c, conv.updated_at || conv.created_at)))))) : h('p.muted.small', c.t('console.empty'))),
     h('section.box',
-      h('h2', c.t('agent.requests'), h('span.count.soft', String(S.requests.length))),
-      S.requests.length ? h('ul.list', S.requests.map((r) => h('li.request',
-        h('div.req-top', h('span.tag' + (r.kind === 'callback' ? '.gold' : ''), c.t('agent.' + (r.kind === 'callback' ? 'callback' : r.kind === 'handoff' ? 'handoff' : 'message'))),
-          r.phone ? h('a.phone', { href: 'tel:' + r.phone.replace(/[^\d+]/g, '') }, r.phone) : null),
-        h('div.muted.small', when(c, r.created_at)),
-        r.text ? h('p.small', r.text) : null,
+      h('h2', c.t('agent.requests'), h('span.count.soft', String(S.consultations.length))),
+      S.consultations.length ? h('ul.list', S.consultations.map((wo) => h('li.request',
+        h('div.req-top', h('span.tag' + (wo.subtype === 'callback' ? '.gold' : ''), c.t('agent.' + (wo.subtype === 'callback' ? 'callback' : wo.subtype === 'message' ? 'message' : 'handoff'))),
+          h('span.small', wo.number),
+          wo.phone ? h('a.phone', { href: 'tel:' + wo.phone.replace(/[^\d+]/g, '') }, wo.phone) : null),
+        h('div.muted.small', when(c, wo.created_at)),
+        wo.description ? h('p.small', wo.description) : null,
         h('div.row',
-          r.conversation_id ? h('button.ghost.small', { type: 'button', onclick: () => select(r.conversation_id) }, c.t('agent.view')) : null,
-          h('button.ghost.small', { type: 'button', onclick: () => closeRequest(r.id) }, c.t('agent.closeRequest')))))) : h('p.muted.small', c.t('agent.noRequests'))));
+          wo.conversation_id ? h('button.ghost.small', { type: 'button', onclick: () => select(wo.conversation_id) }, c.t('agent.view')) : null,
+          h('button.ghost.small', { type: 'button', onclick: () => { showView('orders'); W.open(wo.id); } }, c.t('wo.openOrder')))))) : h('p.muted.small', c.t('agent.noRequests'))));
 }
 
 function authorLabel(a) {
@@ -508,6 +550,7 @@ function renderChatHeader() {
     h('div.spacer'),
     mine ? h('button.ghost', { type: 'button', onclick: openTransfer }, c.t('agent.transfer')) : null,
     mine ? h('button.primary', { type: 'button', onclick: resolve }, c.t('agent.resolve')) : null,
+    h('button.ghost', { type: 'button', id: 'new-order', onclick: () => W.newOrder(conv) }, c.t('wo.newFromChat')),
   ].filter(Boolean));
 }
 
@@ -590,6 +633,7 @@ function renderSide() {
   const ch = S.chats.get(S.current);
   if (!ch) { box.replaceChildren(); return; }
   box.replaceChildren(
+    customerCard(c, ch.conv, { mine: isMine(ch), onConv: async (conv) => { Object.assign(ch.conv, conv); await refreshConv(ch); renderChatHeader(); renderLists(); renderSide(); } }),
     h('section.box',
       h('h2', c.t('agent.suggestions')),
       S.suggestions.length ? h('ul.list', S.suggestions.map((s) => h('li.suggestion',
@@ -608,6 +652,8 @@ setInterval(() => {
   renderTyping();
 }, 1000);
 setInterval(() => { if (S.me) loadRequests(); }, 15000);
+// Deadline badges count down: the order list is redrawn every half minute.
+setInterval(() => { if (S.view === 'orders') W.renderList(); }, 30000);
 
 // ---- boot ----------------------------------------------------------------------
 c.onSignedOut = () => { sock.stop(); S.me = null; start(); };

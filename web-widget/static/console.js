@@ -30,6 +30,7 @@ export function h(tag, attrs, ...children) {
     if (v == null) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'style') el.style.cssText = v; // the CSSOM, which a CSP without 'unsafe-inline' allows
     else if (k === 'value' || (k in el && typeof v !== 'string')) el[k] = v; // properties: value, checked, readOnly…
     else if (v !== false) el.setAttribute(k, v === true ? '' : v);
   }

@@ -10,18 +10,30 @@ export function escapeHTML(s) {
   return String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
-// Only these link targets are kept; anything else (javascript:, data:, …) shows
-// as plain text.
-const SAFE_URL = /^(https?:\/\/|mailto:|tel:|\/(?!\/)|#)/i;
+// A link is kept only when the URL the browser will follow — resolved the way
+// the browser resolves it, so "/\\evil.example" counts as the other host it is —
+// is on this server (where this module came from, also inside a host site's
+// page) or on an https host, or is mailto:, tel: or an anchor. Anything else
+// (javascript:, data:, plain http elsewhere, …) shows as plain text.
+const SERVER = new URL('/', import.meta.url);
+
+/** safeHref is the resolved URL a link may point at, or '' when it may not. */
+export function safeHref(raw) {
+  if (/^#[^\s]*$/.test(raw)) return raw;
+  let u;
+  try { u = new URL(raw, SERVER); } catch { return ''; }
+  if (u.origin === SERVER.origin || u.protocol === 'https:' || u.protocol === 'mailto:' || u.protocol === 'tel:') return u.href;
+  return '';
+}
 
 // inline renders bold, italic, code and links in one already-escaped line.
 function inline(s) {
   const codes = [];
   s = s.replace(/`([^`]+)`/g, (m, c) => { codes.push(c); return `\u0000${codes.length - 1}\u0000`; });
   s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (m, text, url) => {
-    const raw = url.replace(/&amp;/g, '&');
-    if (!SAFE_URL.test(raw)) return text;
-    return `<a href="${url}" target="_blank" rel="noopener noreferrer">${text}</a>`;
+    const href = safeHref(url.replace(/&(amp|quot|#39|lt|gt);/g, (m, e) => ({ amp: '&', quot: '"', '#39': "'", lt: '<', gt: '>' })[e]));
+    if (!href) return text;
+    return `<a href="${escapeHTML(href)}" target="_blank" rel="noopener noreferrer">${text}</a>`;
   });
   s = s.replace(/\*\*(?=\S)([^*]*?\S)\*\*|__(?=\S)([^_]*?\S)__/g, (m, a, b) => `<strong>${a || b}</strong>`);
   s = s.replace(/(^|[^*\w])\*(?=\S)([^*]*?\S)\*(?!\*)/g, (m, pre, a) => `${pre}<em>${a}</em>`);

@@ -23,6 +23,15 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const server = ((script && script.dataset.server) || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
   const fixedLang = script && script.dataset.lang;
+  // A customer logged in on the host site: the host's server signs their id
+  // (identifier_hash = hex HMAC-SHA256 of it under GRIDLINE_IDENTITY_SECRET)
+  // and the page passes both on the script tag (data-identifier,
+  // data-identifier-hash) or in window.gridlineSettings before this script.
+  const settings = window.gridlineSettings || {};
+  const identity = {
+    identifier: String((script && script.dataset.identifier) || settings.identifier || ''),
+    identifier_hash: String((script && script.dataset.identifierHash) || settings.identifier_hash || settings.identifierHash || ''),
+  };
 
   const api = { open() { pendingOpen = true; }, close() {}, setLang() {} };
   let pendingOpen = false;
@@ -34,11 +43,12 @@
   // a <link> in the shadow root would show the launcher unstyled until it loads.
   const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
-  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css])
-    .then(([i18n, md, socket, css]) => start(i18n, md, socket, css))
+  Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css,
+    import(server + '/static/myrequests.js')])
+    .then(([i18n, md, socket, css, mine]) => start(i18n, md, socket, css, mine))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md, socket, css) {
+  function start(i18n, md, socket, css, mine) {
     const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
     w.t = (key, vars) => i18n.translate(w.lang, key, vars);
     Object.assign(w, loadState(socket));
@@ -50,6 +60,7 @@
     composerBox(w);
     w.offer = offerCard(w);
     w.rating = ratingCard(w);
+    w.mine = mine.myRequests(w, server); // "my requests": the customer's open work orders
 
     w.log.restore();
     applyText(w);
@@ -74,6 +85,12 @@
       const raw = localStorage.getItem(storeKey);
       if (raw) st = Object.assign(st, JSON.parse(raw));
     } catch { /* private mode or corrupt: start fresh */ }
+    if ((st.identifier || '') !== identity.identifier) {
+      // Another person (or nobody) is logged in on the host now: nothing of
+      // the last one's chat stays in this browser.
+      st = { token: '', conv: '', lastSeq: 0, msgs: [], outbox: [], rated: {}, status: '' };
+    }
+    st.identifier = identity.identifier;
     const thread = new socket.Thread(st); // keeps st.lastSeq and st.outbox
     const save = () => {
       st.msgs = st.msgs.slice(-MAX_KEPT);
@@ -86,13 +103,19 @@
   // buildDOM draws the widget into the page. A custom element name matches no
   // site's div/section rules, and an inline !important reset beats even a site's
   // !important ones, so nothing is inherited into the shadow tree from the page.
+  // Both styles go through the CSSOM (style.cssText, a constructed sheet), which
+  // a strict Content-Security-Policy allows, where a style attribute or a
+  // <style> element would need 'unsafe-inline' - on our pages and on a host
+  // site's strict one alike.
   function buildDOM(css) {
     const host = document.createElement('gridline-widget');
     host.setAttribute('data-gridline-widget', '');
-    host.setAttribute('style', 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;');
+    host.style.cssText = 'all: initial !important; display: block !important; position: static !important; width: 0 !important; height: 0 !important;';
     const root = host.attachShadow({ mode: 'open' });
-    root.innerHTML = '<style></style>\n' + MARKUP;
-    root.querySelector('style').textContent = css;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = MARKUP;
     (document.body || document.documentElement).appendChild(host);
     const $ = (sel) => root.querySelector(sel);
     return {
@@ -173,6 +196,7 @@
     $('.stars').setAttribute('aria-label', t('widget.ratingTitle'));
     w.rating.renderStars();
     w.offer.renderKinds();
+    w.mine.applyText();
     w.panel.update();
     w.conn.setConn(w.conn.connected);
     w.frames.renderBanner();
@@ -431,7 +455,7 @@
     }
 
     async function ensureSession() {
-      const body = { lang: w.lang };
+      const body = { lang: w.lang, ...identity };
       if (st.token) body.visitor_token = st.token;
       let res = await fetch(server + '/api/v1/widget/sessions', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit',
@@ -440,7 +464,7 @@
         // The stored token expired or was revoked: start over as a new visitor.
         st.token = '';
         res = await fetch(server + '/api/v1/widget/sessions', {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang }), credentials: 'omit',
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ lang: w.lang, ...identity }), credentials: 'omit',
         });
       }
       if (!res.ok) throw new Error('session: HTTP ' + res.status);
@@ -638,6 +662,9 @@
         case 'rated':
           delete st.pendingRating;
           w.save();
+          break;
+        case 'workorder':
+          w.mine.onFrame(f);
           break;
         case 'offer':
           w.offer.show(f.kinds && f.kinds.length ? f.kinds : ['message', 'callback']);

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/internal/testclock"
+	"github.com/gridline/gridline/web-widget/browsertest"
+)
+
+// TestBrowserWorkOrders opens the console's work orders in Chromium, in
+// English and Chinese, on a desktop and a phone: the list, the overdue board
+// with a breached order, the order page with its timeline, a step taken from
+// the page and a stale one refused with a clear message; and the widget's "my
+// requests" and a change of the customer's order said in the chat.
+func TestBrowserWorkOrders(t *testing.T) {
+	clock := &testclock.Clock{}
+	cfg := testConfig(t)
+	cfg.Now, cfg.SweepEvery = clock.Now, time.Hour
+	app := startApp(t, cfg)
+	base := app.URL()
+	ctx := context.Background()
+	_, annToken := staffLogin(t, app, "ann@example.com", "Ann Li", gridline.RoleAgent)
+	_, bossToken := staffLogin(t, app, "sue@example.com", "Sue Wang", gridline.RoleSupervisor)
+	create := func(token string, body map[string]any) gridline.WorkOrder {
+		t.Helper()
+		r, data := doJSON(t, http.MethodPost, base+"/api/v1/workorders", body, http.Header{"Authorization": {"Bearer " + token}})
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("create order: %d %s", r.StatusCode, data)
+		}
+		var wo gridline.WorkOrder
+		must(t, json.Unmarshal(data, &wo))
+		return wo
+	}
+	act := func(token, id string, body map[string]any) int {
+		r, _ := doJSON(t, http.MethodPost, base+"/api/v1/workorders/"+id+"/events", body, http.Header{"Authorization": {"Bearer " + token}})
+		return r.StatusCode
+	}
+	// An order opened an hour ago is past its 45-minute on-site promise.
+	clock.Advance(-time.Hour)
+	late := create(annToken, map[string]any{"type": "repair", "address": "12 Birch Lane, Riverside", "phone": "13800000001",
+		"description": "No power in the whole building since the storm.", "urgent": true})
+	clock.Advance(time.Hour)
+	if res, err := app.WorkOrders.Sweep(ctx); err != nil || res.Breaches != 1 {
+		t.Fatalf("sweep: %+v, %v", res, err)
+	}
+	create(annToken, map[string]any{"type": "complaint", "phone": "13800000002", "description": "The meter reader was rude and left the gate open."})
+	page := create(annToken, map[string]any{"type": "service_request", "subtype": "meter_anomaly", "account_no": "3100012345",
+		"description": "The meter runs while everything is switched off."})
+
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+
+	// The customer's widget, and two orders of theirs opened by the supervisor.
+	customer := openWidget(t, browser, base, "en-US")
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log .msg.bot')`, 15*time.Second))
+	convID, err := browsertest.Eval[string](customer, `JSON.parse(localStorage.getItem('gridline.widget:'+location.origin)).conv`)
+	must(t, err)
+	conv, err := app.Store.Conversation(ctx, convID)
+	must(t, err)
+	mine := create(bossToken, map[string]any{"type": "repair", "conversation_id": conv.ID, "address": "7 Pine Road",
+		"description": "Sparks from the meter box"})
+	create(bossToken, map[string]any{"type": "consultation", "subtype": "callback", "customer_id": conv.CustomerID, "phone": "13900000009",
+		"description": "Call me about the new tariff"})
+
+	agent := browsertest.NewIncognitoTab(t, browser)
+	must(t, browsertest.SetLanguage(agent, "en-US"))
+	must(t, browsertest.CatchErrors(agent))
+	must(t, chromedp.Do(agent,
+		chromedp.EmulateViewport(1366, 860),
+		chromedp.Navigate(base+"/agent"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SendKeys(chromedp.ID("login-email"), "ann@example.com"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "staff-password-1\r"),
+	))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#view-orders')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.ID("view-orders"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelectorAll('#wo-list .wo-row').length === 3`, 10*time.Second))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.wo-row[data-id=`+js(late.ID)+`][data-state=breached] .dl-breached')`, 5*time.Second))
+	browsertest.Screenshot(t, agent, dir, "orders-list-en")
+
+	// The overdue board holds the late order alone.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-tabs [data-tab=overdue]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-list.board') && document.querySelectorAll('#wo-list .wo-row').length === 1 && document.querySelector('#wo-list .wo-row').dataset.id === `+js(late.ID), 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "overdue-board-en")
+
+	// The order page: dispatch from it; the timeline grows.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(late.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page h2') && document.querySelector('#wo-page h2').textContent.includes(`+js(late.Number)+`)`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.SendKeys(chromedp.ID("wo-dept"), "Crew 3"), chromedp.SendKeys(chromedp.ID("wo-note"), "nearest crew, 10 minutes away"),
+		chromedp.Click(chromedp.CSS(`.wo-actions [data-action=dispatch]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .tag.status-dispatched') && document.querySelectorAll('#wo-page .timeline li').length === 2`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "order-page-en")
+
+	// A stale page: someone else dispatched the order meanwhile; the click is
+	// refused with a clear message and the page shows the order as it is.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-tabs [data-tab=mine]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.wo-row[data-id=`+js(page.ID)+`]')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(page.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page h2') && document.querySelector('#wo-page h2').textContent.includes(`+js(page.Number)+`)`, 10*time.Second))
+	if code := act(bossToken, page.ID, map[string]any{"action": "dispatch", "department": "Metering"}); code != http.StatusOK {
+		t.Fatalf("the supervisor's dispatch: %d", code)
+	}
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-actions [data-action=handle]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-error') && document.querySelector('#wo-error').textContent.includes('Not done') && document.querySelector('#wo-page .tag.status-dispatched')`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "order-conflict-en")
+
+	// New order from nothing: the form.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.ID("wo-new"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('dialog[open] #no-type')`, 5*time.Second))
+	browsertest.Screenshot(t, agent, dir, "new-order-en")
+	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.querySelector('dialog[open]').close()`)))
+
+	// The widget's "my requests": both open orders, a reminder, and the hour's limit.
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-btn').click()`)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelectorAll('.mine-item').length === 2`, 10*time.Second))
+	browsertest.Screenshot(t, customer, dir, "widget-my-requests-en")
+
+	// A change of the customer's order is said in the chat.
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-back').click()`)))
+	if code := act(bossToken, mine.ID, map[string]any{"action": "dispatch", "department": "Crew 1"}); code != http.StatusOK {
+		t.Fatalf("dispatch the customer's order: %d", code)
+	}
+	must(t, browsertest.WaitFor(customer, `[...`+widgetRoot+`.querySelectorAll('.log .note')].some(e => e.textContent.includes(`+js(mine.Number)+`) && e.textContent.includes('Dispatched'))`, 10*time.Second))
+	browsertest.Screenshot(t, customer, dir, "widget-order-changed-en")
+
+	// Chinese, on the desktop, then both on a phone.
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.topbar .lang`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#view-orders') && document.querySelector('#view-orders').textContent.includes('工单')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.ID("view-orders"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelectorAll('#wo-list .wo-row').length >= 1`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(late.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .timeline') && document.querySelector('#wo-page').textContent.includes('派单')`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "order-page-zh")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-tabs [data-tab=overdue]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-list.board .dl-breached') && document.querySelector('#wo-list').textContent.includes('超时')`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "overdue-board-zh")
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`GridlineWidget.setLang('zh')`),
+		chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-btn').click()`)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.mine-title').textContent.includes('工单') && `+widgetRoot+`.querySelectorAll('.mine-item').length === 2 && [...`+widgetRoot+`.querySelectorAll('.mine-item .pill')].some(e => e.textContent === '已派单')`, 10*time.Second))
+	browsertest.Screenshot(t, customer, dir, "widget-my-requests-zh")
+
+	must(t, chromedp.Do(agent, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload()))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#view-orders')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.ID("view-orders"))))
+	must(t, browsertest.WaitFor(agent, `document.querySelectorAll('#wo-list .wo-row').length >= 1`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "orders-list-phone-zh")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(late.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .timeline')`, 10*time.Second))
+	browsertest.FullScreenshot(t, agent, dir, "order-page-phone-zh")
+	must(t, chromedp.Do(customer, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	browsertest.Screenshot(t, customer, dir, "widget-my-requests-phone-zh")
+	noPageErrors(t, agent)
+	noPageErrors(t, customer)
+}
