@@ -213,14 +213,15 @@ func (s *Server) visitor(c echo.Context) (visitorClaims, error) {
 	return claims, err
 }
 
-// widgetWorkOrders is GET /api/v1/widget/workorders: the customer's own orders,
-// as a customer may see them.
+// widgetWorkOrders is GET /api/v1/widget/workorders: the customer's own open
+// orders, as a customer may see them; ?all=1 adds the closed ones.
 func (s *Server) widgetWorkOrders(c echo.Context) error {
 	claims, err := s.visitor(c)
 	if err != nil {
 		return err
 	}
-	wos, err := s.cfg.WorkOrders.CustomerOrders(c.Request().Context(), claims.CustomerID, 50)
+	all := c.QueryParam("all") == "1"
+	wos, err := s.cfg.WorkOrders.CustomerOrders(c.Request().Context(), claims.CustomerID, all, 50)
 	if err != nil {
 		return err
 	}

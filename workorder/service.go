@@ -349,12 +349,14 @@ func (s *Service) List(ctx context.Context, u *gridline.User, f gridline.WorkOrd
 	return s.Store.ListWorkOrders(ctx, f)
 }
 
-// CustomerOrders is a customer's orders as they may see them, newest first.
-func (s *Service) CustomerOrders(ctx context.Context, customerID string, limit int) ([]gridline.WorkOrderPublic, error) {
+// CustomerOrders is a customer's orders as they may see them, newest first:
+// the open ones — what "my requests" is for, and closed orders would crowd
+// them out of the limit — or with all every one, closed included.
+func (s *Service) CustomerOrders(ctx context.Context, customerID string, all bool, limit int) ([]gridline.WorkOrderPublic, error) {
 	if customerID == "" {
 		return []gridline.WorkOrderPublic{}, nil
 	}
-	wos, err := s.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: customerID, Limit: limit})
+	wos, err := s.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: customerID, Open: !all, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
