@@ -12,6 +12,7 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/internal/testclock"
 	"github.com/gridline/gridline/web-widget/browsertest"
+	"github.com/gridline/gridline/workorder"
 )
 
 // TestBrowserWorkOrders opens the console's work orders in Chromium, in
@@ -121,6 +122,29 @@ func TestBrowserWorkOrders(t *testing.T) {
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-btn').click()`)))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelectorAll('.mine-item').length === 2`, 10*time.Second))
 	browsertest.Screenshot(t, customer, dir, "widget-my-requests-en")
+	remind := func() {
+		t.Helper()
+		must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-item[data-id=`+js(mine.ID)+`] .mine-remind').click()`)))
+	}
+	remind()
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.mine-note').textContent.includes(`+js(mine.Number)+`) && `+
+		widgetRoot+`.querySelector('.mine-note').textContent.includes('reminded')`, 10*time.Second))
+	reminded, err := app.WorkOrders.Get(ctx, workorder.Actor{System: true}, mine.ID)
+	must(t, err)
+	if last := reminded.Timeline[len(reminded.Timeline)-1]; last.Action != workorder.ActionRemind || last.By != "customer" || reminded.Reminders != 1 || !reminded.Urgent {
+		t.Fatalf("the reminder did not reach the order: %+v, reminders %d", last, reminded.Reminders)
+	}
+	browsertest.Screenshot(t, customer, dir, "widget-reminded-en")
+	// A second click within the hour is refused kindly, and the order unchanged.
+	clock.Advance(20 * time.Minute)
+	remind()
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.mine-note').textContent.includes('less than an hour ago')`, 10*time.Second))
+	again, err := app.WorkOrders.Get(ctx, workorder.Actor{System: true}, mine.ID)
+	must(t, err)
+	if again.Reminders != 1 || len(again.Timeline) != len(reminded.Timeline) {
+		t.Fatalf("a second reminder within the hour was taken: reminders %d", again.Reminders)
+	}
+	browsertest.Screenshot(t, customer, dir, "widget-remind-limited-en")
 
 	// A change of the customer's order is said in the chat.
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-back').click()`)))
