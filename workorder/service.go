@@ -253,6 +253,13 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewOrder) (*gridli
 		return nil, err
 	}
 	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: gridline.NoticeChanged, Action: ActionCreate, MasterID: wo.MasterID})
+	if wo.OwnerID == "" && wo.ConversationID != "" && s.Conversations != nil {
+		// An agent may have claimed the chat since it was read above, and listed
+		// its orders before this one was stored: read the owner again (see Adopt).
+		if conv, err := s.Conversations.Conversation(ctx, wo.ConversationID); err == nil && conv.OwnerID != "" {
+			wo, _ = s.adopt(ctx, conv, wo)
+		}
+	}
 	return wo, nil
 }
 
