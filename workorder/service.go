@@ -405,7 +405,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, a Action, ver
 	if err != nil {
 		return nil, err
 	}
-	seen := wo.Version
+	seen, formerMaster := wo.Version, wo.MasterID
 	entry, err := Apply(p, cal, wo, actor, a, s.now())
 	if err != nil {
 		return nil, err
@@ -421,7 +421,11 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, a Action, ver
 		kind = gridline.NoticeReminder
 		s.reminders.Add(1)
 	}
-	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: kind, Action: a.Name, MasterID: wo.MasterID})
+	master := wo.MasterID
+	if a.Name == ActionSplit {
+		master = formerMaster // the incident it left, whose page lists it no more
+	}
+	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: kind, Action: a.Name, MasterID: master})
 	if slices.Contains(cascaded, a.Name) && wo.MasterID == "" {
 		s.cascade(ctx, p, cal, wo, a)
 	}

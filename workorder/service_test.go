@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -285,6 +286,7 @@ func TestIncidents(t *testing.T) {
 	if _, err := e.svc.Act(e.ctx, sup, master.ID, workorder.Action{Name: workorder.ActionMerge, MasterID: elsewhere.ID}, 0); gridline.ErrorCode(err) != gridline.ECONFLICT {
 		t.Errorf("merging a master with children: %v, want ECONFLICT", err)
 	}
+	byHand := e.listen(gridline.ConversationTopic("c4"))
 	merged := e.act(sup, afterWindow, workorder.Action{Name: workorder.ActionMerge, MasterID: master.ID})
 	if merged.MasterID != master.ID {
 		t.Errorf("merge: %+v", merged)
@@ -313,6 +315,17 @@ func TestIncidents(t *testing.T) {
 	}
 	if last := reporter(); last[len(last)-1].Order.Status != gridline.WorkOrderClosed {
 		t.Errorf("the reporter did not hear of the close: %+v", last)
+	}
+	// The report merged by hand heard every status of its master since, each
+	// marked as the master's.
+	var statuses []string
+	for _, n := range byHand() {
+		if n.MasterID == master.ID && n.Action != workorder.ActionMerge {
+			statuses = append(statuses, n.Order.Status)
+		}
+	}
+	if want := []string{gridline.WorkOrderHandled, gridline.WorkOrderClosed}; !slices.Equal(statuses, want) {
+		t.Errorf("the report merged by hand heard %v of its master, want %v", statuses, want)
 	}
 }
 

@@ -20,6 +20,9 @@ import (
 // with a breached order, the order page with its timeline, a step taken from
 // the page and a stale one refused with a clear message; and the widget's "my
 // requests" and a change of the customer's order said in the chat.
+// Incidents: the master's reports on its page, merging under a master by its
+// number and splitting out by hand. The widget's reminder reaches the order's
+// timeline, and a second within the hour is refused kindly.
 func TestBrowserWorkOrders(t *testing.T) {
 	clock := &testclock.Clock{}
 	cfg := testConfig(t)
@@ -117,6 +120,33 @@ func TestBrowserWorkOrders(t *testing.T) {
 	must(t, browsertest.WaitFor(agent, `document.querySelector('dialog[open] #no-type')`, 5*time.Second))
 	browsertest.Screenshot(t, agent, dir, "new-order-en")
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.querySelector('dialog[open]').close()`)))
+
+	// Incidents: a second report from the late order's street joins it as a
+	// child, shown on the master's page; another order is merged under it by
+	// its number and split out again, by hand.
+	child := create(annToken, map[string]any{"type": "repair", "address": "12 Birch Lane, Riverside, flat 3", "description": "Dark here too."})
+	other := create(annToken, map[string]any{"type": "repair", "address": "40 Oak Street, Hillview", "description": "Lights flicker."})
+	if child.MasterID != late.ID || other.MasterID != "" {
+		t.Fatalf("incident masters: child %q, other %q; want %q and none", child.MasterID, other.MasterID, late.ID)
+	}
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-tabs [data-tab=mine]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.wo-row[data-id=`+js(other.ID)+`]')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(late.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelectorAll('#wo-page .wo-children li').length === 1 && document.querySelector('#wo-page .wo-children').textContent.includes(`+js(child.Number)+`)`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "order-incident-master-en")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(other.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page h2') && document.querySelector('#wo-page h2').textContent.includes(`+js(other.Number)+`) && document.querySelector('#wo-master')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.SendKeys(chromedp.ID("wo-master"), late.Number), chromedp.Click(chromedp.CSS(`.wo-incident [data-action=merge]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .wo-master') && document.querySelector('#wo-page .wo-master').textContent.includes(`+js(late.Number)+`)`, 10*time.Second))
+	if got, err := app.Store.WorkOrder(ctx, other.ID); err != nil || got.MasterID != late.ID {
+		t.Fatalf("merged by hand: %+v, %v", got, err)
+	}
+	browsertest.Screenshot(t, agent, dir, "order-incident-merged-en")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-incident [data-action=split]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .wo-incident [data-action=merge]') && !document.querySelector('#wo-page .wo-master')`, 10*time.Second))
+	if got, err := app.Store.WorkOrder(ctx, other.ID); err != nil || got.MasterID != "" {
+		t.Fatalf("split by hand: %+v, %v", got, err)
+	}
 
 	// The widget's "my requests": both open orders, a reminder, and the hour's limit.
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-btn').click()`)))
