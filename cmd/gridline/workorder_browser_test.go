@@ -213,3 +213,85 @@ func TestBrowserWorkOrders(t *testing.T) {
 	noPageErrors(t, agent)
 	noPageErrors(t, customer)
 }
+
+// TestBrowserWorkOrderPolicy edits the work-order policy in the admin pages:
+// a promise the type cannot keep (on site, for complaints) is refused by the
+// server with the type and promise named; removing it, removing praise's only
+// promise and adding a contact promise to consultations saves, and the server
+// keeps exactly that — in English, then the page in Chinese.
+func TestBrowserWorkOrderPolicy(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	base := app.URL()
+	staffLogin(t, app, "root@example.com", "Rita Admin", gridline.RoleAdmin)
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+	tab := browsertest.NewIncognitoTab(t, browser)
+	must(t, browsertest.SetLanguage(tab, "en-US"))
+	must(t, browsertest.CatchErrors(tab))
+	must(t, chromedp.Do(tab,
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(base+"/admin#workorders"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SendKeys(chromedp.ID("login-email"), "root@example.com"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "staff-password-1\r"),
+	))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table tr.rule-add')`, 15*time.Second))
+	p := workorder.DefaultPolicy()
+	index := func(typ, sub string) string {
+		for i, tp := range p.Types {
+			if tp.Type == typ && tp.Subtype == sub {
+				return itoa(i)
+			}
+		}
+		t.Fatalf("no %s/%s in the default policy", typ, sub)
+		return ""
+	}
+	complaint, praise, consult := index(gridline.WorkOrderComplaint, ""), index(gridline.WorkOrderPraise, ""), index(gridline.WorkOrderConsultation, "")
+	addRule := func(ti, kind string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(() => {
+  const row = document.querySelector('.policy-table tr.rule-add[data-type="` + ti + `"]');
+  const k = row.querySelector('.rule-kind'); k.value = ` + js(kind) + `; k.dispatchEvent(new Event('change'));
+  row.querySelector('.rule-add-btn').click();
+})()`)
+	}
+	rule := func(ti, kind string) string {
+		return `.policy-table tr[data-type="` + ti + `"][data-kind=` + kind + `]`
+	}
+
+	must(t, chromedp.Do(tab, addRule(complaint, gridline.DeadlineOnSite)))
+	must(t, browsertest.WaitFor(tab, `document.querySelector(`+js(rule(complaint, gridline.DeadlineOnSite))+`)`, 5*time.Second))
+	must(t, chromedp.Do(tab, clickJS("#policy-save")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('#policy-error').textContent.includes('Complaint — On site') && document.querySelector('#policy-error').textContent.includes('on-site step')`, 10*time.Second))
+	browsertest.Screenshot(t, tab, dir, "policy-refused-en")
+
+	must(t, chromedp.Do(tab, clickJS(rule(complaint, gridline.DeadlineOnSite)+" .rule-remove")))
+	must(t, chromedp.Do(tab, clickJS(rule(praise, gridline.DeadlineAnswer)+" .rule-remove")))
+	must(t, chromedp.Do(tab, addRule(consult, gridline.DeadlineContact)))
+	must(t, browsertest.WaitFor(tab, `document.querySelector(`+js(rule(consult, gridline.DeadlineContact))+`) && !document.querySelector(`+js(rule(praise, gridline.DeadlineAnswer))+`)`, 5*time.Second))
+	must(t, chromedp.Do(tab, clickJS("#policy-save")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('#policy-error') && document.querySelector('#policy-error').textContent === '' && [...document.querySelectorAll('.toast')].some(e => e.textContent.includes('Policy saved'))`, 10*time.Second))
+	got, err := app.WorkOrders.Policy(context.Background())
+	must(t, err)
+	kinds := func(typ string) (out []string) {
+		for _, r := range got.For(typ, "").Deadlines {
+			out = append(out, r.Kind+"/"+r.From+"/"+itoa(r.Minutes)+"m"+itoa(r.WorkingDays)+"d")
+		}
+		return out
+	}
+	if k := kinds(gridline.WorkOrderPraise); len(k) != 0 {
+		t.Errorf("praise keeps %v", k)
+	}
+	if k := kinds(gridline.WorkOrderConsultation); len(k) != 2 || k[1] != "contact/accepted/0m1d" {
+		t.Errorf("consultation's promises: %v", k)
+	}
+	if k := kinds(gridline.WorkOrderComplaint); len(k) != 2 {
+		t.Errorf("complaint's promises: %v", k)
+	}
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table tr[data-type="`+praise+`"] td[colspan]')`, 5*time.Second))
+	browsertest.FullScreenshot(t, tab, dir, "policy-saved-en")
+
+	must(t, chromedp.Do(tab, clickJS(".topbar .lang")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table') && document.querySelector('.policy-table').textContent.includes('无时限') && document.querySelector('.policy-table').textContent.includes('添加')`, 10*time.Second))
+	browsertest.Screenshot(t, tab, dir, "policy-zh")
+	noPageErrors(t, tab)
+}
