@@ -135,10 +135,12 @@ type CustomerMerge struct {
 	MergedID   string `json:"merged_id"`
 	By         string `json:"by"`
 	// What moved to the survivor.
-	Conversations int       `json:"conversations"`
-	Requests      int       `json:"requests"`
-	Accounts      int       `json:"accounts"`
-	At            time.Time `json:"at"`
+	Conversations int `json:"conversations"`
+	Requests      int `json:"requests"`
+	WorkOrders    int `json:"work_orders"`
+	Accounts      int `json:"accounts"`
+	// At is when it happened; a merge is done once.
+	At time.Time `json:"at"`
 }
 
 // ArchiveFigures are the archive's counts. Anonymised records count; records
@@ -177,7 +179,7 @@ type ArchiveStore interface {
 	// ECONFLICT for a taken ID, identifier or account number.
 	ImportCustomers(ctx context.Context, cs []*Customer) error
 	// MergeCustomers moves everything of m.MergedID — conversations, requests,
-	// accounts, verifications — to m.SurvivorID, saves survivor's profile as the
+	// work orders, accounts, verifications, contact people — to m.SurvivorID, saves survivor's profile as the
 	// merged one, marks the merged record MergedInto and records m with its
 	// counts filled in, in one transaction. Returns ENOTFOUND, and EINVALID for
 	// a record merged already or merged into itself.

@@ -1,6 +1,9 @@
 package gridline
 
-import "unicode"
+import (
+	"regexp"
+	"unicode"
+)
 
 // Languages the desk speaks.
 const (
@@ -18,23 +21,46 @@ func NormalizeLang(s string) string {
 }
 
 // DetectLang returns the language a typed message is written in: Chinese when it
-// has Chinese characters, English when it has a few words of Latin letters, else
-// fallback normalized (the conversation's or the browser's language). A customer
-// who writes in the other language is answered in it; an "ok" or a phone number
-// does not switch. The bot and the HTTP layer both ask it, so a message is never
-// read as one language by one and as the other by the other.
+// has Chinese characters (two, or one with no Latin words beside it), English
+// when it has at least three words of Latin letters and no Chinese, else
+// fallback normalized (the conversation's or the browser's language). Markup,
+// links, e-mail addresses and code are not words: a Chinese conversation is not
+// answered in English because a message carried "<b>", a URL or a pasted tag,
+// and an "ok", an emoji or a phone number does not switch. The bot and the HTTP
+// layer both ask it, so a message is never read as one language by one and as
+// the other by the other.
 func DetectLang(text, fallback string) string {
-	latin := 0
+	text = notWords.ReplaceAllString(text, " ")
+	han, words, letters := 0, 0, 0
+	flush := func() {
+		if letters >= 2 {
+			words++
+		}
+		letters = 0
+	}
 	for _, r := range text {
 		switch {
 		case unicode.Is(unicode.Han, r):
-			return LangZH
+			han++
+			flush()
 		case r < 0x80 && unicode.IsLetter(r):
-			latin++
+			letters++
+		case r == '\'':
+		default:
+			flush()
 		}
 	}
-	if latin >= 6 {
+	flush()
+	switch {
+	case han >= 2 || han == 1 && words == 0:
+		return LangZH
+	case han == 0 && words >= 3:
 		return LangEN
 	}
 	return NormalizeLang(fallback)
 }
+
+// notWords is what a message may carry that says nothing of its language:
+// HTML tags and entities, links, e-mail addresses, markdown link targets and
+// inline code.
+var notWords = regexp.MustCompile("(?i)<[^>]*>|&[a-z]+;|https?://\\S+|www\\.\\S+|\\S+@\\S+|\\]\\([^)]*\\)|`[^`]*`")

@@ -13,6 +13,14 @@ func TestDetectLang(t *testing.T) {
 		{"13800138000", "zh", LangZH}, // a phone number does not switch
 		{"ok", "", LangEN},
 		{"", "zh-CN", LangZH},
+		{"👍 谢谢！😊", "en", LangZH},
+		{"👍😊", "zh", LangZH},
+		{"ok thanks", "zh", LangZH}, // two words do not switch
+		{"<b>电费</b> 怎么交", "en", LangZH},
+		{"<img src=x onerror=alert(1)>", "zh", LangZH}, // markup is not English
+		{"see https://example.com/bill?id=12 and `code here`", "zh", LangZH},
+		{"how do I pay my bill", "zh", LangEN},
+		{"我的户号是 ABC 吗", "en", LangZH},
 	}
 	for _, tt := range tests {
 		if got := DetectLang(tt.text, tt.fallback); got != tt.want {

@@ -364,6 +364,79 @@ func (s *Service) Reveal(ctx context.Context, a Actor, id, field string) ([]stri
 	return values, nil
 }
 
+// Contacts lists an organisation's contact people as a may see them.
+// Returns ENOTFOUND.
+func (s *Service) Contacts(ctx context.Context, a Actor, orgID string) ([]*gridline.Customer, error) {
+	if err := a.mustStaff(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.Customer(ctx, orgID); err != nil {
+		return nil, err
+	}
+	return s.List(ctx, a, gridline.CustomerFilter{ContactOf: orgID})
+}
+
+// LinkContact makes the person personID a contact person of the organisation
+// orgID (leaving any other), logged on the records concerned. Returns
+// ENOTFOUND, and EINVALID unless the one is a person and the other an
+// organisation, neither merged away.
+func (s *Service) LinkContact(ctx context.Context, a Actor, orgID, personID string) (*gridline.Customer, error) {
+	if orgID == "" {
+		return nil, gridline.Errorf(gridline.EINVALID, "name the organisation")
+	}
+	return s.setContact(ctx, a, orgID, personID, func(string) bool { return true })
+}
+
+// UnlinkContact ends personID being a contact person of orgID. Returns
+// ENOTFOUND, also when they are not its contact.
+func (s *Service) UnlinkContact(ctx context.Context, a Actor, orgID, personID string) error {
+	_, err := s.setContact(ctx, a, "", personID, func(was string) bool { return was != "" && was == orgID })
+	return err
+}
+
+// setContact sets personID's ContactOf to orgID when ok(its current one).
+func (s *Service) setContact(ctx context.Context, a Actor, orgID, personID string, ok func(was string) bool) (*gridline.Customer, error) {
+	if err := a.mustStaff(); err != nil {
+		return nil, err
+	}
+	p, err := s.Store.Customer(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	was := p.ContactOf
+	if !ok(was) {
+		return nil, gridline.Errorf(gridline.ENOTFOUND, "that person is not a contact of this organisation")
+	}
+	if p.Kind != gridline.KindIndividual || p.MergedInto != "" {
+		return nil, gridline.Errorf(gridline.EINVALID, "only a person's record, not merged away, is a contact person")
+	}
+	if orgID != "" {
+		org, err := s.Store.Customer(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		if org.Kind != gridline.KindOrganisation || org.MergedInto != "" {
+			return nil, gridline.Errorf(gridline.EINVALID, "contact people belong to an organisation's record, not merged away")
+		}
+	}
+	p.ContactOf = orgID
+	if err := s.Store.UpdateCustomer(ctx, p); err != nil {
+		return nil, err
+	}
+	for _, id := range []string{was, orgID} {
+		if id == "" || id == was && id == orgID {
+			continue
+		}
+		if err := s.audit(ctx, a, id, gridline.AuditUpdate, "contacts", personID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.audit(ctx, a, personID, gridline.AuditUpdate, "", "contact_of"); err != nil {
+		return nil, err
+	}
+	return view(a, p), nil
+}
+
 // Merge merges the record fromID into survivorID (admins only): the survivor
 // keeps its own profile and takes from the other what it lacks — name,
 // phones, e-mail, address, ID number, identifier, organisation, attributes —

@@ -333,3 +333,42 @@ func TestAreaClass(t *testing.T) {
 	_, err = svc.AreaClass(ctx, "", "3199999999")
 	wantCode(t, err, gridline.ENOTFOUND)
 }
+
+// TestContacts: an agent links a person to an organisation as its contact,
+// sees them listed (masked), and unlinks them; a person is no organisation
+// and an organisation no contact; both records' logs say so.
+func TestContacts(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	org, err := svc.Create(ctx, admin, &gridline.Customer{Kind: gridline.KindOrganisation, Name: "长江水泥厂",
+		Organisation: &gridline.Organisation{Nature: "enterprise", BankAccount: "6222000011112222"}})
+	must(t, err)
+	p, err := svc.Create(ctx, admin, &gridline.Customer{Name: "张工", Phone: "13800001111"})
+	must(t, err)
+	other, err := svc.Create(ctx, admin, &gridline.Customer{Name: "李四"})
+	must(t, err)
+
+	got, err := svc.LinkContact(ctx, agent, org.ID, p.ID)
+	must(t, err)
+	if got.ContactOf != org.ID || got.Phone != "138****1111" {
+		t.Errorf("linked contact as an agent sees it: %+v", got)
+	}
+	cs, err := svc.Contacts(ctx, agent, org.ID)
+	must(t, err)
+	if len(cs) != 1 || cs[0].ID != p.ID || cs[0].Phone != "138****1111" {
+		t.Errorf("contacts %+v", cs)
+	}
+	_, err = svc.LinkContact(ctx, agent, p.ID, other.ID)
+	wantCode(t, err, gridline.EINVALID)
+	_, err = svc.LinkContact(ctx, agent, org.ID, org.ID)
+	wantCode(t, err, gridline.EINVALID)
+	wantCode(t, svc.UnlinkContact(ctx, agent, org.ID, other.ID), gridline.ENOTFOUND)
+
+	must(t, svc.UnlinkContact(ctx, agent, org.ID, p.ID))
+	if cs, _ := svc.Contacts(ctx, agent, org.ID); len(cs) != 0 {
+		t.Errorf("contacts after unlinking %+v", cs)
+	}
+	if a := actions(t, svc, org.ID); !slices.Contains(a, "update:agent-1:contacts") {
+		t.Errorf("organisation's log %v", a)
+	}
+}

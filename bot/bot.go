@@ -17,6 +17,9 @@ const (
 	ActionHandoff  = "handoff"  // a person is needed (asked for, complaint, urgent, stuck)
 	ActionFallback = "fallback" // nothing fits: an honest "I don't know", a person offered
 	ActionMenu     = "menu"     // a menu step or guided flow (greeting, submenu, form step)
+	// ActionSmallTalk: thanks, a greeting, a goodbye, an emoji — a short kind
+	// reply; never recorded as unanswered.
+	ActionSmallTalk = "smalltalk"
 )
 
 // Suggestion is an article offered when the bot is unsure.
@@ -32,6 +35,10 @@ type Input struct {
 	Text           string
 	Option         string
 	Lang           string
+	// Unrecorded asks come from outside a customer's conversation (an admin's
+	// "test the bot", POST /api/v1/bot/ask): what the bot cannot answer is not
+	// counted as a customer's unanswered question.
+	Unrecorded bool
 }
 
 // Reply is the bot's decision and what it says.

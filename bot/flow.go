@@ -11,7 +11,7 @@ import (
 // between the conversation's messages, as JSON when the store is shared, so
 // every field is a plain value that survives the round trip.
 type Flow struct {
-	Name     string `json:"name,omitempty"` // FlowOutage, FlowFault or "" (none)
+	Name     string `json:"name,omitempty"` // FlowOutage, FlowFault, FlowConfirm or "" (none)
 	Step     string `json:"step,omitempty"`
 	Address  string `json:"address,omitempty"`
 	Phone    string `json:"phone,omitempty"`
@@ -21,16 +21,30 @@ type Flow struct {
 	// ids, so that pressing one answers from exactly that article. The article is
 	// looked up again when pressed: an edit since shows, a withdrawn one is gone.
 	Offered map[string]int64 `json:"offered,omitempty"`
+	// Next are the slugs of the next closest articles, best first, after an
+	// answer given with "did this answer your question?": a "no" answers from
+	// the first of them, and with none left passes the customer to a person.
+	Next []string `json:"next,omitempty"`
+	// Topic is the customer's last question that retrieval answered or offered
+	// articles for, and Article the slug of the article it was answered from
+	// (or the first offered): a follow-up that leans on it ("那要多久？",
+	// "how much is it?") is read with them.
+	Topic   string `json:"topic,omitempty"`
+	Article string `json:"article,omitempty"`
 }
 
 // Flow names.
 const (
 	FlowOutage = "outage"
 	FlowFault  = "fault"
+	// FlowConfirm waits for the yes or no to "did this answer your question?".
+	FlowConfirm = "confirm"
 )
 
 // Empty reports whether f holds nothing worth keeping; storing it deletes.
-func (f Flow) Empty() bool { return f.Name == "" && len(f.Offered) == 0 }
+func (f Flow) Empty() bool {
+	return f.Name == "" && len(f.Offered) == 0 && len(f.Next) == 0 && f.Topic == "" && f.Article == ""
+}
 
 // DefaultFlowTTL is how long a flow untouched is kept when a store is given no
 // time to live: a customer who walks away mid-form costs storage until then.

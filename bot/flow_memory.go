@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -66,6 +67,7 @@ func (s *MemoryFlows) Flow(ctx context.Context, id string) (Flow, error) {
 	}
 	f := e.f
 	f.Offered = maps.Clone(f.Offered)
+	f.Next = slices.Clone(f.Next)
 	return f, nil
 }
 
@@ -76,6 +78,7 @@ func (s *MemoryFlows) SetFlow(ctx context.Context, id string, f Flow) error {
 		return nil
 	}
 	f.Offered = maps.Clone(f.Offered)
+	f.Next = slices.Clone(f.Next)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if el, ok := s.byID[id]; ok {

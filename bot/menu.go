@@ -72,6 +72,8 @@ func (b *Bot) choose(ctx context.Context, conv, id, lang string, st Flow) Reply 
 	case OptionHuman:
 		b.setFlow(ctx, conv, Flow{})
 		return handoffReply(lang, "human", skillOf(st), gridline.PriorityNormal)
+	case OptionYes, OptionNo:
+		return b.confirmed(ctx, conv, id == OptionYes, lang, st)
 	case "outage.checkpay":
 		return b.topicAnswer(ctx, conv, "billing.balance", lang)
 	}
@@ -115,6 +117,9 @@ var (
 		"all of", "the area", "block", "district", "邻居", "整栋", "整个", "整条", "整片", "路灯", "小区", "都停", "都没电", "附近", "一片", "全部"}
 	yesWords = []string{"yes", "yeah", "yep", "yup", "y", "是", "是的", "对", "对的", "嗯", "都停了", "也停了", "是啊"}
 	noWords  = []string{"no", "nope", "n", "不是", "没有", "否", "不", "没"}
+	// Typed answers to "did this answer your question?".
+	confirmYes = []string{"yes thanks", "yes thank you", "it did", "that helps", "that helped", "解决了", "有帮助", "明白了", "懂了", "好的", "可以了", "行"}
+	confirmNo  = []string{"no it didn't", "not really", "it didn't", "didn't help", "没解决", "没有解决", "不是这个", "没用", "不对"}
 )
 
 // continueFlow handles typed text inside a guided flow. ok is false when the
@@ -141,6 +146,18 @@ func (b *Bot) continueFlow(ctx context.Context, conv, text, lang string, st Flow
 		return Reply{}, false
 	case FlowFault:
 		return b.faultStep(ctx, conv, text, lang, st)
+	case FlowConfirm:
+		t := strings.Trim(matchText(text), " .!?,~")
+		switch {
+		case oneOf(t, yesWords) || oneOf(t, confirmYes):
+			return b.confirmed(ctx, conv, true, lang, st), true
+		case oneOf(t, noWords) || oneOf(t, confirmNo):
+			return b.confirmed(ctx, conv, false, lang, st), true
+		}
+		// Another question: the answer stands, the next ones are forgotten.
+		st.Name, st.Next = "", nil
+		b.setFlow(ctx, conv, st)
+		return Reply{}, false
 	}
 	return Reply{}, false
 }

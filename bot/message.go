@@ -30,8 +30,9 @@ var texts = map[string]text{
 		"What else can I help you with? Ask a question or pick a topic.",
 		"还有什么可以帮您？请直接提问或选择服务。",
 	},
-	"thanks": {"You're welcome. Is there anything else I can help with?", "不客气，还有什么可以帮您？"},
-	"bye":    {"Thank you for contacting us. Goodbye!", "感谢您的咨询，再见！"},
+	"thanks":        {"You're welcome. Is there anything else I can help with?", "不客气，还有什么可以帮您？"},
+	"smalltalk.ack": {"😊 Is there anything else I can help you with?", "😊 还有什么可以帮您的吗？"},
+	"bye":           {"Thank you for contacting us. Goodbye!", "感谢您的咨询，再见！"},
 	"menu.unknown": {
 		"Sorry, that option is no longer available. Here is the main menu.",
 		"抱歉，该选项已失效，请重新选择。",
@@ -154,12 +155,19 @@ var texts = map[string]text{
 	},
 
 	// Retrieval.
-	"source":       {"Source: %s", "来源：%s"},
-	"clarify":      {"I'm not sure I understood. Is it one of these?", "我不太确定您的问题，请问是以下哪一项？"},
-	"fallback":     {"Sorry, I don't know the answer to that. I can connect you to a person, or you can pick a topic.", "抱歉，这个问题我暂时无法回答。我可以为您转接人工客服，或者您可以选择其他服务。"},
-	"outofscope":   {"Sorry, I can only help with questions about your electricity service. I can connect you to a person, or you can pick a topic.", "抱歉，我只能解答与用电服务相关的问题。我可以为您转接人工客服，或者您可以选择其他服务。"},
-	"empty":        {"Please type your question, or pick a topic.", "请输入您的问题，或选择服务。"},
-	"article.gone": {"Sorry, that article is no longer available.", "抱歉，该文章已不可用。"},
+	"source":          {"Source: %s", "来源：%s"},
+	"clarify":         {"I'm not sure I understood. Is it one of these?", "我不太确定您的问题，请问是以下哪一项？"},
+	"fallback":        {"Sorry, I don't know the answer to that. I can connect you to a person, or you can pick a topic.", "抱歉，这个问题我暂时无法回答。我可以为您转接人工客服，或者您可以选择其他服务。"},
+	"outofscope":      {"Sorry, I can only help with questions about your electricity service. I can connect you to a person, or you can pick a topic.", "抱歉，我只能解答与用电服务相关的问题。我可以为您转接人工客服，或者您可以选择其他服务。"},
+	"followup.prompt": {"(Earlier question: %s)\n%s", "（上一个问题：%s）\n%s"},
+	"confirm.ask":     {"Did this answer your question?", "这个回答解决您的问题了吗？"},
+	"answer.yes":      {"Yes", "解决了"},
+	"answer.no":       {"No", "没解决"},
+	"confirm.yes":     {"Glad I could help. Is there anything else?", "很高兴能帮到您，还有其他问题吗？"},
+	"confirm.next":    {"Sorry about that. Perhaps this is closer:", "抱歉，也许这条更接近您的问题："},
+	"confirm.human":   {"Sorry I couldn't answer that. I'm connecting you to a member of our team; please stay in this chat.", "抱歉没能解答您的问题，正在为您转接人工客服，请不要离开本对话。"},
+	"empty":           {"Please type your question, or pick a topic.", "请输入您的问题，或选择服务。"},
+	"article.gone":    {"Sorry, that article is no longer available.", "抱歉，该文章已不可用。"},
 }
 
 // say returns the bot's text for key in lang.

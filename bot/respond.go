@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/knowledge"
@@ -40,6 +41,11 @@ type Config struct {
 	// above which the bot answers, or offers the closest articles. Zero means
 	// knowledge.AnswerThreshold and knowledge.ClarifyThreshold.
 	AnswerThreshold, ClarifyThreshold float64
+	// ConfirmThreshold is the confidence at or above which, when the runner-up
+	// scores at most Lead of the top article, the bot answers from the top
+	// article and asks "did this answer your question?" instead of listing
+	// articles. Zero means DefaultConfirmThreshold and DefaultLead.
+	ConfirmThreshold, Lead float64
 
 	// LLMTimeout caps one LLM answer from request to last token; zero means 8 s.
 	LLMTimeout time.Duration
@@ -75,6 +81,7 @@ type Bot struct {
 	log        *slog.Logger
 	answerAt   float64
 	clarifyAt  float64
+	rule       decisionRule
 	llmTimeout time.Duration
 	firstToken time.Duration
 	snippetMax int
@@ -105,6 +112,13 @@ func New(cfg Config) *Bot {
 	}
 	if b.clarifyAt == 0 {
 		b.clarifyAt = knowledge.ClarifyThreshold
+	}
+	b.rule = decisionRule{answerAt: b.answerAt, clarifyAt: b.clarifyAt, confirmAt: cfg.ConfirmThreshold, lead: cfg.Lead, confirmCoverage: confirmCoverage}
+	if b.rule.confirmAt == 0 {
+		b.rule.confirmAt = DefaultConfirmThreshold
+	}
+	if b.rule.lead == 0 {
+		b.rule.lead = DefaultLead
 	}
 	if b.llmTimeout == 0 {
 		b.llmTimeout = 8 * time.Second
@@ -144,6 +158,9 @@ const (
 	OptionApply     = "menu.apply"
 	OptionComplaint = "menu.complaint"
 	OptionHuman     = "menu.human"
+	// OptionYes and OptionNo answer "did this answer your question?".
+	OptionYes = "answer.yes"
+	OptionNo  = "answer.no"
 	// OptionArticlePrefix followed by a slug answers from that article.
 	OptionArticlePrefix = "article:"
 )
@@ -169,6 +186,9 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
 	}
+	if in.Unrecorded {
+		ctx = context.WithValue(ctx, unrecordedKey{}, true)
+	}
 	lang := gridline.NormalizeLang(in.Lang)
 	st := b.flow(ctx, in.ConversationID)
 	if in.Option != "" {
@@ -187,7 +207,7 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 		return urgentReply(lang, dangers), nil
 	}
 	if AsksIdentity(text) {
-		return Reply{Action: ActionMenu, Text: say(lang, "identity"), Confidence: 1,
+		return Reply{Action: ActionSmallTalk, Text: say(lang, "identity"), Confidence: 1,
 			QuickReplies: []gridline.QuickReply{option(lang, OptionHuman), option(lang, OptionMain)}}, nil
 	}
 	// A complaint that also asks for a person goes to the complaints queue.
@@ -213,7 +233,23 @@ func (b *Bot) Respond(ctx context.Context, in Input, delta func(text string)) (R
 	if r, ok := smallTalk(text, lang); ok {
 		return r, nil
 	}
-	return b.decide(ctx, in.ConversationID, stripCourtesy(text), lang, st, delta), nil
+	q := question{text: stripCourtesy(text)}
+	q.query, q.topic = q.text, q.text
+	if st.Topic != "" && IsFollowUp(q.text) {
+		// Read with the last topic; the topic stays the one it leans on, so a
+		// second follow-up leans on it too.
+		q.query, q.topic = withTopic(st.Topic, q.text), st.Topic
+		q.earlier = st.Topic
+	}
+	return b.decide(ctx, in.ConversationID, q, lang, st, delta), nil
+}
+
+// question is typed text as the decision reads it: the customer's words, the
+// query retrieval runs (with the last topic for a follow-up), the topic kept
+// for the next follow-up, and the earlier question a follow-up leans on, which
+// the LLM is shown beside it.
+type question struct {
+	text, query, topic, earlier string
 }
 
 // urgentReply gives the safety advice for each danger, then hands off to repair
@@ -272,27 +308,75 @@ func typedOption(text string) (string, bool) {
 }
 
 // Whole messages that are courtesy, not questions. Retrieval must not answer
-// "hello" with whatever article happens to share a character with it.
+// "hello" with whatever article happens to share a character with it. A
+// message made only of these (and emoji and punctuation: "👍 谢谢！😊",
+// "好的，谢谢，再见") is small talk.
 var (
 	greetings = []string{"hi", "hello", "hey", "hi there", "hello there", "good morning", "good afternoon", "good evening",
-		"你好", "您好", "你好啊", "在吗", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "有人吗"}
-	thanks = []string{"thanks", "thank you", "thx", "ty", "thanks a lot", "thank you very much", "ok thanks", "great thanks",
-		"谢谢", "多谢", "谢谢你", "谢谢您", "好的谢谢", "好的,谢谢", "感谢", "非常感谢"}
-	goodbyes = []string{"bye", "goodbye", "bye bye", "see you", "再见", "拜拜", "没事了", "没有了", "no thanks", "that's all", "nothing else"}
+		"你好", "您好", "你好啊", "您好啊", "在吗", "在不在", "哈喽", "嗨", "早上好", "下午好", "晚上好", "有人吗", "早", "早安"}
+	thanks = []string{"thanks", "thank you", "thx", "ty", "thanks a lot", "thank you very much", "many thanks", "cheers", "thank u",
+		"谢谢", "多谢", "谢谢你", "谢谢您", "谢谢啦", "谢啦", "感谢", "非常感谢", "太感谢了", "辛苦了", "麻烦了", "谢谢了"}
+	goodbyes = []string{"bye", "goodbye", "bye bye", "see you", "再见", "拜拜", "没事了", "没有了", "没了", "no thanks", "that's all",
+		"nothing else", "that is all", "好的再见"}
+	// acks say "understood"; they close nothing and ask nothing.
+	acks = []string{"ok", "okay", "k", "got it", "great", "cool", "fine", "alright", "all right", "i see", "understood", "perfect",
+		"好的", "好", "嗯", "嗯嗯", "哦", "哦哦", "收到", "知道了", "明白了", "明白", "了解", "懂了", "行", "可以", "好吧", "ok的"}
 )
 
-// smallTalk answers greetings, thanks and goodbyes with the menu.
+// smallTalk answers greetings, thanks, goodbyes, acknowledgements and
+// emoji-only messages with a short, kind reply in the conversation's language.
+// Small talk is never an unanswered question.
 func smallTalk(text, lang string) (Reply, bool) {
-	t := strings.Trim(matchText(text), " .!?,~")
-	switch {
-	case oneOf(t, greetings):
-		return Reply{Action: ActionMenu, Text: say(lang, "greet"), QuickReplies: mainMenu(lang)}, true
-	case oneOf(t, thanks):
-		return Reply{Action: ActionMenu, Text: say(lang, "thanks"), QuickReplies: mainMenu(lang)}, true
-	case oneOf(t, goodbyes):
-		return Reply{Action: ActionMenu, Text: say(lang, "bye"), QuickReplies: options(lang, OptionMain)}, true
+	kind, ok := courtesyKind(text)
+	if !ok {
+		return Reply{}, false
 	}
-	return Reply{}, false
+	r := Reply{Action: ActionSmallTalk, Confidence: 1}
+	switch kind {
+	case "bye":
+		r.Text, r.QuickReplies = say(lang, "bye"), options(lang, OptionMain)
+	case "thanks":
+		r.Text, r.QuickReplies = say(lang, "thanks"), mainMenu(lang)
+	case "greet":
+		r.Text, r.QuickReplies = say(lang, "greet"), mainMenu(lang)
+	default: // an acknowledgement or emoji alone
+		r.Text, r.QuickReplies = say(lang, "smalltalk.ack"), mainMenu(lang)
+	}
+	return r, true
+}
+
+// courtesyKind reports whether text is only courtesy and which: "bye" over
+// "thanks" over "greet" over "ack" (thanks and goodbye in one message is a
+// goodbye). A message of emoji and punctuation alone is an "ack".
+func courtesyKind(text string) (string, bool) {
+	parts := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsNumber(r) || r == ' ' || r == '\'')
+	})
+	rank := map[string]int{"ack": 1, "greet": 2, "thanks": 3, "bye": 4}
+	kind := "ack"
+	for _, p := range parts {
+		p = strings.Join(strings.Fields(p), " ")
+		if p == "" {
+			continue
+		}
+		k := ""
+		switch {
+		case oneOf(p, goodbyes):
+			k = "bye"
+		case oneOf(p, thanks) || oneOf(strings.TrimPrefix(strings.TrimPrefix(p, "ok "), "好的"), thanks):
+			k = "thanks"
+		case oneOf(p, greetings):
+			k = "greet"
+		case oneOf(p, acks):
+			k = "ack"
+		default:
+			return "", false
+		}
+		if rank[k] > rank[kind] {
+			kind = k
+		}
+	}
+	return kind, true
 }
 
 // courtesy is what customers put before a question ("你好，请问…", "Hi, …");
@@ -308,9 +392,13 @@ func stripCourtesy(text string) string {
 	return text
 }
 
+// unrecordedKey marks the context of an Unrecorded input.
+type unrecordedKey struct{}
+
 // record counts an unanswered question; a failure is logged, never shown.
+// Unrecorded inputs are not counted.
 func (b *Bot) record(ctx context.Context, text, lang, action string) {
-	if b.unanswered == nil {
+	if b.unanswered == nil || ctx.Value(unrecordedKey{}) != nil {
 		return
 	}
 	if err := b.unanswered.RecordUnanswered(ctx, text, lang, action); err != nil {

@@ -70,7 +70,7 @@ func TestChatsOpenOrders(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.wait()
-			list, err := wos.CustomerOrders(e.ctx, conv.CustomerID, 10)
+			list, err := wos.CustomerOrders(e.ctx, conv.CustomerID, false, 10)
 			if err != nil || len(list) != 1 {
 				t.Fatalf("orders: %+v, %v", list, err)
 			}

@@ -1,7 +1,11 @@
 package knowledge
 
 import (
+	"encoding/json"
+	"path/filepath"
+
 	"fmt"
+	"github.com/gridline/gridline"
 	"math"
 	"os"
 	"slices"
@@ -15,23 +19,76 @@ type calSample struct {
 	s          scored
 	right, in5 bool
 	weight     float64
+	set        string
+	oos        bool
+}
+
+// calibrationSets are the data the confidence is fitted on, shaped like this
+// job: Chinese hotline questions (telecom-hotline-zh's train.json, every fifth
+// paraphrase held back as a query), the starter base asked its own customer
+// questions (starter/testdata/questions.json, not the held-out ones), and
+// CLINC150's val and oos_val, the only part with out-of-scope questions.
+func calibrationSets(t testing.TB) []evalSet {
+	dir := datasetsDir(t)
+	return []evalSet{loadTelecom(t, dir, 5), starterSet(t), loadCLINC150(t, dir, true)}
+}
+
+// starterSet reads the starter articles, synonyms and customer questions from
+// their files (package starter imports this one, so it cannot be imported here).
+func starterSet(t testing.TB) evalSet {
+	var as []*gridline.Article
+	readJSON(t, filepath.Join("starter", "articles.json"), &as)
+	var syn Synonyms
+	readJSON(t, filepath.Join("starter", "synonyms.json"), &syn)
+	var qs struct {
+		Questions []struct{ Topic, Lang, Text string }
+	}
+	readJSON(t, filepath.Join("starter", "testdata", "questions.json"), &qs)
+	s := evalSet{name: "starter", syn: &syn}
+	ids := map[string]int64{}
+	for i, a := range as {
+		a.ID, a.Status, a.Version = int64(i+1), gridline.ArticlePublished, 1
+		ids[a.Slug] = a.ID
+		s.kb = append(s.kb, a)
+	}
+	for _, q := range qs.Questions {
+		s.queries = append(s.queries, evalQuery{text: q.Text, gold: ids[q.Topic+"-"+q.Lang], lang: q.Lang})
+	}
+	return s
+}
+
+func readJSON(t testing.TB, path string, v any) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
 
 func calibrationSamples(t testing.TB) []calSample {
 	var out []calSample
-	for _, s := range validationSets(t) {
+	for _, s := range calibrationSets(t) {
 		ix := newIndex(defaultRankParams())
+		if s.syn != nil {
+			ix.SetSynonyms(*s.syn)
+		}
 		for _, a := range s.kb {
 			ix.Put(a)
 		}
-		// Every set weighs the same in total; out-of-scope queries a quarter of CLINC's.
+		// Every set weighs the same in total; out-of-scope queries half of CLINC's.
 		inW := 1 / float64(len(s.queries))
 		if len(s.oos) > 0 {
-			inW *= 0.75
+			inW *= 0.5
 		}
 		for _, q := range s.queries {
-			top := ix.search(q.text, SearchOptions{Lang: s.lang, Limit: 5})
-			c := calSample{weight: inW}
+			lang := s.lang
+			if q.lang != "" {
+				lang = q.lang
+			}
+			top := ix.search(q.text, SearchOptions{Lang: lang, Limit: 5})
+			c := calSample{weight: inW, set: s.name}
 			if len(top) > 0 {
 				c.s = top[0]
 				c.right = ix.slots[top[0].slot].article.ID == q.gold
@@ -40,7 +97,7 @@ func calibrationSamples(t testing.TB) []calSample {
 			out = append(out, c)
 		}
 		for _, q := range s.oos {
-			c := calSample{weight: 0.25 / float64(len(s.oos))}
+			c := calSample{weight: 0.5 / float64(len(s.oos)), set: s.name, oos: true}
 			if top := ix.search(q.text, SearchOptions{Lang: s.lang, Limit: 5}); len(top) > 0 {
 				c.s = top[0]
 			}
@@ -59,7 +116,9 @@ func TestCalibrate(t *testing.T) {
 		t.Skip("set GRIDLINE_TUNE=1 to fit the confidence calibration")
 	}
 	samples := calibrationSamples(t)
-	feats := func(c calSample) [nFeat]float64 { return [nFeat]float64{1, c.s.covered, c.s.norm, c.s.margin} }
+	feats := func(c calSample) [nFeat]float64 {
+		return [nFeat]float64{1, c.s.covered, c.s.norm, c.s.margin}
+	}
 	// Weighted logistic regression by Newton's method.
 	var w [nFeat]float64
 	for iter := 0; iter < 50; iter++ {
@@ -111,7 +170,7 @@ func TestCalibrate(t *testing.T) {
 	// get an honest "I don't know" rather than a list of unrelated articles.
 	var clinc []calSample
 	for _, c := range samples {
-		if c.weight < 0.75/2000 || c.weight == 0.25/100 { // CLINC's val (3,000) and oos_val (100)
+		if c.set == "CLINC150" {
 			clinc = append(clinc, c)
 		}
 	}
@@ -119,7 +178,7 @@ func TestCalibrate(t *testing.T) {
 	for th := 0.95; th >= 0.049; th -= 0.05 {
 		var in, ans, oos, ref, pool, right float64
 		for _, c := range clinc {
-			if c.weight == 0.25/100 {
+			if c.oos {
 				oos++
 				if conf(c) < th {
 					ref++
@@ -140,6 +199,22 @@ func TestCalibrate(t *testing.T) {
 			}
 		}
 		mean := (ans/in + ref/oos) / 2
+		per := ""
+		for _, set := range []string{"telecom-hotline-zh", "starter"} {
+			var n, r, w float64
+			for _, c := range samples {
+				if c.set != set {
+					continue
+				}
+				n++
+				if conf(c) >= th && c.right {
+					r++
+				} else if conf(c) >= th {
+					w++
+				}
+			}
+			per += fmt.Sprintf("; %s right %.3f wrong %.3f", set, r/n, w/n)
+		}
 		if ref/oos >= 0.9 {
 			answer = th
 		}
@@ -147,7 +222,7 @@ func TestCalibrate(t *testing.T) {
 			clarify = th
 		}
 		t.Log(fmt.Sprintf("threshold %.2f: CLINC val in-scope answered right %.3f, oos refused %.3f (mean %.3f); all validation sets: answers right %.3f",
-			th, ans/in, ref/oos, mean, right/max(pool, 1e-9)))
+			th, ans/in, ref/oos, mean, right/max(pool, 1e-9)) + per)
 	}
 	t.Logf("AnswerThreshold = %.2f, ClarifyThreshold = %.2f", answer, clarify)
 }

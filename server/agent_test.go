@@ -84,7 +84,7 @@ func startDesk(t testing.TB, p deskParts) *deskEnv {
 	go func() { defer wg.Done(); _ = desk.Run(ctx) }()
 
 	kb := &knowledge.Service{Store: p.store, Index: knowledge.NewIndex(), Board: p.board, Logger: logger}
-	b := bot.New(bot.Config{Knowledge: kb, Logger: logger})
+	b := bot.New(bot.Config{Knowledge: kb, Unanswered: p.store, Logger: logger})
 	svc := conversation.New(conversation.Config{Store: p.store, Board: p.board, Bot: b, Desk: desk,
 		Presence: p.presence, Lease: p.lease, Logger: logger})
 	srv := New(Config{

@@ -27,6 +27,9 @@ func (s *Server) customerRoutes(api *echo.Group) {
 	api.PUT("/customers/:id", s.updateCustomer, staff)
 	api.POST("/customers/:id/reveal", s.revealCustomer, staff)
 	api.POST("/customers/:id/merge", s.mergeCustomer, admin)
+	api.GET("/customers/:id/contacts", s.customerContacts, staff)
+	api.POST("/customers/:id/contacts", s.linkContact, staff)
+	api.DELETE("/customers/:id/contacts/:person", s.unlinkContact, staff)
 	api.GET("/customers/:id/audit", s.customerAudit, admin)
 	api.POST("/customers/:id/anonymise", s.anonymiseCustomer, admin)
 	api.GET("/customer-attributes", s.getCustomerAttributes, staff)
@@ -299,6 +302,54 @@ func (s *Server) mergeCustomer(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, m)
+}
+
+// customerContacts is GET /api/v1/customers/:id/contacts: an organisation's
+// contact people.
+func (s *Server) customerContacts(c echo.Context) error {
+	svc, err := s.archiveService()
+	if err != nil {
+		return err
+	}
+	cs, err := svc.Contacts(c.Request().Context(), archive.Staff(currentUser(c)), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, customerList{Customers: nonNilSlice(cs)})
+}
+
+type contactInput struct {
+	CustomerID string `json:"customer_id" validate:"required,max=64"`
+}
+
+// linkContact is POST /api/v1/customers/:id/contacts {customer_id}: that
+// person becomes a contact person of the organisation :id.
+func (s *Server) linkContact(c echo.Context) error {
+	svc, err := s.archiveService()
+	if err != nil {
+		return err
+	}
+	var in contactInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	p, err := svc.LinkContact(c.Request().Context(), archive.Staff(currentUser(c)), c.Param("id"), in.CustomerID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// unlinkContact is DELETE /api/v1/customers/:id/contacts/:person.
+func (s *Server) unlinkContact(c echo.Context) error {
+	svc, err := s.archiveService()
+	if err != nil {
+		return err
+	}
+	if err := svc.UnlinkContact(c.Request().Context(), archive.Staff(currentUser(c)), c.Param("id"), c.Param("person")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 type auditQuery struct {

@@ -250,8 +250,9 @@ func (s *Server) askBot(c echo.Context) error {
 		return err
 	}
 	// The bot reads the language from the text (gridline.DetectLang); in.Lang is
-	// only its fallback.
-	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: in.Lang}, nil)
+	// only its fallback. An ask is not a customer's question: nothing is
+	// recorded as unanswered.
+	reply, err := s.cfg.Bot.Respond(c.Request().Context(), bot.Input{Text: in.Text, Lang: in.Lang, Unrecorded: true}, nil)
 	if err != nil {
 		return err
 	}

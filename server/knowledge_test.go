@@ -181,6 +181,47 @@ func TestUnansweredAPI(t *testing.T) {
 	}
 }
 
+// TestAskRecordsNothing: an admin trying the bot (POST /api/v1/bot/ask) with
+// questions it cannot answer leaves the unanswered list as it was; it lists
+// customers' questions, not tests.
+func TestAskRecordsNothing(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("pay-bill-en", "en", "Pay your electricity bill", "Pay in the app, at a bank, or by auto-debit."),
+	}, http.StatusOK, nil)
+	for _, q := range []string{"what is the capital of France", "明天天气怎么样", "can I pay my water bill here"} {
+		var r bot.Reply
+		e.mustDo("POST", "/api/v1/bot/ask", admin, map[string]any{"text": q}, http.StatusOK, &r)
+		if r.Action == bot.ActionAnswer {
+			t.Fatalf("%q answered: %+v (the test's premise)", q, r.Citations)
+		}
+	}
+	var open []gridline.Unanswered
+	e.mustDo("GET", "/api/v1/unanswered", admin, nil, http.StatusOK, &open)
+	if len(open) != 0 {
+		t.Errorf("after admin asks, unanswered = %+v, want none", open)
+	}
+}
+
+// TestSearchByLanguage: the admin's search (and the link picker) finds only
+// articles in the language asked for.
+func TestSearchByLanguage(t *testing.T) {
+	e := newDeskEnv(t)
+	_, admin := e.staff(gridline.RoleAdmin, "Ada")
+	e.mustDo("POST", "/api/v1/articles/import", admin, []any{
+		article("meter-en", "en", "Meter test", "Ask for a meter test; it is free."),
+		article("meter-zh", "zh", "电表校验 meter test", "申请电表校验 meter test，免费。"),
+	}, http.StatusOK, nil)
+	for lang, want := range map[string]string{"en": "meter-en", "zh": "meter-zh"} {
+		var hits []struct{ Slug string }
+		e.mustDo("GET", "/api/v1/articles/search?q=meter+test&lang="+lang, admin, nil, http.StatusOK, &hits)
+		if len(hits) != 1 || hits[0].Slug != want {
+			t.Errorf("search lang=%s: %+v, want only %s", lang, hits, want)
+		}
+	}
+}
+
 // TestUnansweredLinkTeachesTheBot is the learning loop end to end: a customer's
 // wording the articles do not use falls back; an admin links the recorded
 // question to the article that answers it; the same question is then answered

@@ -93,6 +93,7 @@ type workOrderQuery struct {
 	Type       string `query:"type" validate:"omitempty,oneof=repair complaint report service_request application consultation opinion praise"`
 	Owner      string `query:"owner" validate:"omitempty,max=64"` // a user id, or "me"
 	CustomerID string `query:"customer_id" validate:"omitempty,max=64"`
+	Master     string `query:"master" validate:"omitempty,max=64"` // an incident's reports, by their master's id
 	Overdue    bool   `query:"overdue"`
 	Open       bool   `query:"open"`
 	Q          string `query:"q" validate:"omitempty,max=100"`
@@ -100,14 +101,14 @@ type workOrderQuery struct {
 }
 
 // listWorkOrders is GET /api/v1/workorders: the console's lists (mine, overdue,
-// by type), limited to what the caller may see.
+// by type, an incident's reports), limited to what the caller may see.
 func (s *Server) listWorkOrders(c echo.Context) error {
 	var q workOrderQuery
 	if err := bindQuery(c, &q); err != nil {
 		return err
 	}
 	u := currentUser(c)
-	f := gridline.WorkOrderFilter{Status: q.Status, Type: q.Type, OwnerID: q.Owner, CustomerID: q.CustomerID, Open: q.Open,
+	f := gridline.WorkOrderFilter{Status: q.Status, Type: q.Type, OwnerID: q.Owner, CustomerID: q.CustomerID, MasterID: q.Master, Open: q.Open,
 		Query: q.Q, Limit: q.Limit}
 	if f.OwnerID == "me" {
 		f.OwnerID = u.ID
@@ -219,14 +220,15 @@ func (s *Server) visitor(c echo.Context) (visitorClaims, error) {
 	return claims, err
 }
 
-// widgetWorkOrders is GET /api/v1/widget/workorders: the customer's own orders,
-// as a customer may see them.
+// widgetWorkOrders is GET /api/v1/widget/workorders: the customer's own open
+// orders, as a customer may see them; ?all=1 adds the closed ones.
 func (s *Server) widgetWorkOrders(c echo.Context) error {
 	claims, err := s.visitor(c)
 	if err != nil {
 		return err
 	}
-	wos, err := s.cfg.WorkOrders.CustomerOrders(c.Request().Context(), claims.CustomerID, 50)
+	all := c.QueryParam("all") == "1"
+	wos, err := s.cfg.WorkOrders.CustomerOrders(c.Request().Context(), claims.CustomerID, all, 50)
 	if err != nil {
 		return err
 	}

@@ -168,6 +168,8 @@ func (db *DB) MergeCustomers(ctx context.Context, m *gridline.CustomerMerge, sur
 				rec.Conversations = int(n)
 			case "requests":
 				rec.Requests = int(n)
+			case "workorders":
+				rec.WorkOrders = int(n)
 			case "accounts":
 				rec.Accounts = int(n)
 			}
@@ -187,11 +189,12 @@ func (db *DB) MergeCustomers(ctx context.Context, m *gridline.CustomerMerge, sur
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO customer_merges (merged_id, survivor_id, by_id, conversations,
-			requests, accounts, at) VALUES (?, ?, ?, ?, ?, ?, ?)`), rec.MergedID, rec.SurvivorID, rec.By,
-			rec.Conversations, rec.Requests, rec.Accounts, db.t(rec.At)); err != nil {
+			requests, workorders, accounts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), rec.MergedID, rec.SurvivorID, rec.By,
+			rec.Conversations, rec.Requests, rec.WorkOrders, rec.Accounts, db.t(rec.At)); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("conversations=%d requests=%d accounts=%d", rec.Conversations, rec.Requests, rec.Accounts)
+		detail := fmt.Sprintf("conversations=%d requests=%d workorders=%d accounts=%d", rec.Conversations, rec.Requests,
+			rec.WorkOrders, rec.Accounts)
 		for _, e := range []gridline.AuditEntry{
 			{CustomerID: rec.SurvivorID, ActorID: rec.By, Action: gridline.AuditMerge, Field: "from:" + rec.MergedID, Detail: detail, At: rec.At},
 			{CustomerID: rec.MergedID, ActorID: rec.By, Action: gridline.AuditMerge, Field: "into:" + rec.SurvivorID, Detail: detail, At: rec.At},

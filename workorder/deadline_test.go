@@ -118,15 +118,31 @@ func TestPolicyValidate(t *testing.T) {
 	p.Types = append(p.Types, TypePolicy{Type: "weather"})
 	p.Types[0].Deadlines[0].ByArea["suburb"] = Span{Minutes: 10}
 	p.Types[1].Deadlines[0].Span = Span{Minutes: 10, WorkingDays: 1}
+	// Complaints get an on-site promise, which nothing would keep, and a
+	// second answer rule; praise loses its only one, which is allowed.
+	p.Types[1].Deadlines = append(p.Types[1].Deadlines,
+		DeadlineRule{Kind: gridline.DeadlineOnSite, From: FromAccepted, Span: Span{Minutes: 60}},
+		DeadlineRule{Kind: gridline.DeadlineAnswer, From: FromAccepted, Span: Span{WorkingDays: 2}})
+	p.Types[12].Deadlines = nil
 	err := p.Validate()
 	if gridline.ErrorCode(err) != gridline.EINVALID {
 		t.Fatalf("Validate = %v", err)
 	}
 	fields := err.(*gridline.Error).Fields
-	for _, f := range []string{"types[13].type", "types[0].deadlines[0].by_area.suburb", "types[1].deadlines[0]"} {
+	for _, f := range []string{"types[13].type", "types[0].deadlines[0].by_area.suburb", "types[1].deadlines[0]",
+		"types[1].deadlines[2].kind", "types[1].deadlines[3].kind"} {
 		if fields[f] == "" {
 			t.Errorf("no complaint about %s in %v", f, fields)
 		}
+	}
+	if len(fields) != 5 {
+		t.Errorf("complaints %v, want the five above alone", fields)
+	}
+	added := DefaultPolicy()
+	added.Types[12].Deadlines = nil // praise: no promise at all
+	added.Types[1].Deadlines = append(added.Types[1].Deadlines, DeadlineRule{Kind: gridline.DeadlineRestore, From: FromAccepted, Span: Span{Minutes: 600}})
+	if err := added.Validate(); err != nil {
+		t.Errorf("a rule added and one removed: %v", err)
 	}
 	_, err = NewCalendar(CalendarData{Years: map[string]CalendarYear{"2026": {Holidays: []string{"2027-01-01", "2026-13-01"}}}})
 	if gridline.ErrorCode(err) != gridline.EINVALID {

@@ -117,7 +117,9 @@ var (
 )
 
 // Validate checks that every type has a default entry, that subtypes and
-// deadline kinds are known and that every span is one positive length. It
+// deadline kinds are known, once each per type, that a promise the crew's
+// arrival keeps or starts belongs to a type with an on-site step, and that
+// every span is one positive length. A type may have no deadline at all. It
 // returns EINVALID with the offending entry named in Fields.
 func (p *Policy) Validate() error {
 	fields := map[string]string{}
@@ -142,8 +144,16 @@ func (p *Policy) Validate() error {
 				fields[rat+".kind"] = "must be a distinct one of on_site, restore, reconnect, contact, answer"
 			}
 			kinds[r.Kind] = true
-			if !slices.Contains([]string{FromAccepted, FromArrival, FromPayment}, r.From) {
+			switch {
+			case !slices.Contains([]string{FromAccepted, FromArrival, FromPayment}, r.From):
 				fields[rat+".from"] = "must be one of: accepted, arrival, payment"
+			case (r.Kind == gridline.DeadlineOnSite || r.From == FromArrival) && !tp.OnSite:
+				// Only the crew's arrival keeps an on-site promise or starts an
+				// after-arrival clock, and only on-site types have one: such a
+				// rule would breach every order, or never start.
+				fields[rat+".kind"] = "needs the type's on-site step: without it nobody arrives"
+			case r.Kind == gridline.DeadlineOnSite && r.From != FromAccepted:
+				fields[rat+".from"] = "an on-site promise runs from acceptance"
 			}
 			if !r.Span.valid() {
 				fields[rat] = "needs exactly one of minutes or working_days, positive"

@@ -44,9 +44,11 @@ type Archive interface {
 }
 
 // Conversations finds the conversation an order is raised from, whose owner
-// (first-inquiry responsibility) owns the order too.
+// (first-inquiry responsibility) owns the order too, and the customer's
+// conversations, whose newest open one hears of their orders' changes.
 type Conversations interface {
 	Conversation(ctx context.Context, id string) (*gridline.Conversation, error)
+	ListConversations(ctx context.Context, f gridline.ConversationFilter) ([]*gridline.Conversation, error)
 }
 
 // Service runs work orders: it creates them with their deadlines, takes actions
@@ -254,6 +256,13 @@ func (s *Service) Create(ctx context.Context, actor Actor, in NewOrder) (*gridli
 		return nil, err
 	}
 	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: gridline.NoticeChanged, Action: ActionCreate, MasterID: wo.MasterID})
+	if wo.OwnerID == "" && wo.ConversationID != "" && s.Conversations != nil {
+		// An agent may have claimed the chat since it was read above, and listed
+		// its orders before this one was stored: read the owner again (see Adopt).
+		if conv, err := s.Conversations.Conversation(ctx, wo.ConversationID); err == nil && conv.OwnerID != "" {
+			wo, _ = s.adopt(ctx, conv, wo)
+		}
+	}
 	return wo, nil
 }
 
@@ -360,12 +369,14 @@ func (s *Service) List(ctx context.Context, u *gridline.User, f gridline.WorkOrd
 	return wos, nil
 }
 
-// CustomerOrders is a customer's orders as they may see them, newest first.
-func (s *Service) CustomerOrders(ctx context.Context, customerID string, limit int) ([]gridline.WorkOrderPublic, error) {
+// CustomerOrders is a customer's orders as they may see them, newest first:
+// the open ones — what "my requests" is for, and closed orders would crowd
+// them out of the limit — or with all every one, closed included.
+func (s *Service) CustomerOrders(ctx context.Context, customerID string, all bool, limit int) ([]gridline.WorkOrderPublic, error) {
 	if customerID == "" {
 		return []gridline.WorkOrderPublic{}, nil
 	}
-	wos, err := s.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: customerID, Limit: limit})
+	wos, err := s.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: customerID, Open: !all, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +418,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, a Action, ver
 	if err != nil {
 		return nil, err
 	}
-	seen := wo.Version
+	seen, formerMaster := wo.Version, wo.MasterID
 	entry, err := Apply(p, cal, wo, actor, a, s.now())
 	if err != nil {
 		return nil, err
@@ -423,7 +434,11 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, a Action, ver
 		kind = gridline.NoticeReminder
 		s.reminders.Add(1)
 	}
-	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: kind, Action: a.Name, MasterID: wo.MasterID})
+	master := wo.MasterID
+	if a.Name == ActionSplit {
+		master = formerMaster // the incident it left, whose page lists it no more
+	}
+	s.publish(ctx, wo, gridline.WorkOrderNotice{Kind: kind, Action: a.Name, MasterID: master})
 	if slices.Contains(cascaded, a.Name) && wo.MasterID == "" {
 		s.cascade(ctx, p, cal, wo, a)
 	}
@@ -493,11 +508,37 @@ func (s *Service) cascade(ctx context.Context, p *Policy, cal *Calendar, master 
 }
 
 // publish tells the order's conversation (the customer), its owner and handler,
-// and every console watching TopicAgents. Delivery is best effort: consoles
-// reload from the store.
+// and every console watching TopicAgents — and the customer's current
+// conversation too when it is another: the notice follows the customer, who
+// comes back days later in a new chat, or whose order staff opened from a
+// walk-in or a letter, with no chat at all. Delivery is best effort: consoles
+// reload from the store, the widget its "my requests".
 func (s *Service) publish(ctx context.Context, wo *gridline.WorkOrder, n gridline.WorkOrderNotice) {
 	n.Order = wo.Public()
 	s.send(ctx, wo.ConversationID, wo.OwnerID, wo.HandlerID, n)
+	if cur := s.currentConversation(ctx, wo.CustomerID); cur != "" && cur != wo.ConversationID && s.Board != nil {
+		if err := s.Board.Publish(ctx, gridline.ConversationTopic(cur), gridline.NewEvent(gridline.EventWorkOrder, cur, n)); err != nil {
+			s.logger().Warn("workorder: publish", "conversation", cur, "err", err)
+		}
+	}
+}
+
+// currentConversation is the customer's newest conversation if it is still
+// open (with the bot, waiting or with an agent), else "": a customer who
+// closed the chat is not in one, and an older open chat is one they left.
+func (s *Service) currentConversation(ctx context.Context, customerID string) string {
+	if customerID == "" || s.Conversations == nil || s.Board == nil {
+		return ""
+	}
+	convs, err := s.Conversations.ListConversations(ctx, gridline.ConversationFilter{CustomerID: customerID, Limit: 1})
+	if err != nil {
+		s.logger().Warn("workorder: the customer's conversation", "err", err)
+		return ""
+	}
+	if len(convs) == 0 || convs[0].Status == gridline.StatusResolved {
+		return ""
+	}
+	return convs[0].ID
 }
 
 func (s *Service) send(ctx context.Context, convID, ownerID, handlerID string, n gridline.WorkOrderNotice) {

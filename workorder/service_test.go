@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -285,6 +286,7 @@ func TestIncidents(t *testing.T) {
 	if _, err := e.svc.Act(e.ctx, sup, master.ID, workorder.Action{Name: workorder.ActionMerge, MasterID: elsewhere.ID}, 0); gridline.ErrorCode(err) != gridline.ECONFLICT {
 		t.Errorf("merging a master with children: %v, want ECONFLICT", err)
 	}
+	byHand := e.listen(gridline.ConversationTopic("c4"))
 	merged := e.act(sup, afterWindow, workorder.Action{Name: workorder.ActionMerge, MasterID: master.ID})
 	if merged.MasterID != master.ID {
 		t.Errorf("merge: %+v", merged)
@@ -313,5 +315,77 @@ func TestIncidents(t *testing.T) {
 	}
 	if last := reporter(); last[len(last)-1].Order.Status != gridline.WorkOrderClosed {
 		t.Errorf("the reporter did not hear of the close: %+v", last)
+	}
+	// The report merged by hand heard every status of its master since, each
+	// marked as the master's.
+	var statuses []string
+	for _, n := range byHand() {
+		if n.MasterID == master.ID && n.Action != workorder.ActionMerge {
+			statuses = append(statuses, n.Order.Status)
+		}
+	}
+	if want := []string{gridline.WorkOrderHandled, gridline.WorkOrderClosed}; !slices.Equal(statuses, want) {
+		t.Errorf("the report merged by hand heard %v of its master, want %v", statuses, want)
+	}
+}
+
+// TestNoticesFollowTheCustomer: a change of an order reaches the conversation
+// that raised it and the customer's current open one; an order staff opened
+// from a letter, with no chat, reaches the open chat too; a customer whose
+// newest chat is closed is in none.
+func TestNoticesFollowTheCustomer(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Conversations = e.st
+	cust := &gridline.Customer{Identifier: "web-42"}
+	if err := e.st.CreateCustomer(e.ctx, cust); err != nil {
+		t.Fatal(err)
+	}
+	chat := func(id string, status gridline.ConversationStatus, age time.Duration) {
+		t.Helper()
+		c := &gridline.Conversation{ID: id, CustomerID: cust.ID, Status: status, Lang: "en", CreatedAt: e.clock.Now().Add(-age)}
+		if err := e.st.CreateConversation(e.ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chat("monday", gridline.StatusResolved, 48*time.Hour)
+	raised, err := e.svc.Create(e.ctx, workorder.Actor{System: true}, workorder.NewOrder{Type: gridline.WorkOrderRepair,
+		ConversationID: "monday", Address: "7 Pine Road", Description: "dark"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	letter, err := e.svc.Create(e.ctx, workorder.Actor{User: ann}, workorder.NewOrder{Type: gridline.WorkOrderComplaint,
+		CustomerID: cust.ID, Description: "by letter: the bill is wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat("wednesday", gridline.StatusBot, time.Hour)
+	monday, wednesday := e.listen(gridline.ConversationTopic("monday")), e.listen(gridline.ConversationTopic("wednesday"))
+
+	e.act(workorder.Actor{User: chief}, raised, workorder.Action{Name: workorder.ActionDispatch, Department: "crew 1"})
+	e.act(workorder.Actor{User: ann}, letter, workorder.Action{Name: workorder.ActionContact, Note: "called"})
+	heard := wednesday()
+	if len(heard) != 2 || heard[0].Order.ID != raised.ID || heard[0].Order.Status != gridline.WorkOrderDispatched ||
+		heard[1].Order.ID != letter.ID {
+		t.Fatalf("the customer's open chat heard %+v", heard)
+	}
+	if got := monday(); len(got) != 1 || got[0].Order.ID != raised.ID {
+		t.Errorf("the chat that raised the order heard %+v", got)
+	}
+
+	// Wednesday's chat closes: nobody is there to tell but the raising chat.
+	conv, err := e.st.Conversation(e.ctx, "wednesday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv.Status = gridline.StatusResolved
+	if err := e.st.UpdateConversation(e.ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	e.act(workorder.Actor{User: chief}, raised, workorder.Action{Name: workorder.ActionArrive})
+	if got := wednesday(); len(got) != 2 { // what it heard before, no more
+		t.Errorf("a closed chat heard %+v", got[2:])
+	}
+	if got := monday(); len(got) != 2 {
+		t.Errorf("the raising chat heard %d notices, want 2", len(got))
 	}
 }

@@ -6,6 +6,7 @@ package bottest
 import (
 	"context"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,7 +24,8 @@ const ttl = 700 * time.Millisecond
 func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func() time.Time) bot.FlowStore) {
 	ctx := context.Background()
 	report := bot.Flow{Name: bot.FlowFault, Step: "details", Address: "12 Elm Street, Springfield", Phone: "13800138000",
-		Detail: "只有我家 / only my home", Attempts: 2, Offered: map[string]int64{"meter-running-fast": 7, "pay-a-bill": 12}}
+		Detail: "只有我家 / only my home", Attempts: 2, Offered: map[string]int64{"meter-running-fast": 7, "pay-a-bill": 12},
+		Next: []string{"pay-a-bill"}, Topic: "电表走得快", Article: "meter-running-fast"}
 
 	t.Run("NoneUntilSet", func(t *testing.T) {
 		s := open(t, time.Hour, (&testclock.Clock{}).Now)
@@ -43,7 +45,8 @@ func RunFlows(t *testing.T, open func(t *testing.T, ttl time.Duration, now func(
 			t.Fatal(err)
 		}
 		if got.Name != report.Name || got.Step != report.Step || got.Address != report.Address || got.Phone != report.Phone ||
-			got.Detail != report.Detail || got.Attempts != report.Attempts || !maps.Equal(got.Offered, report.Offered) {
+			got.Detail != report.Detail || got.Attempts != report.Attempts || !maps.Equal(got.Offered, report.Offered) ||
+			!slices.Equal(got.Next, report.Next) || got.Topic != report.Topic || got.Article != report.Article {
 			t.Fatalf("Flow = %+v, want %+v", got, report)
 		}
 		got.Offered["other"] = 99

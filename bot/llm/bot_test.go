@@ -233,3 +233,25 @@ func TestOutOfScopeWithModel(t *testing.T) {
 		t.Errorf("the model was asked %d times", srv.Chats())
 	}
 }
+
+// TestFollowUpWithLLM: a follow-up is retrieved with the conversation's last
+// topic, and the model is shown the earlier question beside it, inside the
+// fenced customer text.
+func TestFollowUpWithLLM(t *testing.T) {
+	srv := llmtest.NewServer(t, llmtest.Options{})
+	b := newBot(t, srv, bot.Config{})
+	ctx := context.Background()
+	r, err := b.Respond(ctx, bot.Input{ConversationID: "f", Text: "新装用电怎么申请", Lang: "zh"}, nil)
+	if err != nil || r.Action != bot.ActionAnswer {
+		t.Fatalf("first: %s %v", r.Action, err)
+	}
+	r, err = b.Respond(ctx, bot.Input{ConversationID: "f", Text: "那要多久？", Lang: "zh"}, nil)
+	if err != nil || r.Action != bot.ActionAnswer || len(r.Citations) == 0 || r.Citations[0].Slug != "new-connection-application-zh" {
+		t.Fatalf("follow-up: %s %+v %v", r.Action, r.Citations, err)
+	}
+	req := srv.LastChat()
+	user := req.Messages[len(req.Messages)-1].Content
+	if !strings.Contains(user, "新装用电怎么申请") || !strings.Contains(user, "那要多久") || !strings.HasPrefix(user, "<<<") {
+		t.Errorf("the model was shown %q, want the follow-up with the earlier question, fenced", user)
+	}
+}

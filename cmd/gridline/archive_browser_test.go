@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -122,12 +123,44 @@ func TestBrowserArchiveAdmin(t *testing.T) {
 	const header = "name,phone,segment,relationship,account_no,area_class\n"
 	must(t, os.WriteFile(bad, []byte(header+"李雷,13800001111,resident,current,3200000001,urban\n韩梅梅,12345,resident,current,3200000002,rural\n"), 0o600))
 	must(t, os.WriteFile(good, []byte(header+"李雷,13800001111,resident,current,3200000001,urban\n韩梅梅,13900002222,large,potential,3200000002,rural\n"), 0o600))
+	admin := http.Header{"Authorization": {"Bearer " + adminToken(t, app)}}
+	res, body := doJSON(t, http.MethodPut, base+"/api/v1/customer-attributes", map[string]any{"attributes": []map[string]any{
+		{"key": "since", "label": "Customer since", "type": "date"}, {"key": "load_kw", "label": "Contracted load (kW)", "type": "number"},
+		{"key": "grade", "label": "Service grade", "type": "list", "options": []string{"A", "B", "C"}}}}, admin)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("attribute definitions: %d %s", res.StatusCode, body)
+	}
+	create := func(rec map[string]any) string {
+		t.Helper()
+		res, body := postJSON(t, base+"/api/v1/customers", rec, admin)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("create customer: %d %s", res.StatusCode, body)
+		}
+		var cu struct{ ID string }
+		must(t, json.Unmarshal(body, &cu))
+		return cu.ID
+	}
 
-	for _, tc := range []struct{ lang, ui, line string }{
-		{"en-US", "en", "Line 3"},
-		{"zh-CN", "zh", "第 3 行"},
+	for _, tc := range []struct{ lang, ui, line, org, person, no string }{
+		{"en-US", "en", "Line 3", "Yangtze Cement Works", "Zhang Wei", "1"},
+		{"zh-CN", "zh", "第 3 行", "长江水泥厂", "张伟", "2"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
+			// An organisation, a person to become its contact, and a duplicate
+			// of the organisation with an account and a work order.
+			create(map[string]any{"kind": "organisation", "name": tc.org, "segment": "large", "relationship": "current",
+				"organisation": map[string]any{"nature": "enterprise", "location": "Wuhan", "bank": "ICBC", "bank_account": "62220000111" + tc.no + "2222",
+					"postal_address": "1 Jiangan Road", "opened_on": "1998-03-01", "registered_capital": 5000000, "employees": 120,
+					"production_scale": "2 kilns", "sales_situation": "steady"},
+				"accounts": []map[string]any{{"account_no": "340000000" + tc.no, "area_class": "urban", "tariff": "industrial"}}})
+			create(map[string]any{"name": tc.person, "phone": "1370000000" + tc.no})
+			dup := create(map[string]any{"kind": "organisation", "name": tc.org + " (dup)",
+				"accounts": []map[string]any{{"account_no": "350000000" + tc.no, "area_class": "rural"}}})
+			if res, body := postJSON(t, base+"/api/v1/workorders", map[string]any{"type": "consultation", "customer_id": dup,
+				"description": "meter reading looks wrong"}, admin); res.StatusCode != http.StatusCreated {
+				t.Fatalf("work order: %d %s", res.StatusCode, body)
+			}
+
 			tab := browsertest.NewIncognitoTab(t, browser)
 			must(t, browsertest.SetLanguage(tab, tc.lang))
 			must(t, browsertest.CatchErrors(tab))
@@ -153,6 +186,59 @@ func TestBrowserArchiveAdmin(t *testing.T) {
 			must(t, chromedp.Do(tab, clickJS("#archive-results .article-row")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.archive-card h2') && document.querySelector('.archive-card h2').textContent === '韩梅梅' && document.querySelector('.archive-audit')`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "archive-record-"+tc.ui)
+
+			// The organisation's record: its own fields, a contact person linked.
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector("#archive-search").value = ""`), chromedp.SendKeys(chromedp.ID("archive-search"), "340000000"+tc.no)))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#archive-results .article-row').length === 1 && document.querySelector('#archive-results .article-row').textContent.includes(`+js(tc.org)+`)`, 10*time.Second))
+			must(t, chromedp.Do(tab, clickJS("#archive-results .article-row")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.archive-card h2') && document.querySelector('.archive-card h2').textContent === `+js(tc.org)+
+				` && document.querySelector('.archive-card').textContent.includes('1 Jiangan Road') && document.querySelector('#archive-contact-search')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("archive-contact-search"), tc.person)))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-contacts .card-results button.primary')`, 10*time.Second))
+			must(t, chromedp.Do(tab, clickJS("#archive-contacts .card-results button.primary")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-contacts .contact-list') && document.querySelector('#archive-contacts .contact-list').textContent.includes(`+js(tc.person)+`)`, 10*time.Second))
+
+			// Edit: organisation fields and typed custom attributes.
+			must(t, chromedp.Do(tab, clickJS("#archive-edit")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('.archive-edit form')`, 10*time.Second))
+			types, err := browsertest.Eval[string](tab, `['org.nature','org.opened_on','org.registered_capital','org.employees','org.bank_account','attr.since','attr.load_kw','attr.grade']
+				.map(n => { const el = document.querySelector('.archive-edit [name="' + n + '"]'); return el ? (el.tagName === 'SELECT' ? 'select' : el.type) + '=' + el.value : 'none'; }).join(' ')`)
+			must(t, err)
+			if want := "select=enterprise date=1998-03-01 number=5000000 number=120 text=62220000111" + tc.no + "2222 date= number= select="; types != want {
+				t.Errorf("edit form controls: %q, want %q", types, want)
+			}
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => {
+				const f = document.querySelector('.archive-edit form');
+				f.querySelector('[name="org.employees"]').value = '250';
+				f.querySelector('[name="attr.since"]').value = '2015-06-01';
+				f.querySelector('[name="attr.load_kw"]').value = '800.5';
+				f.querySelector('[name="attr.grade"]').value = 'B';
+			})()`)))
+			browsertest.Screenshot(t, tab, dir, "archive-edit-"+tc.ui)
+			must(t, chromedp.Do(tab, clickJS(".archive-edit button[type=submit]")))
+			must(t, browsertest.WaitFor(tab, `!document.querySelector('.archive-edit') && document.querySelector('.archive-card') && ['250', 'Customer since', '2015-06-01', '800.5', 'B'].every(s => document.querySelector('.archive-card').textContent.includes(s))`, 10*time.Second))
+
+			// Merge the duplicate: what moves is said first, the merge record after.
+			must(t, chromedp.Do(tab, clickJS("#archive-merge")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-merge-search')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("archive-merge-search"), "350000000"+tc.no)))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#archive-merge-results button.primary').length === 1`, 10*time.Second))
+			must(t, chromedp.Do(tab, clickJS("#archive-merge-results button.primary")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-merge-confirm')`, 10*time.Second))
+			confirmText, err := browsertest.Eval[string](tab, `document.querySelector('#archive-merge-confirm').textContent`)
+			must(t, err)
+			if !strings.Contains(confirmText, "350000000"+tc.no) || !strings.Contains(confirmText, tc.org+" (dup)") {
+				t.Errorf("merge confirmation: %q", confirmText)
+			}
+			browsertest.Screenshot(t, tab, dir, "archive-merge-confirm-"+tc.ui)
+			must(t, chromedp.Do(tab, clickJS("#archive-merge-do")))
+			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-merge-result') && [...document.querySelectorAll('.archive-card table.grid')].some(t => t.textContent.includes('350000000`+tc.no+`'))`, 10*time.Second))
+			result, err := browsertest.Eval[[]string](tab, `[...document.querySelectorAll('#archive-merge-result td')].map(td => td.textContent)`)
+			must(t, err)
+			if len(result) != 8 || result[0] != dup || result[5] != "1" || result[7] != "1" {
+				t.Errorf("merge record shown: %q", result)
+			}
+			browsertest.Screenshot(t, tab, dir, "archive-merge-done-"+tc.ui)
 
 			must(t, chromedp.Do(tab, clickJS("#archive-view-figures")))
 			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('.archive-figure').length === 3 && document.querySelector('.archive-service tbody tr')`, 10*time.Second))

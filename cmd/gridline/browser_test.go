@@ -524,15 +524,21 @@ func TestBrowserAdmin(t *testing.T) {
 			must(t, chromedp.Do(tab, chromedp.ScrollIntoView(chromedp.ID("synonyms-save"))))
 			browsertest.Screenshot(t, tab, dir, "admin-synonyms-"+tc.lang)
 
-			// A question the bot cannot answer is listed; linking an article resolves it.
+			// Trying the bot records nothing; a customer's question the bot
+			// could not answer is listed, and the picker searches the articles
+			// in the question's language; linking one resolves it.
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelector('#ask-text').value = ''`), chromedp.SendKeys(chromedp.ID("ask-text"), tc.nonsense+"\r")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.result .tag[class*=action-]') && !document.querySelector('.result .action-answer')`, 10*time.Second))
+			lang := tc.lang[:2]
+			must(t, app.Store.RecordUnanswered(context.Background(), tc.nonsense, lang, "fallback"))
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-unanswered').click()`)))
-			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes(`+js(tc.nonsense)+`))`, 10*time.Second))
+			row := `[...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes(` + js(tc.nonsense) + `))`
+			must(t, browsertest.WaitFor(tab, row+` && `+row+`.querySelector('.picker li')`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const i = `+row+`.querySelector('.link-picker input'); i.value = `+js(tc.search)+`; i.dispatchEvent(new Event('input')); })()`)))
+			must(t, browsertest.WaitFor(tab, `[...`+row+`.querySelectorAll('.picker li[role=option]')].length > 0 && [...`+row+`.querySelectorAll('.picker li[role=option]')].every(li => li.textContent.includes('-`+lang+`'))`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-unanswered-"+tc.lang)
-			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const row = [...document.querySelectorAll('table.grid tbody tr')].find(r => r.textContent.includes(`+js(tc.nonsense)+`));
-  const sel = row.querySelector('select'); sel.selectedIndex = 1; row.querySelector('button').click(); })()`)))
-			must(t, browsertest.WaitFor(tab, `![...document.querySelectorAll('table.grid tbody tr')].some(r => r.textContent.includes(`+js(tc.nonsense)+`))`, 10*time.Second))
+			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`(() => { const r = `+row+`; r.querySelector('.picker li[role=option]').click(); r.querySelector('.link-picker button').click(); })()`)))
+			must(t, browsertest.WaitFor(tab, `!`+row, 10*time.Second))
 
 			// Users: the list, and a new agent added through the form.
 			must(t, chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('tab-users').click()`)))

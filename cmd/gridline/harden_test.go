@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,16 +155,28 @@ func TestRequestIDValidated(t *testing.T) {
 // client's X-Forwarded-For is not believed, so rotating it no longer slips past
 // the per-address login limit; from a configured proxy it is.
 func TestForwardedHeadersNeedTrustedProxy(t *testing.T) {
+	// The 14 logins go at once: the limiter admits a burst of 10 and refills
+	// one every 2 s, so sent one after another on a machine slow enough to
+	// take that long per login, none would ever be limited.
 	try := func(app *App) (limited int) {
+		var (
+			wg sync.WaitGroup
+			n  atomic.Int32
+		)
 		for i := range 14 {
-			resp, _ := postJSON(t, app.URL()+"/api/v1/auth/login",
-				map[string]string{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "wrong-password"},
-				http.Header{"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i+1)}})
-			if resp.StatusCode == http.StatusTooManyRequests {
-				limited++
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, _ := postJSON(t, app.URL()+"/api/v1/auth/login",
+					map[string]string{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "wrong-password"},
+					http.Header{"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i+1)}})
+				if resp.StatusCode == http.StatusTooManyRequests {
+					n.Add(1)
+				}
+			}()
 		}
-		return limited
+		wg.Wait()
+		return int(n.Load())
 	}
 	cfg := testConfig(t)
 	cfg.TrustedProxies = nil

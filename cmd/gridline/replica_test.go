@@ -437,7 +437,7 @@ func TestReplicaRestartsReturnVanishedAgentsChats(t *testing.T) {
 	if took < cfg.AgentGrace-100*time.Millisecond {
 		t.Errorf("the chat came back after %v, before the grace of %v", took, cfg.AgentGrace)
 	}
-	if restarts < 3 {
+	if restarts < 2 { // both replicas restarted at least once within the grace
 		t.Errorf("only %d restarts during the grace; the test did not exercise restarts", restarts)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/internal/testclock"
 	"github.com/gridline/gridline/web-widget/browsertest"
+	"github.com/gridline/gridline/workorder"
 )
 
 // TestBrowserWorkOrders opens the console's work orders in Chromium, in
@@ -19,6 +20,9 @@ import (
 // with a breached order, the order page with its timeline, a step taken from
 // the page and a stale one refused with a clear message; and the widget's "my
 // requests" and a change of the customer's order said in the chat.
+// Incidents: the master's reports on its page, merging under a master by its
+// number and splitting out by hand. The widget's reminder reaches the order's
+// timeline, and a second within the hour is refused kindly.
 func TestBrowserWorkOrders(t *testing.T) {
 	clock := &testclock.Clock{}
 	cfg := testConfig(t)
@@ -117,10 +121,60 @@ func TestBrowserWorkOrders(t *testing.T) {
 	browsertest.Screenshot(t, agent, dir, "new-order-en")
 	must(t, chromedp.Do(agent, chromedp.Evaluate[chromedp.Void](`document.querySelector('dialog[open]').close()`)))
 
+	// Incidents: a second report from the late order's street joins it as a
+	// child, shown on the master's page; another order is merged under it by
+	// its number and split out again, by hand.
+	child := create(annToken, map[string]any{"type": "repair", "address": "12 Birch Lane, Riverside, flat 3", "description": "Dark here too."})
+	other := create(annToken, map[string]any{"type": "repair", "address": "40 Oak Street, Hillview", "description": "Lights flicker."})
+	if child.MasterID != late.ID || other.MasterID != "" {
+		t.Fatalf("incident masters: child %q, other %q; want %q and none", child.MasterID, other.MasterID, late.ID)
+	}
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-tabs [data-tab=mine]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('.wo-row[data-id=`+js(other.ID)+`]')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(late.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelectorAll('#wo-page .wo-children li').length === 1 && document.querySelector('#wo-page .wo-children').textContent.includes(`+js(child.Number)+`)`, 10*time.Second))
+	browsertest.Screenshot(t, agent, dir, "order-incident-master-en")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-row[data-id=`+js(other.ID)+`]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page h2') && document.querySelector('#wo-page h2').textContent.includes(`+js(other.Number)+`) && document.querySelector('#wo-master')`, 10*time.Second))
+	must(t, chromedp.Do(agent, chromedp.SendKeys(chromedp.ID("wo-master"), late.Number), chromedp.Click(chromedp.CSS(`.wo-incident [data-action=merge]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .wo-master') && document.querySelector('#wo-page .wo-master').textContent.includes(`+js(late.Number)+`)`, 10*time.Second))
+	if got, err := app.Store.WorkOrder(ctx, other.ID); err != nil || got.MasterID != late.ID {
+		t.Fatalf("merged by hand: %+v, %v", got, err)
+	}
+	browsertest.Screenshot(t, agent, dir, "order-incident-merged-en")
+	must(t, chromedp.Do(agent, chromedp.Click(chromedp.CSS(`.wo-incident [data-action=split]`))))
+	must(t, browsertest.WaitFor(agent, `document.querySelector('#wo-page .wo-incident [data-action=merge]') && !document.querySelector('#wo-page .wo-master')`, 10*time.Second))
+	if got, err := app.Store.WorkOrder(ctx, other.ID); err != nil || got.MasterID != "" {
+		t.Fatalf("split by hand: %+v, %v", got, err)
+	}
+
 	// The widget's "my requests": both open orders, a reminder, and the hour's limit.
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-btn').click()`)))
 	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelectorAll('.mine-item').length === 2`, 10*time.Second))
 	browsertest.Screenshot(t, customer, dir, "widget-my-requests-en")
+	remind := func() {
+		t.Helper()
+		must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-item[data-id=`+js(mine.ID)+`] .mine-remind').click()`)))
+	}
+	remind()
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.mine-note').textContent.includes(`+js(mine.Number)+`) && `+
+		widgetRoot+`.querySelector('.mine-note').textContent.includes('reminded')`, 10*time.Second))
+	reminded, err := app.WorkOrders.Get(ctx, workorder.Actor{System: true}, mine.ID)
+	must(t, err)
+	if last := reminded.Timeline[len(reminded.Timeline)-1]; last.Action != workorder.ActionRemind || last.By != "customer" || reminded.Reminders != 1 || !reminded.Urgent {
+		t.Fatalf("the reminder did not reach the order: %+v, reminders %d", last, reminded.Reminders)
+	}
+	browsertest.Screenshot(t, customer, dir, "widget-reminded-en")
+	// A second click within the hour is refused kindly, and the order unchanged.
+	clock.Advance(20 * time.Minute)
+	remind()
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.mine-note').textContent.includes('less than an hour ago')`, 10*time.Second))
+	again, err := app.WorkOrders.Get(ctx, workorder.Actor{System: true}, mine.ID)
+	must(t, err)
+	if again.Reminders != 1 || len(again.Timeline) != len(reminded.Timeline) {
+		t.Fatalf("a second reminder within the hour was taken: reminders %d", again.Reminders)
+	}
+	browsertest.Screenshot(t, customer, dir, "widget-remind-limited-en")
 
 	// A change of the customer's order is said in the chat.
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.mine-back').click()`)))
@@ -158,4 +212,86 @@ func TestBrowserWorkOrders(t *testing.T) {
 	browsertest.Screenshot(t, customer, dir, "widget-my-requests-phone-zh")
 	noPageErrors(t, agent)
 	noPageErrors(t, customer)
+}
+
+// TestBrowserWorkOrderPolicy edits the work-order policy in the admin pages:
+// a promise the type cannot keep (on site, for complaints) is refused by the
+// server with the type and promise named; removing it, removing praise's only
+// promise and adding a contact promise to consultations saves, and the server
+// keeps exactly that — in English, then the page in Chinese.
+func TestBrowserWorkOrderPolicy(t *testing.T) {
+	app := startApp(t, testConfig(t))
+	base := app.URL()
+	staffLogin(t, app, "root@example.com", "Rita Admin", gridline.RoleAdmin)
+	browser := browsertest.NewBrowser(t)
+	dir := browsertest.Dir(t)
+	tab := browsertest.NewIncognitoTab(t, browser)
+	must(t, browsertest.SetLanguage(tab, "en-US"))
+	must(t, browsertest.CatchErrors(tab))
+	must(t, chromedp.Do(tab,
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(base+"/admin#workorders"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SendKeys(chromedp.ID("login-email"), "root@example.com"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "staff-password-1\r"),
+	))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table tr.rule-add')`, 15*time.Second))
+	p := workorder.DefaultPolicy()
+	index := func(typ, sub string) string {
+		for i, tp := range p.Types {
+			if tp.Type == typ && tp.Subtype == sub {
+				return itoa(i)
+			}
+		}
+		t.Fatalf("no %s/%s in the default policy", typ, sub)
+		return ""
+	}
+	complaint, praise, consult := index(gridline.WorkOrderComplaint, ""), index(gridline.WorkOrderPraise, ""), index(gridline.WorkOrderConsultation, "")
+	addRule := func(ti, kind string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(() => {
+  const row = document.querySelector('.policy-table tr.rule-add[data-type="` + ti + `"]');
+  const k = row.querySelector('.rule-kind'); k.value = ` + js(kind) + `; k.dispatchEvent(new Event('change'));
+  row.querySelector('.rule-add-btn').click();
+})()`)
+	}
+	rule := func(ti, kind string) string {
+		return `.policy-table tr[data-type="` + ti + `"][data-kind=` + kind + `]`
+	}
+
+	must(t, chromedp.Do(tab, addRule(complaint, gridline.DeadlineOnSite)))
+	must(t, browsertest.WaitFor(tab, `document.querySelector(`+js(rule(complaint, gridline.DeadlineOnSite))+`)`, 5*time.Second))
+	must(t, chromedp.Do(tab, clickJS("#policy-save")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('#policy-error').textContent.includes('Complaint — On site') && document.querySelector('#policy-error').textContent.includes('on-site step')`, 10*time.Second))
+	browsertest.Screenshot(t, tab, dir, "policy-refused-en")
+
+	must(t, chromedp.Do(tab, clickJS(rule(complaint, gridline.DeadlineOnSite)+" .rule-remove")))
+	must(t, chromedp.Do(tab, clickJS(rule(praise, gridline.DeadlineAnswer)+" .rule-remove")))
+	must(t, chromedp.Do(tab, addRule(consult, gridline.DeadlineContact)))
+	must(t, browsertest.WaitFor(tab, `document.querySelector(`+js(rule(consult, gridline.DeadlineContact))+`) && !document.querySelector(`+js(rule(praise, gridline.DeadlineAnswer))+`)`, 5*time.Second))
+	must(t, chromedp.Do(tab, clickJS("#policy-save")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('#policy-error') && document.querySelector('#policy-error').textContent === '' && [...document.querySelectorAll('.toast')].some(e => e.textContent.includes('Policy saved'))`, 10*time.Second))
+	got, err := app.WorkOrders.Policy(context.Background())
+	must(t, err)
+	kinds := func(typ string) (out []string) {
+		for _, r := range got.For(typ, "").Deadlines {
+			out = append(out, r.Kind+"/"+r.From+"/"+itoa(r.Minutes)+"m"+itoa(r.WorkingDays)+"d")
+		}
+		return out
+	}
+	if k := kinds(gridline.WorkOrderPraise); len(k) != 0 {
+		t.Errorf("praise keeps %v", k)
+	}
+	if k := kinds(gridline.WorkOrderConsultation); len(k) != 2 || k[1] != "contact/accepted/0m1d" {
+		t.Errorf("consultation's promises: %v", k)
+	}
+	if k := kinds(gridline.WorkOrderComplaint); len(k) != 2 {
+		t.Errorf("complaint's promises: %v", k)
+	}
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table tr[data-type="`+praise+`"] td[colspan]')`, 5*time.Second))
+	browsertest.FullScreenshot(t, tab, dir, "policy-saved-en")
+
+	must(t, chromedp.Do(tab, clickJS(".topbar .lang")))
+	must(t, browsertest.WaitFor(tab, `document.querySelector('.policy-table') && document.querySelector('.policy-table').textContent.includes('无时限') && document.querySelector('.policy-table').textContent.includes('添加')`, 10*time.Second))
+	browsertest.Screenshot(t, tab, dir, "policy-zh")
+	noPageErrors(t, tab)
 }

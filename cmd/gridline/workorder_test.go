@@ -195,10 +195,16 @@ func TestWorkOrderEndToEnd(t *testing.T) {
 	step("follow_up", map[string]any{"satisfied": true}, "followed_up")
 	step("close", nil, "closed")
 
-	// The customer's own list shows it, closed.
-	r, body := doJSON(t, http.MethodGet, base+"/api/v1/widget/workorders", nil, http.Header{"Authorization": {"Bearer " + s.VisitorToken}})
+	// The customer's own list is of open orders: the closed one is gone from
+	// it, and shows only when all are asked for.
+	visitor := http.Header{"Authorization": {"Bearer " + s.VisitorToken}}
+	r, body := doJSON(t, http.MethodGet, base+"/api/v1/widget/workorders", nil, visitor)
+	if r.StatusCode != http.StatusOK || strings.Contains(string(body), number) {
+		t.Fatalf("my open requests: %d %s", r.StatusCode, body)
+	}
+	r, body = doJSON(t, http.MethodGet, base+"/api/v1/widget/workorders?all=1", nil, visitor)
 	if r.StatusCode != http.StatusOK || !strings.Contains(string(body), number) || strings.Contains(string(body), ann.ID) {
-		t.Fatalf("my requests: %d %s", r.StatusCode, body)
+		t.Fatalf("all my requests: %d %s", r.StatusCode, body)
 	}
 
 	// A second order from the chat, opened by Ann; the clock runs on.

@@ -1,121 +1,28 @@
 package starter_test
 
-// questions are what customers type, written apart from the articles and without
-// reusing their titles: two per topic and language. They check that the starter
-// set is written so that a customer's words find the right article.
-var questions = []struct {
-	topic, lang, text string
-}{
-	{"power-off-check-breaker", "en", "the lights in my flat just went out but next door still has electricity"},
-	{"power-off-check-breaker", "en", "my switch keeps tripping whenever I plug in the kettle"},
-	{"power-off-check-breaker", "zh", "家里突然没电了，隔壁有电"},
-	{"power-off-check-breaker", "zh", "一开热水壶就跳闸怎么回事"},
-	{"outage-lookup", "en", "is there a blackout in my area right now"},
-	{"outage-lookup", "en", "when will electricity be back on my street"},
-	{"outage-lookup", "zh", "我们小区现在是不是停电了"},
-	{"outage-lookup", "zh", "停电了什么时候恢复供电"},
-	{"planned-outage-notice", "en", "I got a text saying there will be maintenance work and no electricity next Tuesday"},
-	{"planned-outage-notice", "en", "how far in advance do you announce scheduled power cuts"},
-	{"planned-outage-notice", "zh", "检修停电会提前几天通知"},
-	{"planned-outage-notice", "zh", "下周二计划停电几点来电"},
-	{"report-fault-repair", "en", "how long does it take for a repair crew to arrive"},
-	{"report-fault-repair", "en", "I want to report a problem with my electricity supply, voltage is low"},
-	{"report-fault-repair", "zh", "报修以后多久能到"},
-	{"report-fault-repair", "zh", "电压不稳灯一闪一闪的，怎么报修"},
-	{"fallen-wire-safety", "en", "there is a power line lying on the road after the wind"},
-	{"fallen-wire-safety", "en", "a cable came down and is sparking near the school"},
-	{"fallen-wire-safety", "zh", "路边有根电线掉在地上"},
-	{"fallen-wire-safety", "zh", "电线被风刮断了在冒火花"},
-	{"storm-safety", "en", "typhoon is coming, how do I stay safe with electricity"},
-	{"storm-safety", "en", "my basement flooded, is it safe to use the sockets"},
-	{"storm-safety", "zh", "台风来了家里用电要注意什么"},
-	{"storm-safety", "zh", "家里被水淹了电器还能用吗"},
-	{"bill-explained", "en", "I don't understand the items on my statement"},
-	{"bill-explained", "en", "what does the E next to the reading on my bill mean"},
-	{"bill-explained", "zh", "电费单上的各项是什么意思"},
-	{"bill-explained", "zh", "账单上的示数旁边有个E是什么"},
-	{"pay-bill-channels", "en", "can I pay with alipay"},
-	{"pay-bill-channels", "en", "where can I pay for electricity"},
-	{"pay-bill-channels", "zh", "可以用微信交电费吗"},
-	{"pay-bill-channels", "zh", "在哪里可以缴电费"},
-	{"due-date-late-fees", "en", "what is the penalty if I pay late"},
-	{"due-date-late-fees", "en", "what is the last day to pay this month"},
-	{"due-date-late-fees", "zh", "电费晚交几天要交滞纳金吗"},
-	{"due-date-late-fees", "zh", "每个月几号之前交电费"},
-	{"arrears-disconnection", "en", "will you cut off my electricity if I owe money"},
-	{"arrears-disconnection", "en", "I can't afford to pay all my arrears at once"},
-	{"arrears-disconnection", "zh", "欠电费多久会被拉闸"},
-	{"arrears-disconnection", "zh", "欠费太多一次交不起怎么办"},
-	{"reconnection-after-payment", "en", "I just settled what I owed, when will my supply be switched back on"},
-	{"reconnection-after-payment", "en", "paid the arrears but still no electricity"},
-	{"reconnection-after-payment", "zh", "交了电费多久来电"},
-	{"reconnection-after-payment", "zh", "欠费停电了，缴完费还是没电"},
-	{"tiered-tariff", "en", "how much is one kWh for homes"},
-	{"tiered-tariff", "en", "why is the price higher once I use over 400 kWh"},
-	{"tiered-tariff", "zh", "一度电多少钱"},
-	{"tiered-tariff", "zh", "用电超过400度电价怎么算"},
-	{"time-of-use-tariff", "en", "is electricity cheaper at night"},
-	{"time-of-use-tariff", "en", "I want to switch to the peak and off-peak plan"},
-	{"time-of-use-tariff", "zh", "晚上用电便宜吗"},
-	{"time-of-use-tariff", "zh", "怎么办理峰谷电"},
-	{"new-connection-application", "en", "I bought a new apartment and need electricity connected"},
-	{"new-connection-application", "en", "what documents are needed to get a meter installed at a new house"},
-	{"new-connection-application", "zh", "新房子怎么通电"},
-	{"new-connection-application", "zh", "装电表需要什么材料"},
-	{"capacity-increase", "en", "my supply is not enough for the heat pump and the oven together"},
-	{"capacity-increase", "en", "can I get three-phase power at home"},
-	{"capacity-increase", "zh", "家里电不够用想增容"},
-	{"capacity-increase", "zh", "可以申请三相电吗"},
-	{"account-name-transfer", "en", "I bought a second-hand house, how do I put the electricity account in my name"},
-	{"account-name-transfer", "en", "change the account holder after inheriting a property"},
-	{"account-name-transfer", "zh", "二手房电费户名怎么改"},
-	{"account-name-transfer", "zh", "电费过户要带什么"},
-	{"moving-house", "en", "I'm moving out next week, how do I close my account"},
-	{"moving-house", "en", "how do I get my remaining credit refunded when I move"},
-	{"moving-house", "zh", "我要搬走了怎么销户"},
-	{"moving-house", "zh", "搬家后余额怎么退"},
-	{"meter-reading", "en", "when do you read my meter"},
-	{"meter-reading", "en", "how do I read the numbers on my electricity meter display"},
-	{"meter-reading", "zh", "每个月什么时候抄表"},
-	{"meter-reading", "zh", "电表上的数字怎么看"},
-	{"meter-accuracy-test", "en", "my meter runs fast"},
-	{"meter-accuracy-test", "en", "I think the meter is wrong, my bill doubled"},
-	{"meter-accuracy-test", "zh", "电表走得太快了"},
-	{"meter-accuracy-test", "zh", "怀疑电表不准怎么检测"},
-	{"prepaid-meter-topup", "en", "how do I recharge my prepaid meter"},
-	{"prepaid-meter-topup", "en", "my prepayment credit ran out and the power stopped"},
-	{"prepaid-meter-topup", "zh", "预付费电表怎么充值"},
-	{"prepaid-meter-topup", "zh", "电卡充了钱怎么没到账"},
-	{"electronic-invoice", "en", "where can I download a fapiao for my payment"},
-	{"electronic-invoice", "en", "my company needs a VAT invoice for electricity"},
-	{"electronic-invoice", "zh", "电费发票怎么开"},
-	{"electronic-invoice", "zh", "公司报销需要增值税专用发票"},
-	{"home-ev-charger", "en", "I bought an electric car and want a charging point in my garage"},
-	{"home-ev-charger", "en", "how much does it cost to charge my EV at home"},
-	{"home-ev-charger", "zh", "买了电动车想在车位装充电桩"},
-	{"home-ev-charger", "zh", "家用充电桩电费怎么算"},
-	{"rooftop-solar-connection", "en", "I want to put photovoltaic panels on my roof and sell electricity"},
-	{"rooftop-solar-connection", "en", "how much do you pay for exported solar power"},
-	{"rooftop-solar-connection", "zh", "屋顶装太阳能板发电能卖给电网吗"},
-	{"rooftop-solar-connection", "zh", "光伏余电上网多少钱一度"},
-	{"energy-saving-tips", "en", "how can I reduce my electricity use"},
-	{"energy-saving-tips", "en", "what temperature should I set the air conditioner to save money"},
-	{"energy-saving-tips", "zh", "怎样才能省电"},
-	{"energy-saving-tips", "zh", "空调开多少度最省电"},
-	{"complaints-handling", "en", "I want to file a complaint about your staff"},
-	{"complaints-handling", "en", "nobody resolved my problem, how do I escalate"},
-	{"complaints-handling", "zh", "我要投诉你们的工作人员"},
-	{"complaints-handling", "zh", "问题一直没解决找谁反映"},
-	{"service-hours-channels", "en", "what time does the office open on Saturday"},
-	{"service-hours-channels", "en", "what is your phone number"},
-	{"service-hours-channels", "zh", "营业厅周六开门吗"},
-	{"service-hours-channels", "zh", "客服电话是多少"},
-	{"customer-data-privacy", "en", "someone called asking for my SMS code, was that you"},
-	{"customer-data-privacy", "en", "do you share my personal information with other companies"},
-	{"customer-data-privacy", "zh", "有人打电话要我的验证码是你们吗"},
-	{"customer-data-privacy", "zh", "你们会泄露我的个人信息吗"},
-	{"medical-equipment-registration", "en", "my mother uses an oxygen machine at home, what if the power goes out"},
-	{"medical-equipment-registration", "en", "priority service for elderly living alone"},
-	{"medical-equipment-registration", "zh", "家里老人用制氧机，停电怎么办"},
-	{"medical-equipment-registration", "zh", "独居老人可以申请优先服务吗"},
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// starterQuestion is what a customer types, written apart from the articles
+// and without reusing their titles: two per topic and language, in
+// testdata/questions.json. They check that the starter set is written so that a
+// customer's words find the right article.
+type starterQuestion struct {
+	Topic, Lang, Text string
+}
+
+func loadQuestions(t *testing.T) []starterQuestion {
+	raw, err := os.ReadFile(filepath.Join("testdata", "questions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Questions []starterQuestion }
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Questions
 }

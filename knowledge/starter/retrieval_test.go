@@ -10,7 +10,7 @@ import (
 )
 
 // TestCustomerQuestionsFindTheirArticle indexes the starter set with the desk's
-// own index and asks it the customer questions in questions_test.go. It guards
+// own index and asks it the customer questions in testdata/questions.json. It guards
 // the articles' wording: an edit that stops customers' words from reaching the
 // right article shows up here. The questions were used while writing the
 // articles, so these figures are optimistic; the held-out evaluation lives in
@@ -22,9 +22,10 @@ func TestCustomerQuestionsFindTheirArticle(t *testing.T) {
 	}
 
 	var top1, top3, confident int
+	questions := loadQuestions(t)
 	for _, q := range questions {
-		want := q.topic + "-" + q.lang
-		hits := ix.Search(q.text, knowledge.SearchOptions{Lang: q.lang, Limit: 3})
+		want := q.Topic + "-" + q.Lang
+		hits := ix.Search(q.Text, knowledge.SearchOptions{Lang: q.Lang, Limit: 3})
 		rank := -1
 		for i, h := range hits {
 			if h.Article.Slug == want {
@@ -43,7 +44,7 @@ func TestCustomerQuestionsFindTheirArticle(t *testing.T) {
 			for _, h := range hits {
 				got = append(got, h.Article.Slug)
 			}
-			t.Logf("not in top 3: %q (want %s) -> %s", q.text, want, strings.Join(got, ", "))
+			t.Logf("not in top 3: %q (want %s) -> %s", q.Text, want, strings.Join(got, ", "))
 		}
 		if rank >= 0 {
 			top3++

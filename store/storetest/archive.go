@@ -104,14 +104,18 @@ func testMergeCustomers(t *testing.T, st gridline.Store) {
 	must(t, st.CreateConversation(c, conv))
 	must(t, st.CreateRequest(c, &gridline.Request{Kind: gridline.RequestCallback, CustomerID: dup.ID, ConversationID: conv.ID, Text: "call me"}))
 	must(t, st.MarkVerified(c, conv.ID, dup.ID, "2000000002"))
+	wo := newWorkOrder(t, st, 901, 0, time.Hour, func(wo *gridline.WorkOrder) { wo.CustomerID = dup.ID })
 
 	// The survivor takes the merged record's identifier (the domain decides what it keeps).
 	profile := *survivor
 	profile.Identifier = dup.Identifier
 	m := &gridline.CustomerMerge{SurvivorID: survivor.ID, MergedID: dup.ID, By: "admin-1"}
 	must(t, st.MergeCustomers(c, m, &profile))
-	if m.Conversations != 1 || m.Requests != 1 || m.Accounts != 2 {
+	if m.Conversations != 1 || m.Requests != 1 || m.WorkOrders != 1 || m.Accounts != 2 {
 		t.Errorf("merge record %+v", m)
+	}
+	if moved, err := st.WorkOrder(c, wo.ID); err != nil || moved.CustomerID != survivor.ID {
+		t.Errorf("work order after merge %+v, %v", moved, err)
 	}
 	recent(t, "merge At", m.At)
 

@@ -2,10 +2,13 @@
 // with its audit log and anonymisation; CSV import (all or nothing, each
 // line's problems shown) and export; the custom attribute definitions; and
 // the archive's figures — customers by segment, relationship and area class,
-// contact and complaint frequency and satisfaction by segment. Import,
-// export, the audit log and anonymising are for admins; supervisors search
-// and read the figures.
+// contact and complaint frequency and satisfaction by segment. A record is
+// edited with the card's form (customer-form.js) and shows its contact
+// people; an admin merges a duplicate found by search into it, after a
+// confirmation that says what moves. Import, export, merge, the audit log and
+// anonymising are for admins; supervisors search and read the figures.
 import { h, toast, when } from './console.js';
+import { attributeLines, contactsSection, recordForm } from './customer-form.js';
 
 const S = {
   view: 'records', // records | attributes | figures
@@ -17,6 +20,9 @@ const S = {
   attributes: null,
   figures: null,
   staff: null, // user id -> name, for the audit log
+  editing: false,
+  defs: null, // the custom attribute definitions, for the record's form
+  merge: null, // {results, from, moves, result}: the merge of a duplicate into the record
 };
 
 const enc = encodeURIComponent;
@@ -100,9 +106,12 @@ function resultList() {
   h('div.muted.small.ellipsis', [cu.phone, ...(cu.accounts || []).map((a) => a.account_no)].filter(Boolean).join(' · ') || cu.id)))));
 }
 
-async function openRecord(id) {
+async function openRecord(id, keepMerge) {
+  S.editing = false;
+  if (!keepMerge) S.merge = null;
   try {
     S.record = await c.api('GET', `/api/v1/customers/${enc(id)}`);
+    if (!S.defs) S.defs = ((await c.api('GET', '/api/v1/customer-attributes')) || {}).attributes || [];
     S.audit = isAdmin() ? ((await c.api('GET', `/api/v1/customers/${enc(id)}/audit?limit=50`)) || {}).entries || [] : null;
     if (S.audit && !S.staff) S.staff = new Map(((await c.api('GET', '/api/v1/users').catch(() => [])) || []).map((u) => [u.id, u.name || u.email]));
   } catch (err) { toast(err.message, 'error'); }
@@ -114,6 +123,18 @@ const line = (k, v) => (v ? h('div.card-field', h('span.k', k), h('span.v', v)) 
 function recordView() {
   const cu = S.record;
   if (!cu) return h('p.muted.placeholder-text', c.t('archive.pick'));
+  if (S.editing) {
+    return h('div.box.archive-card.archive-edit', h('h2', cu.name || c.t('card.noName')), recordForm(c, cu, S.defs, {
+      prefix: 'archive-', submit: c.t('card.save'), cancel: () => { S.editing = false; repaint(); },
+      save: async (next) => {
+        await c.api('PUT', `/api/v1/customers/${enc(cu.id)}`, next);
+        toast(c.t('card.saved'), 'ok');
+        S.results = null;
+        await search();
+        await openRecord(cu.id);
+      },
+    }));
+  }
   const o = cu.organisation;
   return h('div.box.archive-card',
     h('div.card-name', h('h2', cu.name || c.t('card.noName')),
@@ -126,9 +147,17 @@ function recordView() {
     line(c.t('card.address'), cu.address),
     line(c.t('card.id_number'), cu.id_number),
     line(c.t('archive.identifier'), cu.identifier),
-    o ? [line(c.t('archive.nature'), o.nature ? c.t('nature.' + o.nature) : ''), line(c.t('archive.bank'), [o.bank, o.bank_account].filter(Boolean).join(' ')),
-      line(c.t('archive.employees'), o.employees ? String(o.employees) : '')] : null,
-    Object.entries(cu.attributes || {}).map(([k, v]) => line(k, v)),
+    o ? [line(c.t('archive.nature'), o.nature ? c.t('nature.' + o.nature) : ''), line(c.t('org.location'), o.location),
+      line(c.t('archive.bank'), [o.bank, o.bank_account].filter(Boolean).join(' ')), line(c.t('org.postal_address'), o.postal_address),
+      line(c.t('org.opened_on'), o.opened_on), line(c.t('org.registered_capital'), o.registered_capital != null ? '¥' + Number(o.registered_capital).toFixed(2) : ''),
+      line(c.t('archive.employees'), o.employees ? String(o.employees) : ''), line(c.t('org.production_scale'), o.production_scale),
+      line(c.t('org.sales_situation'), o.sales_situation)] : null,
+    attributeLines(S.defs, cu.attributes).map(([k, v]) => line(k, v)),
+    cu.merged_into ? h('p.small', c.t('merge.mergedInto'), ' ', h('button.link.small', { type: 'button', onclick: () => openRecord(cu.merged_into) }, cu.merged_into)) : null,
+    !cu.merged_into && !cu.anonymised_at ? h('div.row', h('button.ghost.small', { type: 'button', id: 'archive-edit', onclick: () => { S.editing = true; repaint(); } }, c.t('card.edit')),
+      isAdmin() ? h('button.ghost.small', { type: 'button', id: 'archive-merge', onclick: () => { S.merge = { results: null }; repaint(); } }, c.t('merge.start')) : null) : null,
+    S.merge ? mergePanel(cu) : null,
+    contactsSection(c, cu, { prefix: 'archive-', open: (id) => openRecord(id), editable: !cu.merged_into }),
     h('h3', c.t('card.accounts')),
     (cu.accounts || []).length ? h('table.grid.small',
       h('thead', h('tr', ['account_no', 'area', 'tariff', 'status', 'balance', 'arrears'].map((k) => h('th', c.t('archive.col.' + k))))),
@@ -139,6 +168,90 @@ function recordView() {
       h('tbody', S.audit.map((e) => h('tr', h('td', when(c, e.at)), h('td', (S.staff && S.staff.get(e.actor_id)) || e.actor_id), h('td', c.t('audit.' + e.action)), h('td', [e.field, e.detail].filter(Boolean).join(' '))))))
       : h('p.muted.small', c.t('console.empty'))] : null,
     isAdmin() && !cu.anonymised_at ? h('div.row.end', h('button.danger.small', { type: 'button', id: 'archive-anonymise', onclick: anonymise }, c.t('archive.anonymise'))) : null);
+}
+
+// ---- merge -------------------------------------------------------------------------
+/** mergePanel finds a duplicate, says what of it moves here, merges it and shows the merge record. */
+function mergePanel(cu) {
+  const m = S.merge;
+  const close = h('button.ghost.small', { type: 'button', onclick: () => { S.merge = null; repaint(); } }, c.t('console.close'));
+  if (m.result) {
+    const r = m.result;
+    return h('section#archive-merge-result.merge-panel', { role: 'status' }, h('h3', c.t('merge.done')),
+      h('table.grid.small', h('tbody',
+        [['merged', r.merged_id], ['survivor', r.survivor_id], ['by', (S.staff && S.staff.get(r.by)) || r.by], ['at', when(c, r.at)],
+          ['conversations', r.conversations], ['work_orders', r.work_orders], ['requests', r.requests], ['accounts', r.accounts]]
+          .map(([k, v]) => h('tr', h('th', c.t('merge.rec.' + k)), h('td', String(v)))))),
+      h('div.row.end', close));
+  }
+  if (m.from) {
+    const f = m.from;
+    const mv = m.moves;
+    return h('section#archive-merge-confirm.merge-panel', { role: 'alertdialog', 'aria-label': c.t('merge.confirmTitle') },
+      h('h3', c.t('merge.confirmTitle')),
+      h('p', c.t('merge.confirm', { from: f.name || f.id, into: cu.name || cu.id })),
+      h('ul.merge-moves',
+        h('li', c.t('merge.moves.conversations', { n: mv.conversations })),
+        h('li', c.t('merge.moves.orders', { n: mv.orders })),
+        h('li', c.t('merge.moves.accounts', { n: (f.accounts || []).length }), (f.accounts || []).length ? ': ' + f.accounts.map((a) => a.account_no).join(', ') : '')),
+      h('p.muted.small', c.t('merge.keeps')),
+      h('div.row.end', h('button.ghost.small', { type: 'button', onclick: () => { m.from = null; repaint(); } }, c.t('console.cancel')),
+        h('button.danger.small', { type: 'button', id: 'archive-merge-do', onclick: () => doMerge(cu, f) }, c.t('merge.do'))));
+  }
+  let timer = 0;
+  const q = h('input', {
+    type: 'search', id: 'archive-merge-search', maxlength: 100, placeholder: c.t('archive.searchHint'), 'aria-label': c.t('merge.search'),
+    oninput: (e) => {
+      clearTimeout(timer);
+      const query = e.target.value.trim();
+      timer = setTimeout(async () => {
+        try {
+          m.results = query ? (((await c.api('GET', `/api/v1/customers?q=${enc(query)}&limit=20`)) || {}).customers || []).filter((x) => x.id !== cu.id) : null;
+        } catch (err) { toast(err.message, 'error'); }
+        const list = document.getElementById('archive-merge-results');
+        if (list) list.replaceChildren(...mergeResults(cu));
+      }, 250);
+    },
+  });
+  setTimeout(() => q.focus(), 0);
+  return h('section#archive-merge-find.merge-panel', h('h3', c.t('merge.title')), h('p.muted.small', c.t('merge.hint')), q,
+    h('ul#archive-merge-results.list', mergeResults(cu)), h('div.row.end', close));
+}
+
+function mergeResults(cu) {
+  const rs = S.merge && S.merge.results;
+  if (!rs) return [];
+  if (!rs.length) return [h('li.muted.small', c.t('archive.noResults'))];
+  return rs.map((x) => h('li.row',
+    h('div', h('strong', x.name || c.t('card.noName')), ' ', h('span.tag.soft', c.t('kind.' + (x.kind || 'individual'))),
+      h('div.muted.small', [x.phone, ...(x.accounts || []).map((a) => a.account_no)].filter(Boolean).join(' · ') || x.id)),
+    h('div.spacer'),
+    h('button.primary.small', { type: 'button', onclick: () => pickDuplicate(cu, x.id) }, c.t('merge.pick'))));
+}
+
+/** pickDuplicate loads what would move, for the confirmation. */
+async function pickDuplicate(cu, id) {
+  try {
+    const [from, convs, orders] = await Promise.all([
+      c.api('GET', `/api/v1/customers/${enc(id)}`),
+      c.api('GET', `/api/v1/customers/${enc(id)}/conversations?limit=500`),
+      c.api('GET', `/api/v1/workorders?customer_id=${enc(id)}&limit=500`),
+    ]);
+    S.merge.from = from;
+    S.merge.moves = { conversations: (convs || []).length, orders: ((orders || {}).workorders || []).length };
+  } catch (err) { toast(err.message, 'error'); }
+  repaint();
+}
+
+async function doMerge(cu, from) {
+  try {
+    const r = await c.api('POST', `/api/v1/customers/${enc(cu.id)}/merge`, { from_id: from.id });
+    S.merge = { result: r };
+    toast(c.t('merge.done'), 'ok');
+    S.results = null;
+    await search();
+    await openRecord(cu.id, true);
+  } catch (err) { toast(err.message, 'error'); repaint(); }
 }
 
 async function anonymise() {

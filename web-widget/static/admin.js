@@ -78,7 +78,7 @@ function renderPage() {
 async function load(tab) {
   try {
     if (tab === 'articles') await loadArticles();
-    if (tab === 'unanswered') { S.unanswered = (await c.api('GET', '/api/v1/unanswered')) || []; if (!S.articles.length) await loadArticles(); }
+    if (tab === 'unanswered') S.unanswered = (await c.api('GET', '/api/v1/unanswered')) || [];
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
     if (tab === 'workorders') await woSettings.load();
@@ -420,28 +420,68 @@ function askResult(r) {
 }
 
 // ---- unanswered ----------------------------------------------------------------
+// Each question gets an article picker that searches (in the question's
+// language) instead of listing every article: it opens with the articles
+// closest to the question itself, and the admin types to look for another.
 function unansweredPage() {
   if (!S.unanswered.length) return h('div.box', h('p', c.t('admin.noUnanswered')));
-  const options = S.articles.map((a) => h('option', { value: a.id }, `${a.title} (${a.slug})`));
   return h('table.grid',
     h('thead', h('tr', h('th', c.t('admin.question')), h('th', c.t('admin.lang')), h('th', c.t('admin.count')), h('th', c.t('admin.lastAt')), h('th', c.t('admin.link')))),
-    h('tbody', S.unanswered.map((u) => {
-      const pick = h('select', { 'aria-label': c.t('admin.link') + ': ' + u.text }, h('option', { value: '' }, '—'), options.map((o) => o.cloneNode(true)));
-      return h('tr',
-        h('td', u.text), h('td', u.lang), h('td', String(u.count)), h('td.small', when(c, u.last_at)),
-        h('td', isAdmin() ? h('div.row', pick, h('button.ghost.small', {
-          type: 'button',
-          onclick: async () => {
-            if (!pick.value) { pick.focus(); return; }
-            try {
-              await c.api('POST', `/api/v1/unanswered/${u.id}/resolve`, { article_id: Number(pick.value) });
-              S.unanswered = S.unanswered.filter((x) => x.id !== u.id);
-              toast(c.t('admin.linked'), 'ok');
-              renderPage();
-            } catch (err) { toast(err.message, 'error'); }
-          },
-        }, c.t('admin.resolve'))) : null));
-    })));
+    h('tbody', S.unanswered.map((u) => h('tr',
+      h('td', u.text), h('td', u.lang), h('td', String(u.count)), h('td.small', when(c, u.last_at)),
+      h('td', isAdmin() ? linkPicker(u) : null)))));
+}
+
+function linkPicker(u) {
+  let chosen = 0;
+  let timer = 0;
+  const results = h('ul.picker', { role: 'listbox', 'aria-label': c.t('admin.link') + ': ' + u.text });
+  const resolve = h('button.ghost.small', {
+    type: 'button', disabled: true,
+    onclick: async () => {
+      if (!chosen) return;
+      try {
+        await c.api('POST', `/api/v1/unanswered/${u.id}/resolve`, { article_id: chosen });
+        S.unanswered = S.unanswered.filter((x) => x.id !== u.id);
+        toast(c.t('admin.linked'), 'ok');
+        renderPage();
+      } catch (err) { toast(err.message, 'error'); }
+    },
+  }, c.t('admin.resolve'));
+  const show = (hits) => {
+    chosen = 0;
+    resolve.disabled = true;
+    if (!hits.length) { results.replaceChildren(h('li.muted.small', c.t('admin.linkNone'))); return; }
+    results.replaceChildren(...hits.map((x) => {
+      const a = x.article || x;
+      const opt = h('li', {
+        role: 'option', tabindex: '0', 'aria-selected': 'false', 'data-id': String(a.id),
+        onclick: () => pick(opt, a.id),
+        onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(opt, a.id); } },
+      }, h('span', a.title), ' ', h('span.small.muted', a.slug));
+      return opt;
+    }));
+  };
+  const pick = (opt, id) => {
+    chosen = id;
+    resolve.disabled = false;
+    for (const li of results.querySelectorAll('li')) li.setAttribute('aria-selected', String(li === opt));
+  };
+  const find = async (q) => {
+    const params = new URLSearchParams({ q, limit: '6' });
+    if (u.lang) params.set('lang', u.lang);
+    try { show((await c.api('GET', '/api/v1/articles/search?' + params)) || []); } catch (err) { toast(err.message, 'error'); }
+  };
+  const input = h('input', {
+    type: 'search', placeholder: c.t('admin.linkSearch'), 'aria-label': c.t('admin.linkSearch') + ': ' + u.text,
+    oninput: (e) => {
+      clearTimeout(timer);
+      const q = e.target.value.trim();
+      timer = setTimeout(() => find(q || u.text), 250);
+    },
+  });
+  find(u.text);
+  return h('div.link-picker', input, results, resolve);
 }
 
 // ---- users ---------------------------------------------------------------------

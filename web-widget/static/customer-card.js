@@ -6,12 +6,10 @@
 // link the chat to an existing customer found by name, phone or account
 // number, or create a record from what the customer said.
 import { h, toast, when } from './console.js';
+import { attributeLines, contactsSection, recordForm } from './customer-form.js';
 
 /** Cards already loaded, by conversation id: re-rendering does not re-fetch. */
 const cards = new Map();
-
-const SEGMENTS = ['', 'resident', 'intermediary', 'large'];
-const RELATIONSHIPS = ['', 'potential', 'current', 'former'];
 
 const enc = encodeURIComponent;
 
@@ -43,12 +41,14 @@ export function customerCard(c, conv, opts) {
 async function load(c, card) {
   card.loading = true;
   const id = enc(card.customerID || '');
-  const [cust, orders, convs, sugg] = await Promise.all([
+  const [cust, orders, convs, sugg, defs] = await Promise.all([
     card.customerID ? c.api('GET', `/api/v1/customers/${id}`).catch(() => null) : null,
     card.customerID ? c.api('GET', `/api/v1/workorders?customer_id=${id}&open=true&limit=20`).catch(() => null) : null,
     card.customerID ? c.api('GET', `/api/v1/customers/${id}/conversations?limit=50`).catch(() => null) : null,
     c.api('GET', `/api/v1/conversations/${enc(card.convID)}/customer-suggestions`).catch(() => null),
+    c.api('GET', '/api/v1/customer-attributes').catch(() => null),
   ]);
+  card.defs = (defs && defs.attributes) || [];
   card.customer = cust;
   card.orders = (orders && orders.workorders) || [];
   card.convs = (convs || []).filter((x) => x.id !== card.convID);
@@ -69,7 +69,7 @@ function body(c, card, opts, paint) {
   else if (card.mode === 'create') out.push(createForm(c, card, opts, paint));
   else {
     out.push(known(cu) ? profile(c, card, paint) : h('p.muted.small.card-unknown', c.t('card.unknown')));
-    if (cu) out.push(accounts(c, cu));
+    if (cu) out.push(accounts(c, cu), contactsSection(c, cu, { prefix: 'card-', editable: true }));
     out.push(suggestions(c, card, opts, paint));
     out.push(ordersList(c, card), ratings(c, card));
     out.push(h('div.row.card-actions',
@@ -109,7 +109,18 @@ function profile(c, card, paint) {
     cu.email ? field(c.t('card.email'), cu.email) : null,
     cu.address ? field(c.t('card.address'), cu.address) : null,
     secret('id_number', cu.id_number),
-    Object.entries(cu.attributes || {}).map(([k, v]) => field(k, v)));
+    organisation(c, cu.organisation, secret),
+    attributeLines(card.defs, cu.attributes).map(([k, v]) => field(k, v)));
+}
+
+/** organisation is what the card shows of an organisation's own fields. */
+function organisation(c, o, secret) {
+  if (!o) return null;
+  const line = (label, v) => (v ? field(label, String(v)) : null);
+  return [line(c.t('archive.nature'), o.nature ? c.t('nature.' + o.nature) : ''), line(c.t('org.location'), o.location),
+    line(c.t('org.bank'), o.bank), secret('bank_account', o.bank_account), line(c.t('org.postal_address'), o.postal_address),
+    line(c.t('org.opened_on'), o.opened_on), line(c.t('org.registered_capital'), o.registered_capital != null ? '¥' + Number(o.registered_capital).toFixed(2) : ''),
+    line(c.t('archive.employees'), o.employees), line(c.t('org.production_scale'), o.production_scale), line(c.t('org.sales_situation'), o.sales_situation)];
 }
 
 function accounts(c, cu) {
@@ -149,70 +160,18 @@ function ratings(c, card) {
       h('span.stars', { 'aria-label': c.t('card.stars', { n: x.rating }) }, '★'.repeat(x.rating) + '☆'.repeat(5 - x.rating)), ' ', h('span.muted', when(c, x.created_at))))) : null);
 }
 
-/** input is a labelled control of a form. */
-function input(label, name, value, attrs = {}) {
-  const id = 'card-' + name;
-  return h('label.card-input', { for: id }, h('span', label), h('input', { id, name, value: value || '', ...attrs }));
-}
-function choice(c, label, name, value, options, prefix) {
-  const id = 'card-' + name;
-  return h('label.card-input', { for: id }, h('span', label), h('select', { id, name },
-    options.map((o) => h('option', { value: o, selected: o === (value || '') }, o ? c.t(prefix + o) : '—'))));
-}
-
-/** recordFields are the profile inputs of the edit and create forms. */
-function recordFields(c, v) {
-  return [
-    input(c.t('card.name'), 'name', v.name, { maxlength: 200 }),
-    input(c.t('card.phone'), 'phone', v.phone, { maxlength: 40, inputmode: 'tel' }),
-    input(c.t('card.email'), 'email', v.email, { type: 'email', maxlength: 254 }),
-    input(c.t('card.address'), 'address', v.address, { maxlength: 500 }),
-    choice(c, c.t('card.segment'), 'segment', v.segment, SEGMENTS, 'segment.'),
-    choice(c, c.t('card.relationship'), 'relationship', v.relationship, RELATIONSHIPS, 'relationship.'),
-    input(c.t('card.addAccount'), 'account_no', v.account_no, { maxlength: 32, inputmode: 'numeric' }),
-  ];
-}
-
-/** errorsInto shows a 400's field problems beside the form. */
-function showError(box, err) {
-  const fields = err.fields ? Object.entries(err.fields).map(([k, m]) => `${k}: ${m}`).join('; ') : '';
-  box.textContent = fields ? `${err.message} (${fields})` : err.message;
-}
-
-/** accountInput is an account as the API takes it back. */
-const accountInput = (a) => ({ account_no: a.account_no, address: a.address, area_class: a.area_class, tariff: a.tariff,
-  meter_no: a.meter_no, status: a.status, phone: a.phone });
-
-function readForm(form) {
-  const v = Object.fromEntries(new FormData(form).entries());
-  for (const k of Object.keys(v)) v[k] = String(v[k]).trim();
-  return v;
-}
-
 function editForm(c, card, paint) {
   const cu = card.customer;
-  const err = h('p.form-error', { role: 'alert' });
-  const form = h('form.card-form', {
-    onsubmit: async (e) => {
-      e.preventDefault();
-      const v = readForm(form);
-      const accs = (cu.accounts || []).map(accountInput);
-      if (v.account_no) accs.push({ account_no: v.account_no, status: 'active' });
-      const next = { kind: cu.kind, name: v.name, phone: v.phone, phones: cu.phones, email: v.email, address: v.address,
-        lang: cu.lang, income_band: cu.income_band, id_number: cu.id_number, identifier: cu.identifier, segment: v.segment,
-        relationship: v.relationship, organisation: cu.organisation, contact_of: cu.contact_of, attributes: cu.attributes || {}, accounts: accs };
-      try {
-        card.customer = await c.api('PUT', `/api/v1/customers/${enc(cu.id)}`, next);
-        card.mode = 'view';
-        card.shown = {};
-        toast(c.t('card.saved'), 'ok');
-        paint();
-      } catch (ex) { showError(err, ex); }
+  return recordForm(c, cu, card.defs, {
+    prefix: 'card-', submit: c.t('card.save'), cancel: () => { card.mode = 'view'; paint(); },
+    save: async (next) => {
+      card.customer = await c.api('PUT', `/api/v1/customers/${enc(cu.id)}`, next);
+      card.mode = 'view';
+      card.shown = {};
+      toast(c.t('card.saved'), 'ok');
+      paint();
     },
-  }, recordFields(c, { ...cu, account_no: '' }), err,
-  h('div.row.end', h('button.ghost.small', { type: 'button', onclick: () => { card.mode = 'view'; paint(); } }, c.t('console.cancel')),
-    h('button.primary.small', { type: 'submit' }, c.t('card.save'))));
-  return form;
+  });
 }
 
 async function link(c, card, opts, customerID) {
@@ -249,21 +208,12 @@ function linkForm(c, card, opts, paint) {
 
 function createForm(c, card, opts, paint) {
   const typed = (f) => (card.suggestions.find((s) => s.field === f) || {}).value || '';
-  const err = h('p.form-error', { role: 'alert' });
-  const form = h('form.card-form', {
-    onsubmit: async (e) => {
-      e.preventDefault();
-      const v = readForm(form);
-      const rec = { kind: 'individual', name: v.name, phone: v.phone, email: v.email, address: v.address, segment: v.segment,
-        relationship: v.relationship, lang: c.lang, accounts: v.account_no ? [{ account_no: v.account_no, status: 'active' }] : [] };
-      try {
-        const cu = await c.api('POST', '/api/v1/customers', rec);
-        await link(c, card, opts, cu.id);
-      } catch (ex) { showError(err, ex); }
+  return recordForm(c, { kind: 'individual', phone: typed('phone'), relationship: 'current', lang: c.lang }, card.defs, {
+    prefix: 'card-', submit: c.t('card.createDo'), hint: c.t('card.createHint'), accountNo: typed('account_no'),
+    cancel: () => { card.mode = 'view'; paint(); },
+    save: async (rec) => {
+      const cu = await c.api('POST', '/api/v1/customers', rec);
+      await link(c, card, opts, cu.id);
     },
-  }, h('p.muted.small', c.t('card.createHint')),
-  recordFields(c, { phone: typed('phone'), account_no: typed('account_no'), relationship: 'current' }), err,
-  h('div.row.end', h('button.ghost.small', { type: 'button', onclick: () => { card.mode = 'view'; paint(); } }, c.t('console.cancel')),
-    h('button.primary.small', { type: 'submit' }, c.t('card.createDo'))));
-  return form;
+  });
 }

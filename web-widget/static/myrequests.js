@@ -21,6 +21,12 @@ export function myRequests(w, server) {
   const list = card.querySelector('.mine-list');
   const note = card.querySelector('.mine-note');
   let orders = [];
+  // say puts text in the card's note. The list reloads on every frame about the
+  // customer's orders — the reminder's own among them, a moment after its answer
+  // —, so a reload clears only the "offline" it said itself, never what a click
+  // was answered.
+  let offline = false;
+  const say = (text, isOffline = false) => { note.textContent = text; offline = isOffline; };
 
   const statusText = (s) => t('wo.status.' + s);
   const dueText = (iso) => new Date(iso).toLocaleString(w.lang === 'zh' ? 'zh-CN' : 'en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -37,10 +43,10 @@ export function myRequests(w, server) {
     try {
       const { res, body } = await call('GET', '/api/v1/widget/workorders');
       if (!res.ok) throw new Error(String(res.status));
-      orders = (body.workorders || []).filter((o) => o.status !== 'closed');
-      note.textContent = '';
+      orders = body.workorders || []; // the server lists the open ones
+      if (offline) say('');
     } catch {
-      note.textContent = t('widget.errOffline');
+      say(t('widget.errOffline'), true);
     }
     render();
   }
@@ -83,14 +89,14 @@ export function myRequests(w, server) {
     btn.disabled = true;
     try {
       const { res, body } = await call('POST', '/api/v1/widget/workorders/' + encodeURIComponent(o.id) + '/remind');
-      if (res.status === 429) note.textContent = t('widget.remindLimited');
-      else if (!res.ok) note.textContent = (body.error && body.error.message) || t('widget.errGeneric');
+      if (res.status === 429) say(t('widget.remindLimited'));
+      else if (!res.ok) say((body.error && body.error.message) || t('widget.errGeneric'));
       else {
-        note.textContent = t('widget.reminded', { n: o.number });
+        say(t('widget.reminded', { n: o.number }));
         Object.assign(o, body);
       }
     } catch {
-      note.textContent = t('widget.errOffline');
+      say(t('widget.errOffline'), true);
     } finally {
       btn.disabled = false;
     }
@@ -100,6 +106,7 @@ export function myRequests(w, server) {
     card.hidden = false;
     $('.scroller').hidden = true; // the card takes the conversation's place
     button.setAttribute('aria-expanded', 'true');
+    say(''); // what an earlier visit was told is stale now
     load();
   }
   function hide() {

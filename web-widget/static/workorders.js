@@ -107,8 +107,25 @@ export class WorkOrders {
       this.current = await this.c.api('GET', '/api/v1/workorders/' + encodeURIComponent(id));
       this.alerts.delete(id);
     } catch (err) { toast(err.message, 'error'); return; }
+    await this.loadIncident(this.current);
     this.renderList();
     this.renderPage();
+  }
+
+  /**
+   * loadIncident finds the order's incident: its master (null when the agent
+   * may not see it; the id is shown then) or the reports under it.
+   */
+  async loadIncident(wo) {
+    const inc = { master: null, children: [] };
+    try {
+      if (wo.master_id) inc.master = await this.c.api('GET', '/api/v1/workorders/' + encodeURIComponent(wo.master_id));
+      else {
+        const res = await this.c.api('GET', '/api/v1/workorders?' + new URLSearchParams({ master: wo.id, limit: '200' }));
+        inc.children = (res && res.workorders) || [];
+      }
+    } catch { /* an order the agent may not see: the page says what it knows */ }
+    this.incident = inc;
   }
 
   /** onFrame takes a workorder frame: alerts highlight, any change refreshes. */
@@ -123,7 +140,9 @@ export class WorkOrders {
     this.reloadTimer = setTimeout(() => {
       if (!this.box || !this.box.isConnected) return;
       this.load();
-      if (this.current && this.current.id === o.id) this.open(o.id);
+      // The page refreshes for its own order, and for a report joining or
+      // leaving the incident it heads.
+      if (this.current && (this.current.id === o.id || this.current.id === f.master_id)) this.open(this.current.id);
     }, 300);
   }
 
@@ -162,7 +181,8 @@ export class WorkOrders {
       type: 'button', dataset: { id: wo.id, state: worst }, onclick: () => this.open(wo.id),
     },
     h('div.row-top', h('strong.wo-number', wo.number), h('span.tag.status-' + wo.status, c.t('wo.status.' + wo.status))),
-    h('div.wo-tags', h('span.tag', c.t('wo.type.' + wo.type)), wo.urgent ? h('span.tag.red', c.t('agent.urgent')) : null),
+    h('div.wo-tags', h('span.tag', c.t('wo.type.' + wo.type)), wo.urgent ? h('span.tag.red', c.t('agent.urgent')) : null,
+      wo.master_id ? h('span.tag.gold', c.t('wo.inIncident')) : null),
     h('div.muted.small.ellipsis', wo.address || wo.description || ''),
     next && wo.status !== 'closed' ? this.badge(next, now) : null));
   }
@@ -218,6 +238,7 @@ export class WorkOrders {
             this.badge(d, now), h('span.muted.small', ' ' + c.t('wo.dueAt', { t: when(c, d.due_at) })))))
             : h('p.muted.small', c.t('wo.noDeadlines'))),
         this.actions(wo),
+        this.incidentBox(wo),
         h('section.box',
           h('h3', c.t('wo.timeline')),
           h('ol.timeline', (wo.timeline || []).slice().reverse().map((e) => h('li',
@@ -258,14 +279,62 @@ export class WorkOrders {
       h('p.form-error', { id: 'wo-error', role: 'alert' }));
   }
 
-  async act(action, extra, note) {
+  /**
+   * incidentBox shows the order's incident: the master it is a report of, with
+   * "split out"; or the reports under it; or, for an open order heading none,
+   * "merge under" a master given by its number.
+   */
+  incidentBox(wo) {
+    const c = this.c;
+    const inc = this.incident || { master: null, children: [] };
+    const link = (o) => h('button.link.wo-link', { type: 'button', dataset: { id: o.id }, onclick: () => this.open(o.id) }, o.number);
+    const body = [];
+    if (wo.master_id) {
+      const m = inc.master;
+      body.push(h('p.small.wo-master', c.t('wo.partOf'), ' ', m ? link(m) : String(wo.master_id).slice(0, 8),
+        m ? h('span.tag.status-' + m.status, c.t('wo.status.' + m.status)) : null));
+      if (wo.status !== 'closed') {
+        body.push(h('div.row.wrap', h('button.ghost.small', { type: 'button', dataset: { action: 'split' }, onclick: () => this.act('split', {}) }, c.t('wo.do.split'))));
+      }
+    } else if (inc.children.length) {
+      body.push(h('p.small', c.t('wo.children', { n: inc.children.length })),
+        h('ul.list.wo-children', inc.children.map((o) => h('li', link(o), ' ',
+          h('span.tag.status-' + o.status, c.t('wo.status.' + o.status)), ' ', h('span.muted.small', o.address || o.description || '')))));
+    } else if (wo.status !== 'closed') {
+      const num = h('input', { id: 'wo-master', maxlength: 40, placeholder: c.t('wo.masterPlaceholder'), autocomplete: 'off' });
+      body.push(h('p.muted.small', c.t('wo.noIncident')),
+        h('label', { for: 'wo-master' }, c.t('wo.masterNumber')), num,
+        h('div.row.wrap', h('button.ghost.small', { type: 'button', dataset: { action: 'merge' }, onclick: () => this.merge(num.value.trim()) }, c.t('wo.do.merge'))));
+    } else {
+      body.push(h('p.muted.small', c.t('wo.noIncident')));
+    }
+    return h('section.box.wo-incident', h('h3', c.t('wo.incident')), body, h('p.form-error', { id: 'wo-incident-error', role: 'alert' }));
+  }
+
+  /** merge puts the current order under the master numbered number. */
+  async merge(number) {
+    const err = this.box.querySelector('#wo-incident-error');
+    err.textContent = '';
+    if (!number) { err.textContent = this.c.t('wo.masterRequired'); return; }
+    let master;
+    try {
+      const res = await this.c.api('GET', '/api/v1/workorders?' + new URLSearchParams({ q: number, limit: '5' }));
+      master = ((res && res.workorders) || []).find((o) => o.number.toUpperCase() === number.toUpperCase());
+    } catch (e) { err.textContent = e.message; return; }
+    if (!master) { err.textContent = this.c.t('wo.masterNotFound', { n: number }); return; }
+    await this.act('merge', { master_id: master.id }, null, err);
+  }
+
+  async act(action, extra, note, errBox) {
     const wo = this.current;
     if (!wo) return;
-    const err = this.box.querySelector('#wo-error');
+    const err = errBox || this.box.querySelector('#wo-error');
     err.textContent = '';
-    const body = Object.assign({ action, version: wo.version, note: note.value.trim() }, extra);
+    const noteBox = note || this.box.querySelector('#wo-note');
+    const body = Object.assign({ action, version: wo.version, note: noteBox ? noteBox.value.trim() : '' }, extra);
     try {
       this.current = await this.c.api('POST', `/api/v1/workorders/${encodeURIComponent(wo.id)}/events`, body);
+      await this.loadIncident(this.current);
       this.renderPage();
       this.load();
     } catch (e) {
@@ -273,7 +342,7 @@ export class WorkOrders {
         // Someone else acted first, or the step does not fit the status: say so
         // and show the order as it is now.
         await this.open(wo.id);
-        const box = this.box.querySelector('#wo-error');
+        const box = this.box.querySelector(errBox ? '#wo-incident-error' : '#wo-error');
         if (box) box.textContent = this.c.t('wo.conflict', { msg: e.message });
         return;
       }
