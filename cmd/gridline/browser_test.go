@@ -551,7 +551,8 @@ func TestBrowserAdmin(t *testing.T) {
 				chromedp.Click(chromedp.ID("u-new-skill-repair")),
 				chromedp.Click(chromedp.CSS("form.user-form button.primary")),
 			))
-			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === `+js(email)+`)`, 10*time.Second))
+			// Creating a user hashes its password (bcrypt), slow under -race on a busy machine.
+			must(t, browsertest.WaitFor(tab, `[...document.querySelectorAll('table.grid td')].some(td => td.textContent === `+js(email)+`)`, 30*time.Second))
 			browsertest.Screenshot(t, tab, dir, "admin-users-"+tc.lang)
 			// The audit log lists the user just added and the logins; filtered by
 			// action it keeps the user changes only.
