@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gridline/gridline"
+	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/hotline"
+	"github.com/gridline/gridline/hotline/hotlinetest"
+)
+
+const testVoiceToken = "test-voice-auth-token"
+
+// startHotline boots Gridline with a hotline whose public URL is the address it
+// listens on, as a provider would be configured, and a fake provider for it.
+func startHotline(t *testing.T) (*App, *hotlinetest.Provider) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := testConfig(t)
+	cfg.Addr = addr
+	cfg.PublicURL = "http://" + addr
+	cfg.VoiceAuthToken = testVoiceToken
+	app := startApp(t, cfg)
+	return app, &hotlinetest.Provider{T: t, BaseURL: cfg.PublicURL, Token: testVoiceToken}
+}
+
+// TestHotlineEndToEnd is a call through a whole Gridline, over signed
+// webhooks and parsed TwiML: an unknown caller chooses English, hears the
+// bot's own menu, asks a question and hears the knowledge base's answer,
+// reports a fault by speech and keypad and hears the repair order's number,
+// asks for a person and hears their place in the queue, then hangs up. The
+// call is listed as a voice conversation whose messages are everything said,
+// in seq order.
+func TestHotlineEndToEnd(t *testing.T) {
+	app, provider := startHotline(t)
+	ctx := context.Background()
+
+	call := provider.Dial("+8613800138000")
+	if heard := call.New(); !strings.Contains(heard, "普通话请按1") || !strings.Contains(heard, "For English, press 2") {
+		t.Fatalf("the caller heard %q, want the language choice", heard)
+	}
+
+	call.Press("2")
+	heard := call.New()
+	greet := bot.New(bot.Config{}).Greet(gridline.LangEN)
+	if !strings.Contains(heard, hotline.ForTheEar(greet.Text, gridline.LangEN)) {
+		t.Fatalf("the caller heard %q, want the bot's greeting", heard)
+	}
+	// The menu is the bot's, in its order: a person is 0, the rest 1, 2, 3 …
+	key := 0
+	for _, q := range greet.QuickReplies {
+		if q.ID == bot.OptionHuman {
+			continue
+		}
+		key++
+		want := "For " + q.Label + ", press " + string(rune('0'+key)) + "."
+		if !strings.Contains(heard, want) {
+			t.Errorf("menu lacks %q: %q", want, heard)
+		}
+	}
+	if !strings.Contains(heard, "To speak to a person, press 0.") {
+		t.Errorf("menu lacks the person: %q", heard)
+	}
+
+	call.Speak("how do I pay my electricity bill", 0.92)
+	answer := call.New()
+	if answer == "" || strings.Contains(answer, "http") || strings.Contains(answer, "**") || strings.Contains(answer, "](") {
+		t.Fatalf("spoken answer %q is empty or not made for the ear", answer)
+	}
+	if !strings.Contains(strings.ToLower(answer), "pay") {
+		t.Errorf("the answer %q does not speak of paying", answer)
+	}
+
+	call.Speak("report a fault", 0.9)
+	if heard := call.New(); !strings.Contains(heard, "fault report") {
+		t.Fatalf("after asking to report a fault the caller heard %q", heard)
+	}
+	call.Speak("45 Elm Road, Block B, Unit 3", 0.88)
+	if heard := call.New(); !strings.Contains(heard, "phone number") {
+		t.Fatalf("after the address the caller heard %q, want the question for a phone", heard)
+	}
+	call.Press("13912345678#")
+	told := call.New()
+
+	conv := voiceConversation(t, app)
+	orders, err := app.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: conv.CustomerID, ConversationID: conv.ID})
+	if err != nil || len(orders) != 1 || orders[0].Type != gridline.WorkOrderRepair {
+		t.Fatalf("the call's orders = %v, %v; want one repair order", orders, err)
+	}
+	if spoken := hotline.ForTheEar(orders[0].Number, gridline.LangEN); !strings.Contains(told, spoken) {
+		t.Fatalf("the caller heard %q, want the order number %s read as %q", told, orders[0].Number, spoken)
+	}
+	if orders[0].Phone != "13912345678" || !strings.Contains(orders[0].Address, "45 Elm Road") {
+		t.Errorf("order phone %q address %q", orders[0].Phone, orders[0].Address)
+	}
+
+	call.Press("0")
+	if !call.Queued {
+		t.Fatalf("after 0 the call is not queued; heard %q", call.New())
+	}
+	if heard := call.New(); !strings.Contains(heard, "number 1 in the queue") {
+		t.Fatalf("waiting, the caller heard %q, want the position", heard)
+	}
+	call.Wait()
+	if call.Ended || !call.Queued {
+		t.Fatal("the call left the queue by itself")
+	}
+	call.Hangup()
+	t.Logf("the caller heard:\n%s", strings.Join(call.Heard, "\n"))
+
+	// Staff see the call as a voice conversation, with everything said in it.
+	_, token := staffLogin(t, app, "sup@example.com", "Supervisor", gridline.RoleSupervisor)
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	resp, body := doJSON(t, http.MethodGet, app.URL()+"/api/v1/conversations?channel=voice", nil, bearer)
+	var listed []gridline.Conversation
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &listed) != nil || len(listed) != 1 ||
+		listed[0].ID != conv.ID || listed[0].Channel != gridline.ChannelVoice {
+		t.Fatalf("?channel=voice: %d %s", resp.StatusCode, body)
+	}
+	resp, body = doJSON(t, http.MethodGet, app.URL()+"/api/v1/conversations?channel=chat", nil, bearer)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), conv.ID) {
+		t.Fatalf("?channel=chat lists the call: %d %s", resp.StatusCode, body)
+	}
+	msgs, err := app.Store.Messages(ctx, conv.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("message %d has seq %d", i, m.Seq)
+		}
+		if m.Author.Kind == gridline.AuthorCustomer {
+			said = append(said, m.Text)
+		}
+	}
+	wantSaid := []string{"how do I pay my electricity bill", "report a fault", "45 Elm Road, Block B, Unit 3", "13912345678", "0"}
+	if strings.Join(said, "|") != strings.Join(wantSaid[:4], "|")+"|"+said[len(said)-1] || !strings.HasPrefix(said[len(said)-1], "0") {
+		t.Errorf("the caller's messages = %q, want %q", said, wantSaid)
+	}
+	transcript := ""
+	for _, m := range msgs {
+		transcript += m.Text + "\n"
+	}
+	for _, want := range []string{"For English, press 2", orders[0].Number, "number 1 in the queue"} {
+		if !strings.Contains(transcript, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, transcript)
+		}
+	}
+
+	// A webhook of the ended call hears a polite goodbye.
+	if status, body := call.Post(hotline.PathGather, url.Values{"Digits": {"1"}}); status != http.StatusOK || !strings.Contains(body, "<Hangup>") {
+		t.Errorf("a webhook after the end: %d %s", status, body)
+	}
+}
+
+// voiceConversation is the one voice conversation of the app.
+func voiceConversation(t *testing.T, app *App) *gridline.Conversation {
+	t.Helper()
+	convs, err := app.Store.ListConversations(context.Background(), gridline.ConversationFilter{Channel: gridline.ChannelVoice})
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("voice conversations = %v, %v; want one", convs, err)
+	}
+	return convs[0]
+}
+
+// TestHotlineRefusesUnsignedWebhooks: a webhook without the provider's
+// signature, or signed with another token or over another URL, is 403 and
+// opens no call; an unknown call is told goodbye.
+func TestHotlineRefusesUnsignedWebhooks(t *testing.T) {
+	app, provider := startHotline(t)
+	form := url.Values{"CallSid": {"CA" + strings.Repeat("1", 32)}, "From": {"+8613800138000"}, "To": {"+8695598"}, "CallStatus": {"ringing"}}
+	u := provider.BaseURL + hotline.PathIncoming
+	for _, tc := range []struct{ name, sig string }{
+		{"no signature", ""},
+		{"another token", hotline.Sign("not-the-token", u, form)},
+		{"another URL", hotline.Sign(testVoiceToken, "https://elsewhere.example"+hotline.PathIncoming, form)},
+		{"another form", hotline.Sign(testVoiceToken, u, url.Values{"CallSid": {"CA2"}})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.sig != "" {
+				req.Header.Set(hotline.SignatureHeader, tc.sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("status %d, want 403", resp.StatusCode)
+			}
+		})
+	}
+	if convs, _ := app.Store.ListConversations(context.Background(), gridline.ConversationFilter{Channel: gridline.ChannelVoice}); len(convs) != 0 {
+		t.Fatalf("refused webhooks opened %d calls", len(convs))
+	}
+
+	// Signed but for a call Gridline never answered: goodbye.
+	stranger := provider.Dial("+8613800138001")
+	if status, body := stranger.Post(hotline.PathWait, nil); status != http.StatusOK {
+		t.Fatalf("wait of a known call: %d %s", status, body)
+	}
+	unknown := url.Values{"CallSid": {"CA" + strings.Repeat("9", 32)}, "Digits": {"1"}}
+	req, _ := http.NewRequest(http.MethodPost, provider.BaseURL+hotline.PathGather, strings.NewReader(unknown.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(hotline.SignatureHeader, hotline.Sign(testVoiceToken, provider.BaseURL+hotline.PathGather, unknown))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc hotlinetest.Node
+	if err := xml.NewDecoder(resp.Body).Decode(&doc); err != nil || len(doc.Children) == 0 ||
+		doc.Children[len(doc.Children)-1].XMLName.Local != "Hangup" {
+		t.Fatalf("an unknown call is answered %+v (%v), want a goodbye and <Hangup/>", doc, err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/xml") {
+		t.Fatalf("unknown call: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
