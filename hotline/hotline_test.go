@@ -130,7 +130,7 @@ func TestParseWebhook(t *testing.T) {
 		{"confidence not a number", "Confidence", "high"},
 		{"confidence above one", "Confidence", "1.5"},
 		{"confidence NaN", "Confidence", "NaN"},
-		{"unknown status", "CallStatus", "exploded"},
+		{"a status that is not a word", "CallStatus", "<b>completed</b> and then some more text"},
 		{"not UTF-8", "SpeechResult", "\xff\xfe"},
 		{"speech too long", "SpeechResult", strings.Repeat("x", 2001)},
 		{"duration not a number", "CallDuration", "ten"},

@@ -18,10 +18,13 @@ const MaxFormBytes = 16 << 10
 // parameter names. Only the fields the IVR reads are kept; the rest of the
 // form counts for the signature alone.
 type Webhook struct {
-	CallSid    string `json:"CallSid" validate:"required,max=64,callsid"`
-	From       string `json:"From" validate:"max=64"`
-	To         string `json:"To" validate:"max=64"`
-	CallStatus string `json:"CallStatus" validate:"omitempty,oneof=queued ringing in-progress completed busy failed no-answer canceled"`
+	CallSid string `json:"CallSid" validate:"required,max=64,callsid"`
+	From    string `json:"From" validate:"max=64"`
+	To      string `json:"To" validate:"max=64"`
+	// CallStatus is the call's progress (ringing, in-progress, completed, …);
+	// any short word is taken, since providers add their own, and only the
+	// final ones are acted on.
+	CallStatus string `json:"CallStatus" validate:"omitempty,max=32,printascii"`
 	// Digits are the keys pressed (0-9, * and #).
 	Digits string `json:"Digits" validate:"max=32,dtmf"`
 	// SpeechResult is what the provider heard; Confidence its certainty, 0-1
