@@ -232,3 +232,56 @@ func TestHotlineRefusesUnsignedWebhooks(t *testing.T) {
 		t.Fatalf("unknown call: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// TestHotlineDangerAndStuckCallers: danger said in Chinese is answered with
+// the safety steps, an urgent repair order and the urgent queue; a caller the
+// IVR cannot hear is asked again, then offered the keypad, and after three
+// failed inputs passed to a person — never looped.
+func TestHotlineDangerAndStuckCallers(t *testing.T) {
+	app, provider := startHotline(t)
+	ctx := context.Background()
+
+	danger := provider.Dial("+8613800138002")
+	danger.Press("1")
+	if heard := danger.New(); !strings.Contains(heard, "停电信息请按1") || !strings.Contains(heard, "人工服务请按0") {
+		t.Fatalf("the Chinese menu is %q", heard)
+	}
+	danger.Speak("电线掉地上了，还在冒火花", 0.9)
+	heard := danger.New()
+	if !danger.Queued || !strings.Contains(heard, "远离") {
+		t.Fatalf("danger: queued=%v, heard %q; want the safety steps and the queue", danger.Queued, heard)
+	}
+	conv := voiceConversation(t, app)
+	if !conv.Urgent || conv.Status != gridline.StatusQueued {
+		t.Errorf("the danger call is %+v, want urgent and queued", conv)
+	}
+	orders, err := app.Store.ListWorkOrders(ctx, gridline.WorkOrderFilter{CustomerID: conv.CustomerID, ConversationID: conv.ID})
+	if err != nil || len(orders) != 1 || !orders[0].Urgent || orders[0].Type != gridline.WorkOrderRepair {
+		t.Fatalf("the danger call's orders = %+v %v; want one urgent repair", orders, err)
+	}
+	danger.Hangup()
+
+	stuck := provider.Dial("+8613800138003")
+	stuck.Press("2")
+	stuck.New()
+	stuck.Speak("mumble mumble", 0.2)
+	if heard := stuck.New(); !strings.Contains(heard, "say it once more") {
+		t.Fatalf("low confidence: heard %q, want to be asked again", heard)
+	}
+	stuck.Silence()
+	if heard := stuck.New(); !strings.Contains(heard, "use the keypad") {
+		t.Fatalf("after a low confidence and silence: heard %q, want the keypad", heard)
+	}
+	stuck.Silence()
+	if stuck.Queued {
+		t.Fatal("queued after two failed inputs")
+	}
+	stuck.Silence()
+	if heard := stuck.New(); !stuck.Queued || !strings.Contains(heard, "in the queue") {
+		t.Fatalf("after three failed inputs: queued=%v heard %q, want a person", stuck.Queued, heard)
+	}
+	// A stray gather while the call waits (a replayed webhook) keeps it waiting.
+	if status, body := stuck.Post(hotline.PathGather, url.Values{"Digits": {"9"}}); status != http.StatusOK || !strings.Contains(body, "<Enqueue") {
+		t.Fatalf("a gather while queued: %d %s", status, body)
+	}
+}
