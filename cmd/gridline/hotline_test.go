@@ -6,8 +6,11 @@ import (
 	"encoding/xml"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gridline/gridline"
@@ -283,5 +286,49 @@ func TestHotlineDangerAndStuckCallers(t *testing.T) {
 	// A stray gather while the call waits (a replayed webhook) keeps it waiting.
 	if status, body := stuck.Post(hotline.PathGather, url.Values{"Digits": {"9"}}); status != http.StatusOK || !strings.Contains(body, "<Enqueue") {
 		t.Fatalf("a gather while queued: %d %s", status, body)
+	}
+}
+
+// TestHotlineAcrossReplicas: one call whose webhooks a load balancer spreads
+// over two replicas sharing PostgreSQL and Redis — each webhook lands on the
+// other replica from the one before — walks the fault report to its order,
+// as on one replica.
+func TestHotlineAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	var replicas []*url.URL
+	var next atomic.Int64
+	balancer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := replicas[next.Add(1)%int64(len(replicas))]
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	t.Cleanup(balancer.Close)
+
+	cfg := replicaConfig(t)
+	cfg.PublicURL = balancer.URL
+	cfg.VoiceAuthToken = testVoiceToken
+	a := startApp(t, cfg)
+	b := startApp(t, cfg)
+	for _, app := range []*App{a, b} {
+		u, _ := url.Parse(app.URL())
+		replicas = append(replicas, u)
+	}
+	provider := &hotlinetest.Provider{T: t, BaseURL: balancer.URL, Token: testVoiceToken}
+
+	call := provider.Dial("+8613800138004")
+	call.Press("2")
+	call.Press("2") // Report a fault, from the bot's menu
+	if heard := call.New(); !strings.Contains(heard, "fault report") {
+		t.Fatalf("heard %q, want the fault form", heard)
+	}
+	call.Speak("12 Harbour Street, Building 4, Unit 2", 0.9)
+	call.Press("13912345670#")
+	told := call.New()
+	conv := voiceConversation(t, a)
+	orders, err := b.Store.ListWorkOrders(context.Background(), gridline.WorkOrderFilter{CustomerID: conv.CustomerID, ConversationID: conv.ID})
+	if err != nil || len(orders) != 1 || !strings.Contains(told, hotline.ForTheEar(orders[0].Number, gridline.LangEN)) {
+		t.Fatalf("orders %+v (%v); the caller heard %q", orders, err, told)
+	}
+	if n := next.Load(); n < 5 {
+		t.Fatalf("only %d webhooks went through the balancer", n)
 	}
 }
