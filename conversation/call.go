@@ -148,3 +148,32 @@ func (s *Service) Converse(ctx context.Context, customerID, convID, clientID, sa
 	}
 	return conv, out, nil
 }
+
+// EndCall records that the caller hung up, with the call's length when the
+// provider said it (seconds > 0): a call
+// still waiting at the desk leaves its queue at once and is closed, so that
+// no agent is offered it (an abandoned call). A call with an agent, or with
+// the bot, is left to them; the note tells staff the line is gone.
+func (s *Service) EndCall(ctx context.Context, convID string, seconds int) error {
+	conv, err := s.cfg.Store.Conversation(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if conv.Status == gridline.StatusResolved {
+		return nil
+	}
+	said := text(conv.Lang, msgCallEnded)
+	if seconds > 0 {
+		said = text(conv.Lang, msgCallEndedAfter, seconds)
+	}
+	// One note per call, whichever webhook tells of the end first.
+	note := &gridline.Message{ConversationID: convID, ClientID: "call-ended",
+		Text: said, Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID}}
+	if _, err := s.post(ctx, note); err != nil {
+		return err
+	}
+	if conv.Status == gridline.StatusQueued && s.cfg.Desk != nil {
+		return s.cfg.Desk.Abandon(ctx, convID)
+	}
+	return nil
+}

@@ -46,6 +46,7 @@ type Conversations interface {
 	Announce(ctx context.Context, convID, text string) (*gridline.Message, error)
 	Converse(ctx context.Context, customerID, convID, clientID, said string, in bot.Input) (*gridline.Conversation, []*gridline.Message, error)
 	QueueStatus(ctx context.Context, convID string) (gridline.QueueData, bool)
+	EndCall(ctx context.Context, convID string, seconds int) error
 }
 
 // Config is what a Hotline is built from; Conversations, Store and Calls are
@@ -175,8 +176,7 @@ func (h *Hotline) Handle(ctx context.Context, path string, w Webhook) (*Response
 	}
 	if path == PathStatus {
 		if ok && isFinal(w.CallStatus) && c.Step != stepEnded {
-			c.Step = stepEnded
-			if err := h.save(ctx, w.CallSid, c); err != nil {
+			if err := h.end(ctx, w, c); err != nil {
 				return nil, err
 			}
 		}
@@ -492,16 +492,26 @@ func (h *Hotline) wait(ctx context.Context, w Webhook, c call) (*Response, error
 	}}, nil
 }
 
+// end records the caller's hang-up: a call waiting at the desk leaves it at
+// once (conversation.Service.EndCall), and later webhooks hear goodbye.
+func (h *Hotline) end(ctx context.Context, w Webhook, c call) error {
+	c.Step = stepEnded
+	if err := h.save(ctx, w.CallSid, c); err != nil {
+		return err
+	}
+	return h.cfg.Conversations.EndCall(ctx, c.ConversationID, w.CallDuration)
+}
+
 // dequeued follows the call out of the queue: a caller who hung up has ended
 // the call; one an agent took is told the agent will call back, and the call
 // ends.
 func (h *Hotline) dequeued(ctx context.Context, w Webhook, c call) (*Response, error) {
+	if w.QueueResult == "hangup" {
+		return &Response{}, h.end(ctx, w, c)
+	}
 	c.Step = stepEnded
 	if err := h.save(ctx, w.CallSid, c); err != nil {
 		return nil, err
-	}
-	if w.QueueResult == "hangup" {
-		return &Response{}, nil
 	}
 	said := text(c.Lang, msgTaken)
 	if _, err := h.cfg.Conversations.Announce(ctx, c.ConversationID, said); err != nil {

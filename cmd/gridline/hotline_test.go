@@ -121,6 +121,13 @@ func TestHotlineEndToEnd(t *testing.T) {
 		t.Fatal("the call left the queue by itself")
 	}
 	call.Hangup()
+	// Hanging up on hold leaves the queue at once: no agent is offered a dead line.
+	if got, err := app.Store.Conversation(ctx, conv.ID); err != nil || got.Status != gridline.StatusResolved {
+		t.Fatalf("after hanging up on hold the call is %+v (%v), want resolved", got, err)
+	}
+	if tickets, err := app.Queue.List(ctx, gridline.SkillGeneral); err != nil || len(tickets) != 0 {
+		t.Fatalf("the general queue still holds %v (%v)", tickets, err)
+	}
 	t.Logf("the caller heard:\n%s", strings.Join(call.Heard, "\n"))
 
 	// Staff see the call as a voice conversation, with everything said in it.
