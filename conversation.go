@@ -16,6 +16,17 @@ const (
 	StatusResolved ConversationStatus = "resolved"
 )
 
+// Channel is how a conversation reaches Gridline: typed in the chat widget or
+// spoken on the telephone hotline. Agents, the archive and the figures treat
+// both alike; only the transport differs.
+type Channel string
+
+// Channels. A conversation stored before channels existed is a chat.
+const (
+	ChannelChat  Channel = "chat"
+	ChannelVoice Channel = "voice"
+)
+
 // Priorities: higher is served first.
 const (
 	PriorityNormal     = 0
@@ -30,6 +41,7 @@ type Conversation struct {
 	ID         string             `json:"id"`
 	CustomerID string             `json:"customer_id"`
 	Status     ConversationStatus `json:"status"`
+	Channel    Channel            `json:"channel"`
 	Lang       string             `json:"lang"`
 	Skill      string             `json:"skill,omitempty"`
 	Priority   int                `json:"priority"`
@@ -48,6 +60,7 @@ type Conversation struct {
 // ConversationFilter narrows ListConversations; zero fields do not filter.
 type ConversationFilter struct {
 	Status     ConversationStatus
+	Channel    Channel
 	CustomerID string
 	OwnerID    string
 	HandlerID  string
@@ -57,7 +70,8 @@ type ConversationFilter struct {
 // ConversationStore keeps conversations; store/storetest.RunConversations is its
 // contract. Their messages are a MessageStore's.
 type ConversationStore interface {
-	// CreateConversation stores c, giving it an ID and timestamps when zero.
+	// CreateConversation stores c, giving it an ID and timestamps when zero and
+	// the chat channel when it names none; the channel never changes after.
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// Conversation returns ENOTFOUND if there is no such conversation.
 	Conversation(ctx context.Context, id string) (*Conversation, error)

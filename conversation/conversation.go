@@ -29,6 +29,9 @@ type Desk interface {
 	Claim(ctx context.Context, agent *gridline.User, conversationID string) (*gridline.Conversation, error)
 	Transfer(ctx context.Context, by *gridline.User, conversationID, toAgentID, toSkill, note string) error
 	Resolve(ctx context.Context, by *gridline.User, conversationID string) error
+	// Abandon closes a waiting conversation whose customer has gone (a caller
+	// who hung up on hold) and takes it out of its queue.
+	Abandon(ctx context.Context, conversationID string) error
 }
 
 // Observer hears what the service did, for the figures a transport exposes

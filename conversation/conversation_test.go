@@ -62,6 +62,7 @@ func (d *fakeDesk) Transfer(ctx context.Context, by *gridline.User, id, to, skil
 	return nil
 }
 func (d *fakeDesk) Resolve(ctx context.Context, by *gridline.User, id string) error { return nil }
+func (d *fakeDesk) Abandon(ctx context.Context, id string) error                    { return nil }
 
 // env is a service over a real SQLite store and the in-process switchboard.
 type env struct {

@@ -80,6 +80,7 @@ func (s *Service) ServesCustomer(ctx context.Context, u *gridline.User, customer
 // fields do not filter, a zero Limit means DefaultListLimit.
 type ListFilter struct {
 	Status  gridline.ConversationStatus
+	Channel gridline.Channel
 	Owner   string
 	Handler string
 	Limit   int
@@ -117,14 +118,14 @@ func (s *Service) List(ctx context.Context, u *gridline.User, f ListFilter) ([]*
 	var filters []gridline.ConversationFilter
 	switch {
 	case gridline.SeesAllConversations(u) || owner != "" || handler != "":
-		filters = append(filters, gridline.ConversationFilter{Status: f.Status, OwnerID: owner, HandlerID: handler, Limit: limit})
+		filters = append(filters, gridline.ConversationFilter{Status: f.Status, Channel: f.Channel, OwnerID: owner, HandlerID: handler, Limit: limit})
 	default:
 		if f.Status == "" || f.Status == gridline.StatusQueued {
-			filters = append(filters, gridline.ConversationFilter{Status: gridline.StatusQueued, Limit: limit})
+			filters = append(filters, gridline.ConversationFilter{Status: gridline.StatusQueued, Channel: f.Channel, Limit: limit})
 		}
 		filters = append(filters,
-			gridline.ConversationFilter{Status: f.Status, HandlerID: u.ID, Limit: limit},
-			gridline.ConversationFilter{Status: f.Status, OwnerID: u.ID, Limit: limit})
+			gridline.ConversationFilter{Status: f.Status, Channel: f.Channel, HandlerID: u.ID, Limit: limit},
+			gridline.ConversationFilter{Status: f.Status, Channel: f.Channel, OwnerID: u.ID, Limit: limit})
 	}
 	seen := make(map[string]bool)
 	out := []*gridline.Conversation{}

@@ -39,6 +39,8 @@ const (
 	msgOrderRestoreBy      = "workorder.restore_by"
 	msgMessageOrder        = "request.message_order"  // %[1]s number, %[2]s answer time
 	msgCallbackOrder       = "request.callback_order" // %[1]s phone, %[2]s number, %[3]s answer time
+	msgCallEnded           = "call.ended"
+	msgCallEndedAfter      = "call.ended_after" // %d: the call's seconds
 )
 
 // texts is the policy's message table, Chinese and English from one place (the
@@ -74,6 +76,8 @@ var texts = map[string]map[string]string{
 		msgOrderRestoreBy:      "Your order number is %[1]s. Power will be back by %[2]s.",
 		msgMessageOrder:        "Thank you. We have your message as order %[1]s and will answer by %[2]s.",
 		msgCallbackOrder:       "Thank you. We will call you back at %[1]s by %[3]s (order %[2]s).",
+		msgCallEnded:           "The caller hung up.",
+		msgCallEndedAfter:      "The caller hung up (the call lasted %d s).",
 	},
 	gridline.LangZH: {
 		msgBotName:         "格兰电力智能客服",
@@ -105,6 +109,8 @@ var texts = map[string]map[string]string{
 		msgOrderRestoreBy:      "您的工单号是 %[1]s，将于 %[2]s 前恢复供电。",
 		msgMessageOrder:        "谢谢，您的留言已登记为工单 %[1]s，我们将于 %[2]s 前答复您。",
 		msgCallbackOrder:       "谢谢，我们将于 %[3]s 前回电至 %[1]s（工单 %[2]s）。",
+		msgCallEnded:           "来电已挂断。",
+		msgCallEndedAfter:      "来电已挂断（通话 %d 秒）。",
 	},
 }
 

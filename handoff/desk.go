@@ -634,6 +634,39 @@ func (d *Desk) Resolve(ctx context.Context, by *gridline.User, conversationID st
 	return nil
 }
 
+// Abandon takes a waiting conversation whose customer has gone — a caller who
+// hung up on hold — out of its queue at once and closes it, so that no agent
+// is offered a call nobody is on. The ticket leaves the queue first: a claim
+// racing it either took the conversation already (then it is left alone) or
+// finds no ticket. A conversation that is not waiting is left as it is.
+func (d *Desk) Abandon(ctx context.Context, conversationID string) error {
+	conv, err := d.Store.Conversation(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	if conv.Status != gridline.StatusQueued {
+		return nil
+	}
+	if err := d.Queue.Remove(ctx, conv.ID); err != nil && gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		return err
+	}
+	if conv, err = d.Store.Conversation(ctx, conversationID); err != nil {
+		return err
+	}
+	if conv.Status != gridline.StatusQueued {
+		return nil
+	}
+	now := d.now()
+	conv.Status, conv.ResolvedAt = gridline.StatusResolved, &now
+	if err := d.Store.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	d.refreshPositions(ctx, conv.Skill)
+	d.publish(ctx, gridline.ConversationTopic(conv.ID), gridline.NewEvent(gridline.EventStatus, conv.ID, conv))
+	d.publish(ctx, gridline.TopicAgents, gridline.NewEvent(gridline.EventQueueChange, "", nil))
+	return nil
+}
+
 // Heartbeat keeps u's presence alive for PresenceTTL with status online or away
 // ("" means online); offline leaves at once. An agent coming online is offered
 // waiting conversations straight away. Returns EINVALID for another status,

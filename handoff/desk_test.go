@@ -438,6 +438,38 @@ func TestDeskResolve(t *testing.T) {
 	}
 }
 
+// TestDeskAbandon: a caller who hangs up on hold leaves the queue at once and
+// the one behind moves up; a conversation an agent has is left alone.
+func TestDeskAbandon(t *testing.T) {
+	f := newFixture(t)
+	gone, behind := f.conversation("", "zh"), f.conversation("", "zh")
+	f.request(gone, "", 0)
+	f.request(behind, "", 0)
+	if pos, _, _ := f.desk.QueueStatus(f.ctx, behind.ID); pos != 2 {
+		t.Fatalf("setup: behind is at %d", pos)
+	}
+	f.must(f.desk.Abandon(f.ctx, gone.ID))
+	if got := f.conv(gone.ID); got.Status != gridline.StatusResolved || got.ResolvedAt == nil {
+		t.Fatalf("abandoned: %+v", got)
+	}
+	if _, err := f.q.Position(f.ctx, gone.ID); gridline.ErrorCode(err) != gridline.ENOTFOUND {
+		t.Fatalf("abandoned conversation still queued: %v", err)
+	}
+	if pos, _, _ := f.desk.QueueStatus(f.ctx, behind.ID); pos != 1 {
+		t.Fatalf("the one behind is at %d, want 1", pos)
+	}
+	f.must(f.desk.Abandon(f.ctx, gone.ID)) // again: nothing happens
+
+	ann := f.online("Ann", 1, gridline.SkillGeneral)
+	if got := f.conv(behind.ID); got.HandlerID != ann.ID {
+		t.Fatalf("setup: ann should have the waiting one: %+v", got)
+	}
+	f.must(f.desk.Abandon(f.ctx, behind.ID))
+	if got := f.conv(behind.ID); got.Status != gridline.StatusActive {
+		t.Fatalf("a conversation with an agent was abandoned: %+v", got)
+	}
+}
+
 func TestDeskVanishedAgentsChatsGoBackToTheHeadOfTheQueue(t *testing.T) {
 	f := newFixture(t)
 	ann := f.user("Ann", gridline.RoleAgent, 1, gridline.SkillBilling)

@@ -16,12 +16,13 @@ import (
 
 type conversationQuery struct {
 	Status  string `query:"status" validate:"omitempty,oneof=bot queued active resolved"`
+	Channel string `query:"channel" validate:"omitempty,oneof=chat voice"`
 	Owner   string `query:"owner" validate:"omitempty,max=64"`
 	Handler string `query:"handler" validate:"omitempty,max=64"`
 	Limit   int    `query:"limit" validate:"gte=0,lte=500"`
 }
 
-// listConversations is GET /api/v1/conversations?status=&owner=me&handler=me:
+// listConversations is GET /api/v1/conversations?status=&channel=&owner=me&handler=me:
 // what the caller may see (conversation.Service.List says who sees what).
 func (s *Server) listConversations(c echo.Context) error {
 	var q conversationQuery
@@ -29,7 +30,7 @@ func (s *Server) listConversations(c echo.Context) error {
 		return err
 	}
 	out, err := s.cfg.Conversations.List(c.Request().Context(), currentUser(c), conversation.ListFilter{
-		Status: gridline.ConversationStatus(q.Status), Owner: q.Owner, Handler: q.Handler, Limit: q.Limit})
+		Status: gridline.ConversationStatus(q.Status), Channel: gridline.Channel(q.Channel), Owner: q.Owner, Handler: q.Handler, Limit: q.Limit})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/hotline"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/workorder"
 )
@@ -87,6 +88,11 @@ type Config struct {
 	Now func() time.Time
 	// WorkOrders runs work orders; nil runs one over Store and Board.
 	WorkOrders *workorder.Service
+	// Hotline answers the telephone provider's webhooks (POST /voice/…), whose
+	// signatures VoiceAuthToken verifies (GRIDLINE_VOICE_AUTH_TOKEN). Either
+	// unset: the webhooks answer 404.
+	Hotline        *hotline.Hotline
+	VoiceAuthToken string
 }
 
 // Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
@@ -275,6 +281,7 @@ func (s *Server) routes() *echo.Echo {
 	s.customerRoutes(api)
 	s.agentRoutes(e, api)
 	s.workOrderRoutes(api)
+	s.voiceRoutes(e)
 
 	s.staticRoutes(e)
 	return e

@@ -10,7 +10,7 @@ import (
 	"github.com/gridline/gridline"
 )
 
-const conversationColumns = `id, COALESCE(customer_id, ''), status, lang, skill, priority, urgent, owner_id,
+const conversationColumns = `id, COALESCE(customer_id, ''), status, channel, lang, skill, priority, urgent, owner_id,
 	handler_id, last_seq, rating, created_at, updated_at, queued_at, assigned_at, resolved_at`
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -18,7 +18,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanConversation(s scanner) (*gridline.Conversation, error) {
 	var c gridline.Conversation
-	err := s.Scan(&c.ID, &c.CustomerID, &c.Status, &c.Lang, &c.Skill, &c.Priority, &c.Urgent, &c.OwnerID,
+	err := s.Scan(&c.ID, &c.CustomerID, &c.Status, &c.Channel, &c.Lang, &c.Skill, &c.Priority, &c.Urgent, &c.OwnerID,
 		&c.HandlerID, &c.LastSeq, &c.Rating, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
 		timePtrCol{&c.QueuedAt}, timePtrCol{&c.AssignedAt}, timePtrCol{&c.ResolvedAt})
 	if err != nil {
@@ -27,7 +27,8 @@ func scanConversation(s scanner) (*gridline.Conversation, error) {
 	return &c, nil
 }
 
-// CreateConversation stores c, giving it an ID and timestamps when zero. A
+// CreateConversation stores c, giving it an ID and timestamps when zero and the
+// chat channel when it names none. A
 // conversation with a CustomerID must name a stored customer (EINVALID otherwise);
 // ECONFLICT if the ID is taken. LastSeq starts at zero whatever c says.
 func (db *DB) CreateConversation(ctx context.Context, c *gridline.Conversation) error {
@@ -39,15 +40,19 @@ func (db *DB) CreateConversation(ctx context.Context, c *gridline.Conversation) 
 	if status == "" {
 		status = gridline.StatusBot
 	}
+	channel := c.Channel
+	if channel == "" {
+		channel = gridline.ChannelChat
+	}
 	created := norm(c.CreatedAt)
 	updated := created
 	if !c.UpdatedAt.IsZero() {
 		updated = norm(c.UpdatedAt)
 	}
-	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO conversations (id, customer_id, status, lang, skill,
+	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO conversations (id, customer_id, status, channel, lang, skill,
 		priority, urgent, owner_id, handler_id, last_seq, rating, created_at, updated_at, queued_at, assigned_at,
-		resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
-		id, nullString(c.CustomerID), status, c.Lang, c.Skill, c.Priority, c.Urgent, c.OwnerID, c.HandlerID,
+		resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`),
+		id, nullString(c.CustomerID), status, channel, c.Lang, c.Skill, c.Priority, c.Urgent, c.OwnerID, c.HandlerID,
 		c.Rating, db.t(created), db.t(updated), db.tp(c.QueuedAt), db.tp(c.AssignedAt), db.tp(c.ResolvedAt))
 	switch {
 	case isUnique(err):
@@ -57,7 +62,7 @@ func (db *DB) CreateConversation(ctx context.Context, c *gridline.Conversation) 
 	case err != nil:
 		return wrap("create conversation", err)
 	}
-	c.ID, c.Status, c.LastSeq, c.CreatedAt, c.UpdatedAt = id, status, 0, created, updated
+	c.ID, c.Status, c.Channel, c.LastSeq, c.CreatedAt, c.UpdatedAt = id, status, channel, 0, created, updated
 	c.QueuedAt, c.AssignedAt, c.ResolvedAt = normPtr(c.QueuedAt), normPtr(c.AssignedAt), normPtr(c.ResolvedAt)
 	return nil
 }
@@ -121,6 +126,9 @@ func (db *DB) ListConversations(ctx context.Context, f gridline.ConversationFilt
 	}
 	if f.Status != "" {
 		add("status = ?", f.Status)
+	}
+	if f.Channel != "" {
+		add("channel = ?", f.Channel)
 	}
 	if f.CustomerID != "" {
 		add("customer_id = ?", f.CustomerID)

@@ -28,6 +28,11 @@ var (
 	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 	// phone is a number a person can dial, with the usual separators.
 	phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()\-]{3,30}$`)
+	// callsid is a telephony provider's id of a call (Twilio's CA…, Telnyx's
+	// v2:…): it keys the call's state, so only id characters.
+	callSIDPattern = regexp.MustCompile(`^[A-Za-z0-9:_-]{1,64}$`)
+	// dtmf is keys pressed on a telephone keypad, maybe none.
+	dtmfPattern = regexp.MustCompile(`^[0-9*#]*$`)
 )
 
 // instance is built once: a validator caches struct metadata and is safe for
@@ -45,6 +50,8 @@ var instance = sync.OnceValue(func() *validator.Validate {
 	rules := map[string]func(string) bool{
 		"slug":     slugPattern.MatchString,
 		"clientid": clientIDPattern.MatchString,
+		"callsid":  callSIDPattern.MatchString,
+		"dtmf":     dtmfPattern.MatchString,
 		// A phone number is stored trimmed, so the spaces around it do not count.
 		"phone": func(s string) bool { return phonePattern.MatchString(strings.TrimSpace(s)) },
 	}
@@ -102,6 +109,10 @@ func message(fe validator.FieldError) string {
 		return "must be 1 to 64 letters, digits or . _ : -"
 	case "phone":
 		return "must be a phone number"
+	case "callsid":
+		return "must be 1 to 64 letters, digits or : _ -"
+	case "dtmf":
+		return "must be keypad keys: 0-9, * or #"
 	case "email":
 		return "must be an email address"
 	case "alphanum":

@@ -19,6 +19,7 @@ import (
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/handoff/memory"
 	hredis "github.com/gridline/gridline/handoff/redis"
+	"github.com/gridline/gridline/hotline"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/knowledge/starter"
 	"github.com/gridline/gridline/server"
@@ -43,6 +44,8 @@ type App struct {
 	Server        *server.Server
 	// WorkOrders runs work orders and sweeps their deadlines on every replica.
 	WorkOrders *workorder.Service
+	// Hotline is the telephone channel's IVR behind /voice/….
+	Hotline *hotline.Hotline
 
 	redis  *goredis.Client
 	lease  conversation.Lease // bot turns: one replica at a time per conversation
@@ -133,8 +136,11 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 
 	botCfg := bot.Config{Knowledge: a.Knowledge, Unanswered: a.Store, Logger: logger}
 	if a.redis != nil {
-		// Every replica reads the same flows: a customer may reconnect to any.
+		// Every replica reads the same flows: a customer may reconnect to any,
+		// and a call's webhooks may land on any.
 		botCfg.Flows = hredis.NewFlows(a.redis, cfg.RedisPrefix, 0)
+	} else {
+		botCfg.Flows = bot.NewMemoryFlows(0, 0, nil)
 	}
 	if model != nil {
 		botCfg.LLM = model
@@ -158,7 +164,11 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 	a.Desk.Taken = func(ctx context.Context, conv *gridline.Conversation) { a.WorkOrders.Adopt(ctx, conv) }
 	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
 		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, WorkOrders: a.WorkOrders, Logger: logger})
+	// The hotline keeps its calls where the bot keeps its flows.
+	a.Hotline = hotline.New(hotline.Config{Conversations: a.Conversations, Store: a.Store, Calls: botCfg.Flows,
+		BaseURL: cfg.PublicURL, Logger: logger})
 	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Now: cfg.Now,
+		Hotline: a.Hotline, VoiceAuthToken: cfg.VoiceAuthToken,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,
 		FrameRate: cfg.FrameRate, FrameBurst: int(max(20, 4*cfg.FrameRate)),

@@ -32,6 +32,9 @@ type Config struct {
 	Secret        string
 	// IdentitySecret verifies host sites' signed customer identities.
 	IdentitySecret string
+	// VoiceAuthToken verifies the telephony provider's webhook signatures;
+	// empty: the hotline's webhooks are not served.
+	VoiceAuthToken string
 	AllowedOrigins []string
 	// Seed loads the starter knowledge base when the knowledge base is empty.
 	Seed bool
@@ -85,6 +88,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.StringVar(&cfg.AdminPassword, "admin-password", env("GRIDLINE_ADMIN_PASSWORD", ""), "bootstrap admin password (GRIDLINE_ADMIN_PASSWORD)")
 	fs.StringVar(&cfg.Secret, "secret", env("GRIDLINE_SECRET", ""), "token signing key; empty: generated and kept in the store (GRIDLINE_SECRET)")
 	fs.StringVar(&cfg.IdentitySecret, "identity-secret", env("GRIDLINE_IDENTITY_SECRET", ""), "verifies host sites' signed customer identities; empty: none is accepted (GRIDLINE_IDENTITY_SECRET)")
+	fs.StringVar(&cfg.VoiceAuthToken, "voice-auth-token", env("GRIDLINE_VOICE_AUTH_TOKEN", ""), "the telephony provider's auth token, which signs its webhooks; empty: no hotline (GRIDLINE_VOICE_AUTH_TOKEN)")
 	origins := fs.String("allowed-origins", env("GRIDLINE_ALLOWED_ORIGINS", ""), "comma-separated origins that may embed the widget (GRIDLINE_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("GRIDLINE_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDLINE_LOG_LEVEL)")
 	seed := fs.Bool("seed", envBool(getenv("GRIDLINE_SEED"), true), "load the starter knowledge base when it is empty (GRIDLINE_SEED)")

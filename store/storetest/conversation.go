@@ -16,6 +16,7 @@ func RunConversations(t *testing.T, open func(t *testing.T) gridline.Store) {
 		{"Conversation", testConversation},
 		{"ConversationOwnerNeverChanges", testOwnerNeverChanges},
 		{"ListConversations", testListConversations},
+		{"ConversationChannel", testConversationChannel},
 		{"RateConversation", testRateConversation},
 		{"SetConversationCustomer", testSetConversationCustomer},
 	})
@@ -85,7 +86,7 @@ func equalConversation(a, b *gridline.Conversation) bool {
 		}
 		return x.Equal(*y)
 	}
-	return a.ID == b.ID && a.CustomerID == b.CustomerID && a.Status == b.Status && a.Lang == b.Lang &&
+	return a.ID == b.ID && a.CustomerID == b.CustomerID && a.Status == b.Status && a.Channel == b.Channel && a.Lang == b.Lang &&
 		a.Skill == b.Skill && a.Priority == b.Priority && a.Urgent == b.Urgent && a.OwnerID == b.OwnerID &&
 		a.HandlerID == b.HandlerID && a.LastSeq == b.LastSeq && a.Rating == b.Rating &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
@@ -226,4 +227,39 @@ func testSetConversationCustomer(t *testing.T, st gridline.Store) {
 	}
 	wantCode(t, st.SetConversationCustomer(c, "nothing", other.ID), gridline.ENOTFOUND)
 	wantCode(t, st.SetConversationCustomer(c, conv.ID, "nobody"), gridline.EINVALID)
+}
+
+// testConversationChannel: a conversation is a chat unless it says otherwise,
+// keeps its channel through updates, and the list filters by it.
+func testConversationChannel(t *testing.T, st gridline.Store) {
+	c := ctx(t)
+	chat := newConversation(t, st)
+	if chat.Channel != gridline.ChannelChat {
+		t.Fatalf("a conversation naming no channel is %q, want chat", chat.Channel)
+	}
+	cu := newCustomer(t, st)
+	call := &gridline.Conversation{CustomerID: cu.ID, Status: gridline.StatusBot, Channel: gridline.ChannelVoice, Lang: cu.Lang}
+	must(t, st.CreateConversation(c, call))
+	call.Status = gridline.StatusQueued
+	must(t, st.UpdateConversation(c, call))
+	got, err := st.Conversation(c, call.ID)
+	must(t, err)
+	if got.Channel != gridline.ChannelVoice {
+		t.Fatalf("stored call has channel %q", got.Channel)
+	}
+	voice, err := st.ListConversations(c, gridline.ConversationFilter{Channel: gridline.ChannelVoice})
+	must(t, err)
+	if len(voice) != 1 || voice[0].ID != call.ID {
+		t.Fatalf("voice list = %v, want only the call", voice)
+	}
+	chats, err := st.ListConversations(c, gridline.ConversationFilter{Channel: gridline.ChannelChat})
+	must(t, err)
+	for _, conv := range chats {
+		if conv.ID == call.ID {
+			t.Fatal("the call is listed among chats")
+		}
+	}
+	if len(chats) == 0 {
+		t.Fatal("the chat is not listed among chats")
+	}
 }
