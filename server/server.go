@@ -25,6 +25,7 @@ import (
 	"github.com/gridline/gridline/bot"
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
+	"github.com/gridline/gridline/insight"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/workorder"
 )
@@ -84,6 +85,8 @@ type Config struct {
 	Now func() time.Time
 	// WorkOrders runs work orders; nil runs one over Store and Board.
 	WorkOrders *workorder.Service
+	// Insight runs feedback and figures; nil runs one over Store and WorkOrders.
+	Insight *insight.Service
 }
 
 // Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
@@ -272,6 +275,7 @@ func (s *Server) routes() *echo.Echo {
 	s.customerRoutes(api)
 	s.agentRoutes(e, api)
 	s.workOrderRoutes(api)
+	s.insightRoutes(api)
 
 	s.staticRoutes(e)
 	return e
