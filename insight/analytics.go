@@ -74,11 +74,15 @@ type Report struct {
 	Buckets  []Bucket  `json:"buckets"`
 }
 
-// AnalyticsQuery asks for a window; zero times mean the last DefaultWindow up
-// to now, an empty bucket means days.
+// AnalyticsQuery asks for a window; nothing at all means the last seven whole
+// days, today included; a zero To means now and a zero From DefaultWindow
+// before To; an empty bucket means days. FromDay and ToDay ("2006-01-02"), when
+// set, name whole days of the utility's calendar instead — what a manager
+// picks — ToDay included.
 type AnalyticsQuery struct {
-	From, To time.Time
-	Bucket   string
+	From, To       time.Time
+	FromDay, ToDay string
+	Bucket         string
 }
 
 // Analytics is the report over q for u: supervisors and admins only
@@ -90,6 +94,30 @@ func (s *Service) Analytics(ctx context.Context, u *gridline.User, q AnalyticsQu
 	}
 	if q.Bucket == "" {
 		q.Bucket = gridline.BucketDay
+	}
+	loc := time.UTC
+	if cal, err := s.WorkOrders.Calendar(ctx); err == nil {
+		loc = cal.Location()
+	}
+	if q.From.IsZero() && q.To.IsZero() && q.FromDay == "" && q.ToDay == "" {
+		// The last seven whole days of the calendar, today included.
+		today := s.now().In(loc)
+		q.ToDay = today.Format(time.DateOnly)
+		q.FromDay = today.AddDate(0, 0, -6).Format(time.DateOnly)
+	}
+	if q.FromDay != "" {
+		d, err := time.ParseInLocation(time.DateOnly, q.FromDay, loc)
+		if err != nil {
+			return nil, invalid("from", "must be a date (2006-01-02) or a time (RFC 3339)")
+		}
+		q.From = d
+	}
+	if q.ToDay != "" {
+		d, err := time.ParseInLocation(time.DateOnly, q.ToDay, loc)
+		if err != nil {
+			return nil, invalid("to", "must be a date (2006-01-02) or a time (RFC 3339)")
+		}
+		q.To = d.AddDate(0, 0, 1)
 	}
 	if q.To.IsZero() {
 		q.To = s.now()
@@ -107,10 +135,6 @@ func (s *Service) Analytics(ctx context.Context, u *gridline.User, q AnalyticsQu
 		return nil, invalid("from", "a window by days is at most 366 days")
 	case q.Bucket == gridline.BucketHour && span > MaxHourWindow:
 		return nil, invalid("from", "a window by hours is at most 31 days")
-	}
-	loc := time.UTC
-	if cal, err := s.WorkOrders.Calendar(ctx); err == nil {
-		loc = cal.Location()
 	}
 	_, offset := q.From.In(loc).Zone()
 	cur, err := s.Store.Analytics(ctx, gridline.AnalyticsQuery{From: q.From, To: q.To, Bucket: q.Bucket, UTCOffset: offset / 60})

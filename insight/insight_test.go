@@ -322,6 +322,20 @@ func TestAnalytics(t *testing.T) {
 		t.Fatalf("csv:\n%s", csv.String())
 	}
 
+	// Whole days of the calendar name the same window; nothing at all is the
+	// last seven days, today included.
+	byDay, err := e.svc.Analytics(e.ctx, supervisor, insight.AnalyticsQuery{FromDay: "2026-12-02", ToDay: "2026-12-02", Bucket: gridline.BucketHour})
+	e.must(err)
+	if !byDay.From.Equal(from) || !byDay.To.Equal(from.Add(24*time.Hour)) || byDay.Current.Conversations != 2 {
+		t.Fatalf("by day: %v..%v, %+v", byDay.From, byDay.To, byDay.Current)
+	}
+	week, err := e.svc.Analytics(e.ctx, supervisor, insight.AnalyticsQuery{})
+	e.must(err)
+	if len(week.Buckets) != 7 || week.Buckets[6].Start != "2026-12-02" || week.Current.Conversations != 3 {
+		t.Fatalf("default window: %d buckets, %+v", len(week.Buckets), week.Current)
+	}
+	_, err = e.svc.Analytics(e.ctx, supervisor, insight.AnalyticsQuery{FromDay: "2 Dec"})
+	e.wantCode(err, gridline.EINVALID)
 	_, err = e.svc.Analytics(e.ctx, supervisor, insight.AnalyticsQuery{From: from, To: from.Add(40 * 24 * time.Hour), Bucket: gridline.BucketHour})
 	e.wantCode(err, gridline.EINVALID)
 	_, err = e.svc.Analytics(e.ctx, supervisor, insight.AnalyticsQuery{From: from, To: from.Add(-time.Hour)})

@@ -106,19 +106,41 @@ func (s *Server) putRatingReasons(c echo.Context) error {
 }
 
 type analyticsQuery struct {
-	From   time.Time `query:"from"`
-	To     time.Time `query:"to"`
-	Bucket string    `query:"bucket" validate:"omitempty,oneof=day hour"`
+	From   string `query:"from" validate:"omitempty,max=40"`
+	To     string `query:"to" validate:"omitempty,max=40"`
+	Bucket string `query:"bucket" validate:"omitempty,oneof=day hour"`
 }
 
-// analytics is GET /api/v1/analytics?from=&to=&bucket=day|hour (RFC 3339
-// times): the dashboard's report as JSON, or as CSV with Accept: text/csv.
+// analytics is GET /api/v1/analytics?from=&to=&bucket=day|hour: from and to
+// are RFC 3339 times or dates (whole days of the utility's calendar, to
+// included); the dashboard's report as JSON, or as CSV with Accept: text/csv.
 func (s *Server) analytics(c echo.Context) error {
 	var q analyticsQuery
 	if err := bindQuery(c, &q); err != nil {
 		return err
 	}
-	r, err := s.cfg.Insight.Analytics(c.Request().Context(), currentUser(c), insight.AnalyticsQuery{From: q.From, To: q.To, Bucket: q.Bucket})
+	in := insight.AnalyticsQuery{Bucket: q.Bucket}
+	for _, p := range []struct {
+		v    string
+		at   *time.Time
+		day  *string
+		name string
+	}{{q.From, &in.From, &in.FromDay, "from"}, {q.To, &in.To, &in.ToDay, "to"}} {
+		if p.v == "" {
+			continue
+		}
+		if len(p.v) == len(time.DateOnly) {
+			*p.day = p.v
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, p.v)
+		if err != nil {
+			return &gridline.Error{Code: gridline.EINVALID, Message: p.name + " is a date or an RFC 3339 time",
+				Fields: map[string]string{p.name: "must be 2006-01-02 or RFC 3339"}}
+		}
+		*p.at = t
+	}
+	r, err := s.cfg.Insight.Analytics(c.Request().Context(), currentUser(c), in)
 	if err != nil {
 		return err
 	}

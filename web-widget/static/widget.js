@@ -44,11 +44,11 @@
   const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
   Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css,
-    import(server + '/static/myrequests.js')])
-    .then(([i18n, md, socket, css, mine]) => start(i18n, md, socket, css, mine))
+    import(server + '/static/myrequests.js'), import(server + '/static/feedback.js')])
+    .then(([i18n, md, socket, css, mine, fb]) => start(i18n, md, socket, css, mine, fb))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md, socket, css, mine) {
+  function start(i18n, md, socket, css, mine, fb) {
     const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
     w.t = (key, vars) => i18n.translate(w.lang, key, vars);
     Object.assign(w, loadState(socket));
@@ -61,6 +61,7 @@
     w.offer = offerCard(w);
     w.rating = ratingCard(w);
     w.mine = mine.myRequests(w, server); // "my requests": the customer's open work orders
+    w.feedback = fb.feedbackForm(w, server); // an opinion, suggestion or praise at any time
 
     w.log.restore();
     applyText(w);
@@ -197,6 +198,7 @@
     w.rating.renderStars();
     w.offer.renderKinds();
     w.mine.applyText();
+    w.feedback.applyText();
     w.panel.update();
     w.conn.setConn(w.conn.connected);
     w.frames.renderBanner();
