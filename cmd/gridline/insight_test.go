@@ -82,6 +82,7 @@ func TestBrowserDashboard(t *testing.T) {
 	app := startApp(t, testConfig(t))
 	ctx := context.Background()
 	staffLogin(t, app, "sue@example.com", "Sue Wang", gridline.RoleSupervisor)
+	ann, _ := staffLogin(t, app, "ann@example.com", "Ann Li", gridline.RoleAgent)
 	// Four chats today: two rated (2 with reasons, 5), one praise.
 	for i, score := range []int{2, 5, 0, 0} {
 		tok, conv := widgetSession(t, app)
@@ -162,6 +163,39 @@ func TestBrowserDashboard(t *testing.T) {
 	if len(list) != 1 || list[0].Subtype != "suggestion" || list[0].Description != "建议增加停电短信提醒" {
 		t.Fatalf("the suggestion's order: %+v", list)
 	}
+
+	// The chat's rating after an agent resolves it: 2 stars ask what went
+	// wrong; the reasons reach the store and the customer is told of the
+	// follow-up in the chat.
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.fb-back').click()`)))
+	say(t, customer, "你好")
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelectorAll('.log .msg.customer').length === 1`, 10*time.Second))
+	convs, err := app.Store.ListConversations(ctx, gridline.ConversationFilter{Limit: 1})
+	must(t, err)
+	conv := convs[0].ID
+	if _, _, err := app.Desk.RequestHuman(ctx, conv, gridline.SkillGeneral, gridline.PriorityNormal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Desk.Claim(ctx, ann, conv); err != nil {
+		t.Fatal(err)
+	}
+	must(t, app.Desk.Resolve(ctx, ann, conv))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('form.rating').hidden`, 10*time.Second))
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`(() => { const s = `+widgetRoot+`.querySelectorAll('.star input')[1];
+  s.checked = true; s.dispatchEvent(new Event('change', { bubbles: true })); })()`)))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.reasons').hidden && `+widgetRoot+`.querySelector('.reason-list').textContent.includes('问题没有解决')`, 10*time.Second))
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`(() => { const f = `+widgetRoot+`.querySelector('form.rating');
+  f.querySelector('input[name=reason][value=not_solved]').click(); f.comment.value = '还是没电'; })()`)))
+	browsertest.Screenshot(t, customer, dir, "widget-rating-reasons-zh")
+	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](widgetRoot+`.querySelector('.rating-send').click()`)))
+	must(t, browsertest.WaitFor(customer, widgetRoot+`.querySelector('.log').textContent.includes('工作人员会尽快与您联系')`, 10*time.Second))
+	r, err := app.Store.RatingOf(ctx, gridline.MatterConversation, conv)
+	must(t, err)
+	if r.Score != 2 || len(r.Reasons) != 1 || r.Reasons[0] != "not_solved" || r.Comment != "还是没电" || r.OwnerID != ann.ID || r.FollowUpID == "" {
+		t.Fatalf("the widget's rating: %+v", r)
+	}
+	browsertest.Screenshot(t, customer, dir, "widget-rated-zh")
+	noPageErrors(t, customer)
 }
 
 // customerOf is the customer a widget conversation belongs to.

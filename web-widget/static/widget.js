@@ -158,6 +158,7 @@
   <form class="card rating" hidden>
     <h3 class="rating-title"></h3>
     <div class="stars" role="radiogroup"></div>
+    <fieldset class="reasons" hidden><legend class="reasons-title"></legend><div class="reason-list"></div></fieldset>
     <label><span class="sr lbl-comment"></span><textarea name="comment" rows="2" maxlength="1000"></textarea></label>
     <div class="row"><button type="submit" class="primary rating-send" disabled></button><button type="button" class="ghost rating-skip"></button></div>
   </form>
@@ -853,6 +854,36 @@
       const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       ratingForm.querySelectorAll('.star').forEach((l, i) => l.classList.toggle('on', i < cur));
       $('.rating-send').disabled = !cur;
+      // A rating of 1 or 2 asks what went wrong, from the admins' list.
+      $('.reasons').hidden = !(cur && cur <= 2);
+      if (cur && cur <= 2) loadReasons();
+    }
+    let reasons = null;
+    async function loadReasons() {
+      if (!reasons) {
+        try {
+          const res = await fetch(server + '/api/v1/widget/rating-reasons', { credentials: 'omit' });
+          reasons = res.ok ? (await res.json()).reasons || [] : [];
+        } catch { reasons = []; }
+      }
+      renderReasons();
+    }
+    function renderReasons() {
+      $('.reasons-title').textContent = t('widget.ratingReasons');
+      const box = $('.reason-list');
+      const picked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
+      box.textContent = '';
+      for (const r of reasons || []) {
+        const l = document.createElement('label');
+        l.className = 'reason';
+        const i = document.createElement('input');
+        i.type = 'checkbox';
+        i.name = 'reason';
+        i.value = r.code;
+        i.checked = picked.has(r.code);
+        l.append(i, document.createTextNode(' ' + (w.lang === 'zh' ? r.zh : r.en)));
+        box.append(l);
+      }
     }
     ratingForm.addEventListener('change', paintStars);
     function showRating() {
@@ -865,14 +896,16 @@
       const score = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       if (!score) return;
       const frame = { type: 'rating', score, comment: ratingForm.comment.value.trim() };
+      if (score <= 2) frame.reasons = [...ratingForm.querySelectorAll('input[name=reason]:checked')].map((i) => i.value);
       if (!w.conn.sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
       st.rated[st.conv] = true;
       w.save();
       ratingForm.hidden = true;
-      systemNote(t('widget.thanksRating'));
+      // After a low rating the server's answer is the apology and the follow-up.
+      if (score > 2) systemNote(t('widget.thanksRating'));
       input.focus();
     });
     $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; w.save(); ratingForm.hidden = true; input.focus(); });
-    return { show: showRating, renderStars };
+    return { show: showRating, renderStars: () => { renderStars(); if (reasons) renderReasons(); } };
   }
 })();
