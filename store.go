@@ -30,4 +30,6 @@ type Store interface {
 	AuditStore
 	AttributeStore
 	VerificationStore
+	RatingStore
+	AnalyticsStore
 }

@@ -67,6 +67,9 @@ type Config struct {
 	// call-back left for staff and a handoff nobody could take (consultation).
 	// Nil means none: those are kept as requests for staff to close.
 	WorkOrders WorkOrders
+	// Ratings records chat ratings and opens the follow-up a bad one asks for;
+	// nil keeps only the score on the conversation and a note for staff.
+	Ratings Ratings
 	// Presence tells whether anyone is online to take a chat; nil means nobody.
 	Presence handoff.Presence
 	// Lease lets one replica at a time run a conversation's bot turns. Nil means

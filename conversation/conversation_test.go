@@ -273,7 +273,7 @@ func TestRate(t *testing.T) {
 		{1, "", "", "★☆☆☆☆"},
 	}
 	for _, tt := range tests {
-		err := e.svc.Rate(e.ctx, conv.ID, tt.score, tt.comment)
+		_, err := e.svc.Rate(e.ctx, conv.ID, tt.score, tt.comment)
 		if gridline.ErrorCode(err) != tt.code {
 			t.Errorf("score %d: %v, want %q", tt.score, err, tt.code)
 			continue
@@ -290,7 +290,7 @@ func TestRate(t *testing.T) {
 			t.Errorf("score %d: stored rating %d", tt.score, got.Rating)
 		}
 	}
-	if err := e.svc.Rate(e.ctx, "nope", 3, ""); gridline.ErrorCode(err) != gridline.ENOTFOUND {
+	if _, err := e.svc.Rate(e.ctx, "nope", 3, ""); gridline.ErrorCode(err) != gridline.ENOTFOUND {
 		t.Errorf("rating an unknown conversation: %v", err)
 	}
 }

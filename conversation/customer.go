@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridline/gridline"
 	"github.com/gridline/gridline/bot"
+	"github.com/gridline/gridline/insight"
 )
 
 // Visitor is who opens the widget: the customer and conversation a still-valid
@@ -149,28 +150,61 @@ const (
 	MaxRating = 5
 )
 
-// Rate records the customer's satisfaction score, and only that, so that a
-// rating cannot undo a concurrent claim or resolve; the score and comment are
-// kept as a note for staff. Returns EINVALID outside MinRating..MaxRating,
-// ENOTFOUND for an unknown conversation.
-func (s *Service) Rate(ctx context.Context, convID string, score int, comment string) error {
+// Ratings records a chat's rating with what it sets going — a follow-up
+// order for the matter's owner after a bad one — once per conversation
+// however often it is rated; *insight.Service implements it.
+type Ratings interface {
+	Rate(ctx context.Context, in insight.RatingInput) (*insight.Outcome, error)
+}
+
+// Rate records the customer's rating of the chat: through Ratings when one is
+// configured (a bad rating opens a follow-up for the owner, and the customer
+// is told in the chat that someone will contact them), and on the
+// conversation itself, alone, so that a rating cannot undo a concurrent claim
+// or resolve; the score, reasons and comment are kept as a note for staff.
+// told is what the customer is told. Returns EINVALID outside
+// MinRating..MaxRating, ENOTFOUND for an unknown conversation, and Ratings'
+// errors (ECONFLICT while the chat is with a person, ERATELIMITED).
+func (s *Service) Rate(ctx context.Context, convID string, score int, comment string, reasons ...string) (told string, err error) {
 	if score < MinRating || score > MaxRating {
-		return &gridline.Error{Code: gridline.EINVALID, Message: "a rating is 1 to 5", Fields: map[string]string{"score": "must be 1 to 5"}}
+		return "", &gridline.Error{Code: gridline.EINVALID, Message: "a rating is 1 to 5", Fields: map[string]string{"score": "must be 1 to 5"}}
+	}
+	var out *insight.Outcome
+	if s.cfg.Ratings != nil {
+		conv, err := s.cfg.Store.Conversation(ctx, convID)
+		if err != nil {
+			return "", err
+		}
+		out, err = s.cfg.Ratings.Rate(ctx, insight.RatingInput{CustomerID: conv.CustomerID, MatterKind: gridline.MatterConversation,
+			MatterID: convID, Score: score, Comment: comment, Reasons: reasons, Lang: conv.Lang})
+		if err != nil {
+			return "", err
+		}
+		told = out.Told
 	}
 	if err := s.cfg.Store.RateConversation(ctx, convID, score); err != nil {
-		return err
+		return "", err
 	}
-	m := &gridline.Message{ConversationID: convID, Text: ratingNote(score, comment),
+	m := &gridline.Message{ConversationID: convID, Text: ratingNote(score, comment, reasons),
 		Author: gridline.Author{Kind: gridline.AuthorSystem, ID: gridline.StaffNoteID, Name: "rating"}}
 	if _, err := s.post(ctx, m); err != nil {
 		s.logger.Warn("chat: rating note", "err", err, "conversation", convID)
 	}
-	return nil
+	if out != nil && out.FollowUp != nil {
+		m := &gridline.Message{ConversationID: convID, Text: out.Told, Author: gridline.Author{Kind: gridline.AuthorSystem}}
+		if _, err := s.post(ctx, m); err != nil {
+			s.logger.Warn("chat: tell of the follow-up", "err", err, "conversation", convID)
+		}
+	}
+	return told, nil
 }
 
 // ratingNote is how a rating reads to staff: the stars, then the comment.
-func ratingNote(score int, comment string) string {
+func ratingNote(score int, comment string, reasons []string) string {
 	note := strings.Repeat("★", score) + strings.Repeat("☆", MaxRating-score)
+	if len(reasons) > 0 {
+		note += " [" + strings.Join(reasons, ", ") + "]"
+	}
 	if c := strings.TrimSpace(comment); c != "" {
 		note += " " + c
 	}

@@ -215,11 +215,12 @@ func (cs *chatSession) handle(ctx context.Context, f *Frame) {
 			s.cfg.Conversations.Typing(ctx, cs.convID, gridline.Author{Kind: gridline.AuthorCustomer})
 		}
 	case frameRating:
-		if err := s.cfg.Conversations.Rate(ctx, cs.convID, f.Score, f.Comment); err != nil {
+		told, err := s.cfg.Conversations.Rate(ctx, cs.convID, f.Score, f.Comment, f.Reasons...)
+		if err != nil {
 			cs.sendError(err)
 			return
 		}
-		cs.sk.sendJSON(ratedFrame{Type: outRated, Score: f.Score})
+		cs.sk.sendJSON(ratedFrame{Type: outRated, Score: f.Score, Text: told})
 	default:
 		cs.sendError(gridline.Errorf(gridline.EINVALID, "frame type %q is not for the chat", f.Type))
 	}

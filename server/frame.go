@@ -34,15 +34,16 @@ const (
 
 // Frame is one decoded client frame; which fields matter depends on Type.
 type Frame struct {
-	Type           string `json:"type" validate:"required,oneof=hello message choose typing rating status subscribe"`
-	LastSeq        int64  `json:"last_seq" validate:"gte=0"`
-	ClientID       string `json:"client_id" validate:"omitempty,max=64,clientid"`
-	Text           string `json:"text"`
-	Option         string `json:"option" validate:"omitempty,max=120"`
-	Score          int    `json:"score" validate:"gte=0,lte=5"`
-	Comment        string `json:"comment" validate:"max=2000"`
-	Status         string `json:"status" validate:"omitempty,oneof=online away offline"`
-	ConversationID string `json:"conversation_id" validate:"omitempty,max=64,alphanum"`
+	Type           string   `json:"type" validate:"required,oneof=hello message choose typing rating status subscribe"`
+	LastSeq        int64    `json:"last_seq" validate:"gte=0"`
+	ClientID       string   `json:"client_id" validate:"omitempty,max=64,clientid"`
+	Text           string   `json:"text"`
+	Option         string   `json:"option" validate:"omitempty,max=120"`
+	Score          int      `json:"score" validate:"gte=0,lte=5"`
+	Comment        string   `json:"comment" validate:"max=2000"`
+	Reasons        []string `json:"reasons" validate:"max=12,dive,max=32"`
+	Status         string   `json:"status" validate:"omitempty,oneof=online away offline"`
+	ConversationID string   `json:"conversation_id" validate:"omitempty,max=64,alphanum"`
 }
 
 // DecodeFrame parses and checks one client frame. It never panics, whatever the

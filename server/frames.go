@@ -72,10 +72,12 @@ type queueFrame struct {
 	gridline.QueueData
 }
 
-// ratedFrame thanks the customer for a rating.
+// ratedFrame thanks the customer for a rating; Text is what they are told
+// (after a bad one: that someone will contact them).
 type ratedFrame struct {
 	Type  string `json:"type"`
 	Score int    `json:"score"`
+	Text  string `json:"text,omitempty"`
 }
 
 // conversationFrame carries a conversation to a console: conversation{…} when

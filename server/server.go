@@ -29,6 +29,7 @@ import (
 	"github.com/gridline/gridline/conversation"
 	"github.com/gridline/gridline/handoff"
 	"github.com/gridline/gridline/hotline"
+	"github.com/gridline/gridline/insight"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/workorder"
 )
@@ -93,6 +94,8 @@ type Config struct {
 	// unset: the webhooks answer 404.
 	Hotline        *hotline.Hotline
 	VoiceAuthToken string
+	// Insight runs feedback and figures; nil runs one over Store and WorkOrders.
+	Insight *insight.Service
 }
 
 // Server serves HTTP and WebSockets. Create it with New, run it with Serve, stop
@@ -282,6 +285,7 @@ func (s *Server) routes() *echo.Echo {
 	s.agentRoutes(e, api)
 	s.workOrderRoutes(api)
 	s.voiceRoutes(e)
+	s.insightRoutes(api)
 
 	s.staticRoutes(e)
 	return e

@@ -20,6 +20,7 @@ import (
 	"github.com/gridline/gridline/handoff/memory"
 	hredis "github.com/gridline/gridline/handoff/redis"
 	"github.com/gridline/gridline/hotline"
+	"github.com/gridline/gridline/insight"
 	"github.com/gridline/gridline/knowledge"
 	"github.com/gridline/gridline/knowledge/starter"
 	"github.com/gridline/gridline/server"
@@ -46,6 +47,8 @@ type App struct {
 	WorkOrders *workorder.Service
 	// Hotline is the telephone channel's IVR behind /voice/….
 	Hotline *hotline.Hotline
+	// Insight records ratings and feedback and computes the figures.
+	Insight *insight.Service
 
 	redis  *goredis.Client
 	lease  conversation.Lease // bot turns: one replica at a time per conversation
@@ -162,12 +165,13 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err e
 		Now: cfg.Now, SweepEvery: cfg.SweepEvery}
 	// The orders the bot opened in a chat become the first agent's who takes it.
 	a.Desk.Taken = func(ctx context.Context, conv *gridline.Conversation) { a.WorkOrders.Adopt(ctx, conv) }
+	a.Insight = &insight.Service{Store: a.Store, WorkOrders: a.WorkOrders, Now: cfg.Now, Logger: logger}
 	a.Conversations = conversation.New(conversation.Config{Store: a.Store, Board: a.Board, Bot: a.Bot,
-		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, WorkOrders: a.WorkOrders, Logger: logger})
+		Desk: a.Desk, Presence: a.Presence, Lease: a.lease, Archive: arch, WorkOrders: a.WorkOrders, Ratings: a.Insight, Logger: logger})
 	// The hotline keeps its calls where the bot keeps its flows.
 	a.Hotline = hotline.New(hotline.Config{Conversations: a.Conversations, Store: a.Store, Calls: botCfg.Flows,
 		BaseURL: cfg.PublicURL, Logger: logger})
-	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Now: cfg.Now,
+	a.Server = server.New(server.Config{WorkOrders: a.WorkOrders, Insight: a.Insight, Now: cfg.Now,
 		Hotline: a.Hotline, VoiceAuthToken: cfg.VoiceAuthToken,
 		Store: a.Store, Board: a.Board, Bot: a.Bot, Conversations: a.Conversations, Desk: a.Desk, Presence: a.Presence, Queue: a.Queue,
 		Knowledge: a.Knowledge, Archive: arch, Secret: secret, AllowedOrigins: cfg.AllowedOrigins, Static: webwidget.Handler(), Logger: logger,

@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) gridline.Store) {
 	RunWorkOrders(t, open)
 	RunFigures(t, open)
 	RunArchive(t, open)
+	RunRatings(t, open)
+	RunAnalytics(t, open)
 }
 
 // test is one case of a noun's suite; it gets a store of its own.

@@ -9,6 +9,7 @@ import { applyText } from './i18n.js';
 import { archivePage, loadArchive } from './admin-archive.js';
 import { WorkOrderSettings } from './adminworkorders.js';
 import { auditPage, loadAudit } from './admin-audit.js';
+import { Dashboard } from './admin-dashboard.js';
 
 const app = document.getElementById('app');
 const c = new Console('admin', () => { if (!signedIn) { location.reload(); return; } applyText(document, c.lang); render(); });
@@ -33,9 +34,10 @@ const S = {
 };
 const isAdmin = () => c.user && c.user.role === 'admin';
 const woSettings = new WorkOrderSettings(c, () => renderPage(), isAdmin);
+const dashboard = new Dashboard(c, () => renderPage());
 
 // ---- shell ---------------------------------------------------------------------
-const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats', 'customers', 'workorders', 'audit'];
+const TABS = ['articles', 'bot', 'unanswered', 'users', 'stats', 'dashboard', 'customers', 'workorders', 'audit'];
 function render() {
   document.title = c.t('admin.title');
   app.removeAttribute('aria-busy');
@@ -72,7 +74,7 @@ function go(tab) {
 function renderPage() {
   const page = document.getElementById('page');
   if (!page) return;
-  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage, customers: () => archivePage(c, renderPage), workorders: () => woSettings.page(), audit: () => auditPage(c, renderPage) }[S.tab];
+  const fn = { articles: articlesPage, bot: botPage, unanswered: unansweredPage, users: usersPage, stats: statsPage, dashboard: () => dashboard.page(), customers: () => archivePage(c, renderPage), workorders: () => woSettings.page(), audit: () => auditPage(c, renderPage) }[S.tab];
   page.replaceChildren(fn());
 }
 async function load(tab) {
@@ -81,6 +83,7 @@ async function load(tab) {
     if (tab === 'unanswered') S.unanswered = (await c.api('GET', '/api/v1/unanswered')) || [];
     if (tab === 'users') S.users = (await c.api('GET', '/api/v1/users')) || [];
     if (tab === 'stats') S.stats = await c.api('GET', '/api/v1/stats');
+    if (tab === 'dashboard') await dashboard.load();
     if (tab === 'workorders') await woSettings.load();
     if (tab === 'bot') S.synonyms = (await c.api('GET', '/api/v1/synonyms')).sets || [];
     if (tab === 'customers') await loadArchive(c);

@@ -44,11 +44,11 @@
   const css = fetch(server + '/static/widget.css', { credentials: 'omit' })
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error('widget.css: HTTP ' + r.status))));
   Promise.all([import(server + '/static/i18n.js'), import(server + '/static/markdown.js'), import(server + '/static/socket.js'), css,
-    import(server + '/static/myrequests.js')])
-    .then(([i18n, md, socket, css, mine]) => start(i18n, md, socket, css, mine))
+    import(server + '/static/myrequests.js'), import(server + '/static/feedback.js')])
+    .then(([i18n, md, socket, css, mine, fb]) => start(i18n, md, socket, css, mine, fb))
     .catch((err) => console.error('Gridline widget: cannot load its modules from ' + server, err));
 
-  function start(i18n, md, socket, css, mine) {
+  function start(i18n, md, socket, css, mine, fb) {
     const w = { i18n, md, socket, lang: i18n.pickLang(fixedLang || navigator.language || '') };
     w.t = (key, vars) => i18n.translate(w.lang, key, vars);
     Object.assign(w, loadState(socket));
@@ -61,6 +61,7 @@
     w.offer = offerCard(w);
     w.rating = ratingCard(w);
     w.mine = mine.myRequests(w, server); // "my requests": the customer's open work orders
+    w.feedback = fb.feedbackForm(w, server); // an opinion, suggestion or praise at any time
 
     w.log.restore();
     applyText(w);
@@ -157,6 +158,7 @@
   <form class="card rating" hidden>
     <h3 class="rating-title"></h3>
     <div class="stars" role="radiogroup"></div>
+    <fieldset class="reasons" hidden><legend class="reasons-title"></legend><div class="reason-list"></div></fieldset>
     <label><span class="sr lbl-comment"></span><textarea name="comment" rows="2" maxlength="1000"></textarea></label>
     <div class="row"><button type="submit" class="primary rating-send" disabled></button><button type="button" class="ghost rating-skip"></button></div>
   </form>
@@ -197,6 +199,7 @@
     w.rating.renderStars();
     w.offer.renderKinds();
     w.mine.applyText();
+    w.feedback.applyText();
     w.panel.update();
     w.conn.setConn(w.conn.connected);
     w.frames.renderBanner();
@@ -851,6 +854,36 @@
       const cur = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       ratingForm.querySelectorAll('.star').forEach((l, i) => l.classList.toggle('on', i < cur));
       $('.rating-send').disabled = !cur;
+      // A rating of 1 or 2 asks what went wrong, from the admins' list.
+      $('.reasons').hidden = !(cur && cur <= 2);
+      if (cur && cur <= 2) loadReasons();
+    }
+    let reasons = null;
+    async function loadReasons() {
+      if (!reasons) {
+        try {
+          const res = await fetch(server + '/api/v1/widget/rating-reasons', { credentials: 'omit' });
+          reasons = res.ok ? (await res.json()).reasons || [] : [];
+        } catch { reasons = []; }
+      }
+      renderReasons();
+    }
+    function renderReasons() {
+      $('.reasons-title').textContent = t('widget.ratingReasons');
+      const box = $('.reason-list');
+      const picked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
+      box.textContent = '';
+      for (const r of reasons || []) {
+        const l = document.createElement('label');
+        l.className = 'reason';
+        const i = document.createElement('input');
+        i.type = 'checkbox';
+        i.name = 'reason';
+        i.value = r.code;
+        i.checked = picked.has(r.code);
+        l.append(i, document.createTextNode(' ' + (w.lang === 'zh' ? r.zh : r.en)));
+        box.append(l);
+      }
     }
     ratingForm.addEventListener('change', paintStars);
     function showRating() {
@@ -863,14 +896,16 @@
       const score = Number((ratingForm.querySelector('input[name=score]:checked') || {}).value || 0);
       if (!score) return;
       const frame = { type: 'rating', score, comment: ratingForm.comment.value.trim() };
+      if (score <= 2) frame.reasons = [...ratingForm.querySelectorAll('input[name=reason]:checked')].map((i) => i.value);
       if (!w.conn.sendFrame(frame)) st.pendingRating = frame; else delete st.pendingRating;
       st.rated[st.conv] = true;
       w.save();
       ratingForm.hidden = true;
-      systemNote(t('widget.thanksRating'));
+      // After a low rating the server's answer is the apology and the follow-up.
+      if (score > 2) systemNote(t('widget.thanksRating'));
       input.focus();
     });
     $('.rating-skip').addEventListener('click', () => { st.rated[st.conv] = true; w.save(); ratingForm.hidden = true; input.focus(); });
-    return { show: showRating, renderStars };
+    return { show: showRating, renderStars: () => { renderStars(); if (reasons) renderReasons(); } };
   }
 })();
