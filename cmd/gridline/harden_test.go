@@ -489,7 +489,12 @@ func TestFlooderDoesNotSlowOthers(t *testing.T) {
 	noise := median(dev)
 	t.Logf("ack p99 medians over %d rounds: without a flooder %v, with %v (%+.1f%%; baseline deviation %v); flooders cut off after %v",
 		rounds, b, f, 100*(float64(f)/float64(b)-1), noise, cuts)
-	if float64(f) > 2*float64(b)+float64(noise) {
+	// The flood costs the other socket only in the few milliseconds before its
+	// cut-off (asserted above: within a second, typically 10-30 ms), and a p99
+	// over a round sees those. What must never come back is the x6 to
+	// x40: fail past three times the baseline plus its noise and 15 ms, which a
+	// 2-core machine under -race stays inside and that regression does not.
+	if f > 3*b+4*noise+15*time.Millisecond {
 		t.Errorf("a typing flood raised another socket's ack p99 from %v to %v (rounds: %v / %v)", b, f, base, flood)
 	}
 	body := metricsBody(t, app)
