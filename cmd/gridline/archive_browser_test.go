@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -174,15 +175,15 @@ func TestBrowserArchiveAdmin(t *testing.T) {
 			must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-search') && document.querySelector('#archive-results')`, 15*time.Second))
 
 			if tc.ui == "en" {
-				must(t, chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#archive-import-file"), []string{bad})))
+				must(t, uploadFile(tab, "#archive-import-file", bad))
 				must(t, browsertest.WaitFor(tab, `document.querySelector('#archive-import-errors') && document.querySelector('#archive-import-errors').textContent.includes(`+js(tc.line)+`)`, 10*time.Second))
 				browsertest.Screenshot(t, tab, dir, "archive-import-errors-"+tc.ui)
-				must(t, chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS("#archive-import-file"), []string{good})))
+				must(t, uploadFile(tab, "#archive-import-file", good))
 				must(t, browsertest.WaitFor(tab, `!document.querySelector('#archive-import-errors') && document.querySelectorAll('#archive-results .article-row').length >= 2`, 10*time.Second))
 			}
 
 			must(t, chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("archive-search"), "韩")))
-			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#archive-results .article-row').length === 1`, 10*time.Second))
+			must(t, browsertest.WaitFor(tab, `document.querySelectorAll('#archive-results .article-row').length === 1`, 20*time.Second))
 			must(t, chromedp.Do(tab, clickJS("#archive-results .article-row")))
 			must(t, browsertest.WaitFor(tab, `document.querySelector('.archive-card h2') && document.querySelector('.archive-card h2').textContent === '韩梅梅' && document.querySelector('.archive-audit')`, 10*time.Second))
 			browsertest.Screenshot(t, tab, dir, "archive-record-"+tc.ui)
@@ -258,4 +259,18 @@ func TestBrowserArchiveAdmin(t *testing.T) {
 			noPageErrors(t, tab)
 		})
 	}
+}
+
+// uploadFile sets a file input's file. The archive page renders once at once
+// and again when its data arrives, which can replace the input between the
+// lookup and the upload ("Could not find node"); a few tries ride that out.
+func uploadFile(tab context.Context, selector, file string) error {
+	var err error
+	for range 5 {
+		if err = chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS(selector), []string{file})); err == nil {
+			return nil
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return err
 }

@@ -180,7 +180,7 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, app.Desk.Resolve(ctx, ann, conv))
-	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('form.rating').hidden`, 10*time.Second))
+	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('form.rating').hidden`, 30*time.Second))
 	must(t, chromedp.Do(customer, chromedp.Evaluate[chromedp.Void](`(() => { const s = `+widgetRoot+`.querySelectorAll('.star input')[1];
   s.checked = true; s.dispatchEvent(new Event('change', { bubbles: true })); })()`)))
 	must(t, browsertest.WaitFor(customer, `!`+widgetRoot+`.querySelector('.reasons').hidden && `+widgetRoot+`.querySelector('.reason-list').textContent.includes('问题没有解决')`, 10*time.Second))
